@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod process;
+
 /// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
 pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
     let mut settings = insta::Settings::clone_current();
