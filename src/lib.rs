@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 
+pub mod client;
 pub mod engineio;
 pub mod error;
 pub mod ids;

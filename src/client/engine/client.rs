@@ -1,0 +1,412 @@
+//! The Engine.IO client core: state, application commands, timers, and the packet
+//! handling shared by both transports. The polling and WebSocket inputs live in
+//! `polling.rs` and `websocket.rs`.
+
+use super::config::{EngineClientConfig, Transport};
+use super::types::{ClientEngineEvent, ClientTransmit, CloseReason, RequestId, WsId};
+use crate::engineio::{Handshake, Message, Packet};
+use crate::error::Error;
+use crate::time::{earliest, Clock, Duration, Instant};
+use crate::utf8::Utf8Bytes;
+use std::collections::VecDeque;
+
+/// Default `maxPayload` when the server's handshake does not name one (the official
+/// server's default).
+pub(super) const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
+
+/// Where the connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Waiting for the open packet.
+    Opening,
+    /// Handshake done.
+    Open,
+    /// `close()` was called over polling; waiting to write the queued packets and the
+    /// close packet.
+    Closing,
+    /// Finished; every input is ignored.
+    Closed,
+}
+
+/// An outstanding request and when it times out.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Pending<I> {
+    pub(super) id: I,
+    pub(super) deadline: Option<Instant>,
+}
+
+/// The transport packets currently go over.
+#[derive(Debug)]
+pub(super) enum Active {
+    /// HTTP long-polling.
+    Polling {
+        /// The outstanding GET (always one while polling and not paused).
+        get: Option<Pending<RequestId>>,
+        /// The POST in flight (at most one).
+        post: Option<Pending<RequestId>>,
+        /// Set after the probe succeeded: no new GET or POST until the upgrade is done.
+        paused: bool,
+    },
+    /// WebSocket (handshake over it, or after the upgrade).
+    WebSocket {
+        /// The connection.
+        id: WsId,
+        /// Whether the adapter reported it open.
+        opened: bool,
+        /// Until the open packet arrives (WebSocket-only handshake), the request timeout.
+        deadline: Option<Instant>,
+    },
+}
+
+/// Stages of the upgrade probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ProbeStage {
+    /// `OpenWs` sent, not open yet.
+    Connecting,
+    /// `2probe` sent, waiting for `3probe`.
+    Probing,
+    /// `3probe` received; waiting for polling to go quiet before sending `5`.
+    Pausing,
+}
+
+/// The WebSocket being tested for the upgrade.
+#[derive(Debug)]
+pub(super) struct Probe {
+    pub(super) id: WsId,
+    pub(super) stage: ProbeStage,
+    pub(super) deadline: Option<Instant>,
+}
+
+/// A sans-I/O Engine.IO v4 client.
+///
+/// Feed it network results with the `handle_*` methods and `now`; after every call,
+/// drain [`poll_transmit`](Self::poll_transmit) (requests and frames to send) and
+/// [`poll_event`](Self::poll_event), then wait until [`poll_timeout`](Self::poll_timeout)
+/// and call [`handle_timeout`](Self::handle_timeout). Reports about requests or sockets
+/// the client no longer cares about (stale ids) are ignored.
+///
+/// After [`ClientEngineEvent::Closed`] the client is finished: it yields no more
+/// transmits, and the adapter drops any requests still in flight for it. To reconnect,
+/// make a new client.
+#[derive(Debug)]
+pub struct EngineClient {
+    pub(super) config: EngineClientConfig,
+    pub(super) clock: Clock,
+    pub(super) phase: Phase,
+    pub(super) active: Active,
+    pub(super) probe: Option<Probe>,
+    pub(super) handshake: Option<Handshake>,
+    pub(super) max_payload: usize,
+    pub(super) ping_deadline: Option<Instant>,
+    pub(super) write_buf: VecDeque<Packet>,
+    pub(super) transmits: VecDeque<ClientTransmit>,
+    pub(super) events: VecDeque<ClientEngineEvent>,
+    next_request: u64,
+    next_ws: u64,
+    stamp: u64,
+}
+
+impl EngineClient {
+    /// A client that starts connecting at once: the first transmit is the handshake
+    /// (a polling GET, or an `OpenWs` when the first transport is WebSocket).
+    ///
+    /// Errors with [`Error::InvalidConfig`] if `transports` is empty or a limit is 0.
+    pub fn new(now: Instant, config: EngineClientConfig) -> Result<Self, Error> {
+        config.validate()?;
+        let mut clock = Clock::default();
+        let now = clock.advance(now);
+        let first = config
+            .transports
+            .first()
+            .copied()
+            .unwrap_or(Transport::Polling);
+        let mut client = EngineClient {
+            config,
+            clock,
+            phase: Phase::Opening,
+            active: Active::Polling {
+                get: None,
+                post: None,
+                paused: false,
+            },
+            probe: None,
+            handshake: None,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            ping_deadline: None,
+            write_buf: VecDeque::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            next_request: 0,
+            next_ws: 0,
+            stamp: 0,
+        };
+        match first {
+            Transport::Polling => client.send_get(now),
+            Transport::WebSocket => {
+                let id = client.open_ws(Transport::WebSocket);
+                client.active = Active::WebSocket {
+                    id,
+                    opened: false,
+                    deadline: client.deadline(now),
+                };
+            }
+        }
+        Ok(client)
+    }
+
+    /// The configuration the client was built with.
+    pub fn config(&self) -> &EngineClientConfig {
+        &self.config
+    }
+
+    /// The session id, once the handshake is done.
+    pub fn sid(&self) -> Option<&str> {
+        self.handshake.as_ref().map(|h| h.sid.as_str())
+    }
+
+    /// The server's open packet, once the handshake is done.
+    pub fn handshake(&self) -> Option<&Handshake> {
+        self.handshake.as_ref()
+    }
+
+    /// The transport packets currently go over (`None` once closed).
+    pub fn transport(&self) -> Option<Transport> {
+        match (&self.phase, &self.active) {
+            (Phase::Closed, _) => None,
+            (_, Active::Polling { .. }) => Some(Transport::Polling),
+            (_, Active::WebSocket { .. }) => Some(Transport::WebSocket),
+        }
+    }
+
+    /// Whether the handshake is done and the connection not closing or closed.
+    pub fn is_open(&self) -> bool {
+        self.phase == Phase::Open
+    }
+
+    /// Whether the client is finished.
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// Queues a message for the server. Before the handshake, during a POST in flight or
+    /// during the upgrade, messages wait in a queue of at most
+    /// [`max_queued_packets`](EngineClientConfig::max_queued_packets).
+    ///
+    /// Errors: [`Error::Closed`] once `close()` was called or the connection closed;
+    /// [`Error::QueueFull`] when the queue is full.
+    pub fn send(&mut self, now: Instant, msg: Message) -> Result<(), Error> {
+        let now = self.clock.advance(now);
+        if matches!(self.phase, Phase::Closing | Phase::Closed) {
+            return Err(Error::Closed);
+        }
+        if self.write_buf.len() >= self.config.max_queued_packets {
+            return Err(Error::QueueFull(self.config.max_queued_packets));
+        }
+        self.write_buf.push_back(Packet::Message(msg));
+        self.flush(now);
+        Ok(())
+    }
+
+    /// Closes the connection: writes the queued packets and a close packet (`1`), closes
+    /// the WebSocket, and ends with `Closed { reason: ForcedClose }`. Over polling with a
+    /// POST in flight, the close waits for that POST to finish. Does nothing if already
+    /// closing or closed.
+    pub fn close(&mut self, now: Instant) {
+        let now = self.clock.advance(now);
+        match self.phase {
+            Phase::Closing | Phase::Closed => return,
+            Phase::Opening => {
+                self.finish(CloseReason::ForcedClose, None);
+                return;
+            }
+            Phase::Open => {}
+        }
+        if let Some(probe) = self.probe.take() {
+            self.transmits
+                .push_back(ClientTransmit::CloseWs { id: probe.id });
+            if let Active::Polling { paused, .. } = &mut self.active {
+                *paused = false;
+            }
+        }
+        self.phase = Phase::Closing;
+        self.write_buf.push_back(Packet::Close);
+        self.flush(now);
+    }
+
+    /// Runs the timers: ping timeout, request timeouts, probe timeout.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clock.advance(now);
+        if self.phase == Phase::Closed {
+            return;
+        }
+        let due = |d: Option<Instant>| d.is_some_and(|d| d <= now);
+        if due(self.ping_deadline) {
+            self.finish(CloseReason::PingTimeout, None);
+            return;
+        }
+        let request_expired = match &self.active {
+            Active::Polling { get, post, .. } => {
+                due(get.and_then(|p| p.deadline)) || due(post.and_then(|p| p.deadline))
+            }
+            Active::WebSocket { deadline, .. } => due(*deadline),
+        };
+        if request_expired {
+            self.fail_transport();
+            return;
+        }
+        if self.probe.as_ref().is_some_and(|p| due(p.deadline)) {
+            self.probe_failed(true, now);
+        }
+    }
+
+    /// The next transmit to perform, if any.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<ClientTransmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event, if any.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ClientEngineEvent> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) next (`None`: no timer).
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.phase == Phase::Closed {
+            return None;
+        }
+        let request = match &self.active {
+            Active::Polling { get, post, .. } => {
+                earliest(get.and_then(|p| p.deadline), post.and_then(|p| p.deadline))
+            }
+            Active::WebSocket { deadline, .. } => *deadline,
+        };
+        let probe = self.probe.as_ref().and_then(|p| p.deadline);
+        earliest(earliest(self.ping_deadline, request), probe)
+    }
+
+    // ----- shared internals -------------------------------------------------------
+
+    /// `now + request_timeout`, if a timeout is configured and representable.
+    pub(super) fn deadline(&self, now: Instant) -> Option<Instant> {
+        self.config.request_timeout.and_then(|t| now.checked_add(t))
+    }
+
+    pub(super) fn next_request_id(&mut self) -> RequestId {
+        self.next_request += 1;
+        RequestId(self.next_request)
+    }
+
+    pub(super) fn next_stamp(&mut self) -> Option<u64> {
+        if self.config.timestamp_requests {
+            self.stamp += 1;
+            Some(self.stamp)
+        } else {
+            None
+        }
+    }
+
+    /// Queues an `OpenWs` for `transport=websocket` (with the sid when known).
+    pub(super) fn open_ws(&mut self, transport: Transport) -> WsId {
+        self.next_ws += 1;
+        let id = WsId(self.next_ws);
+        let sid = self.handshake.as_ref().map(|h| h.sid.clone());
+        let path_and_query = self.config.path_and_query(transport, sid.as_deref(), None);
+        self.transmits
+            .push_back(ClientTransmit::OpenWs { id, path_and_query });
+        id
+    }
+
+    /// Restarts the heartbeat watch: the next ping must come within
+    /// `pingInterval + pingTimeout`.
+    pub(super) fn reset_ping_deadline(&mut self, now: Instant) {
+        self.ping_deadline = self.handshake.as_ref().and_then(|h| {
+            let ms = h.ping_interval.saturating_add(h.ping_timeout);
+            now.checked_add(Duration::from_millis(ms))
+        });
+    }
+
+    /// The open packet arrived: record it, report it, start the heartbeat watch.
+    pub(super) fn on_handshake(&mut self, now: Instant, handshake: Handshake) {
+        self.max_payload = handshake
+            .max_payload
+            .and_then(|m| usize::try_from(m).ok())
+            .unwrap_or(DEFAULT_MAX_PAYLOAD);
+        self.events.push_back(ClientEngineEvent::Open {
+            sid: handshake.sid.clone(),
+            handshake: handshake.clone(),
+        });
+        self.handshake = Some(handshake);
+        self.phase = Phase::Open;
+        self.reset_ping_deadline(now);
+    }
+
+    /// Handles one packet from the server on the active transport (after the open).
+    /// Returns false when the packet ended the connection.
+    pub(super) fn on_packet(&mut self, now: Instant, packet: Packet) -> bool {
+        match packet {
+            Packet::Open(_) => {
+                self.finish(CloseReason::ParseError, None);
+                return false;
+            }
+            Packet::Close => {
+                self.finish(CloseReason::TransportClose, None);
+                return false;
+            }
+            Packet::Ping(_) => {
+                self.reset_ping_deadline(now);
+                let pong_queued = self.write_buf.iter().any(|p| matches!(p, Packet::Pong(_)));
+                if self.phase == Phase::Open && !pong_queued {
+                    self.write_buf.push_back(Packet::Pong(Utf8Bytes::default()));
+                }
+            }
+            Packet::Message(m) => self.events.push_back(ClientEngineEvent::Message(m)),
+            Packet::Pong(_) | Packet::Upgrade | Packet::Noop => {}
+        }
+        true
+    }
+
+    /// Sends what can be sent on the active transport.
+    pub(super) fn flush(&mut self, now: Instant) {
+        match self.active {
+            Active::Polling { .. } => self.flush_polling(now),
+            Active::WebSocket { .. } => self.flush_ws(),
+        }
+    }
+
+    /// A request or the active WebSocket failed (or timed out).
+    pub(super) fn fail_transport(&mut self) {
+        let reason = if self.phase == Phase::Closing {
+            CloseReason::ForcedClose
+        } else {
+            CloseReason::TransportError
+        };
+        self.finish(reason, None);
+    }
+
+    /// Ends the connection: closes any WebSocket still open (except `dead`, which the
+    /// peer already closed), drops the queue, reports `Closed`.
+    pub(super) fn finish(&mut self, reason: CloseReason, dead: Option<WsId>) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.phase = Phase::Closed;
+        self.write_buf.clear();
+        self.ping_deadline = None;
+        let mut to_close = Vec::with_capacity(2);
+        if let Some(probe) = self.probe.take() {
+            to_close.push(probe.id);
+        }
+        if let Active::WebSocket { id, .. } = self.active {
+            to_close.push(id);
+        }
+        for id in to_close {
+            if Some(id) != dead {
+                self.transmits.push_back(ClientTransmit::CloseWs { id });
+            }
+        }
+        self.events.push_back(ClientEngineEvent::Closed { reason });
+    }
+}
