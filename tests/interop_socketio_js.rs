@@ -1,0 +1,211 @@
+//! Interop: the official npm `socket.io-client` 4.8 against the Socket.IO mode of
+//! `examples/tokio_server.rs`, over polling only, WebSocket only, and polling with the
+//! upgrade to WebSocket.
+//!
+//! The client script (`tests/interop/sio_client.js`) runs the same scenario each time:
+//! auth, echo with binary (top level and nested), acks both ways (binary too), the
+//! `/custom` namespace multiplexed on the same connection, an unknown namespace
+//! (`connect_error` "Invalid namespace"), a server-side disconnect
+//! (`io server disconnect`) that leaves the connection up, a broadcast to a room among
+//! five clients, and a namespace-wide broadcast. It prints what it saw as one JSON line
+//! and this file asserts on it.
+//!
+//! The same script also runs against `tests/interop/sio_server.js` (the application
+//! written on the official Node `socket.io` server) as a control: the expectations
+//! here are the official server's behaviour.
+//!
+//! Needs `cargo build --examples` and the npm packages (`bash .ci/test` does both).
+
+mod common;
+
+use common::process::{
+    interop_dir, require_npm_package, run_node, spawn_example, spawn_server, Server,
+};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(40);
+
+fn start_example() -> Server {
+    require_npm_package("socket.io-client");
+    spawn_example(
+        "tokio_server",
+        &[
+            "--port",
+            "0",
+            "--ping-interval",
+            "2000",
+            "--ping-timeout",
+            "2000",
+        ],
+    )
+}
+
+fn start_reference() -> Server {
+    require_npm_package("socket.io");
+    require_npm_package("socket.io-client");
+    let script = interop_dir().join("sio_server.js");
+    let script = script.to_string_lossy().into_owned();
+    spawn_server(
+        Path::new("node"),
+        &[
+            &script,
+            "--port",
+            "0",
+            "--ping-interval",
+            "2000",
+            "--ping-timeout",
+            "2000",
+        ],
+        Duration::from_secs(10),
+    )
+}
+
+fn bin(hex: &str) -> Value {
+    json!({ "$bin": hex })
+}
+
+/// Runs the client script in `mode` against `server` and asserts on everything it saw.
+fn run_and_check(server: &Server, mode: &str) {
+    let out = run_node("sio_client.js", &[&server.url(), mode], SCRIPT_TIMEOUT);
+    let report = || format!("{}\n{}", out.report(), server.process.output_report());
+    assert!(out.status.success(), "client script failed\n{}", report());
+    let r = out.json();
+    assert_eq!(r["ok"], json!(true), "{}", report());
+    let field = |k: &str| r.get(k).cloned().unwrap_or(Value::Null);
+
+    // Transport.
+    match mode {
+        "polling" => {
+            assert_eq!(field("initial_transport"), json!("polling"));
+            assert_eq!(field("transport"), json!("polling"));
+            assert_eq!(field("upgraded"), json!(false));
+        }
+        "websocket" => {
+            assert_eq!(field("initial_transport"), json!("websocket"));
+            assert_eq!(field("transport"), json!("websocket"));
+        }
+        "upgrade" => {
+            assert_eq!(field("initial_transport"), json!("polling"));
+            assert_eq!(field("upgraded"), json!(true), "the upgrade must happen");
+            assert_eq!(field("transport"), json!("websocket"));
+        }
+        other => panic!("unknown mode {other}"),
+    }
+
+    // Connect with auth; the socket id is not the Engine.IO sid.
+    assert_eq!(field("root_connected"), json!(true));
+    assert_eq!(field("root_auth"), json!([{ "token": "abc", "n": 1 }]));
+    assert_eq!(field("socket_id_differs_from_engine_id"), json!(true));
+    assert_eq!(
+        field("no_auth"),
+        json!([{}]),
+        "no auth payload means `{{}}`"
+    );
+
+    // Echo, binary exact, nested too.
+    let sent = json!([
+        "hello",
+        42,
+        { "a": bin("010203"), "nested": { "b": [bin("00ff"), "x"] } },
+        bin("deadbeef"),
+        null,
+        true,
+        "ünïcode ✓"
+    ]);
+    assert_eq!(field("message_sent"), sent);
+    assert_eq!(
+        field("message_back"),
+        sent,
+        "message-back must repeat every argument"
+    );
+
+    // Acks client -> server (binary ack and plain ack).
+    assert_eq!(
+        field("ack_reply"),
+        json!(["x", bin("090807"), { "k": bin("62696e") }])
+    );
+    assert_eq!(
+        field("ack_reply_plain"),
+        json!([1, "two", { "three": [3] }])
+    );
+
+    // Acks server -> client: the question carried our binary, the reply came back.
+    assert_eq!(
+        field("question"),
+        json!([bin("0102"), "q", { "deep": bin("03") }])
+    );
+    assert_eq!(
+        field("got_ack"),
+        json!(["got", bin("0102"), "q", { "deep": bin("03") }, bin("0707")])
+    );
+
+    // /custom on the same Engine.IO connection.
+    assert_eq!(field("custom_auth"), json!([{ "ns": "custom" }]));
+    assert_eq!(field("custom_shares_engine"), json!(true));
+    assert_eq!(
+        field("custom_message_back"),
+        json!(["in custom", bin("0402")])
+    );
+
+    // Unknown namespace, then the root socket still works.
+    assert_eq!(field("unknown_namespace_error"), json!("Invalid namespace"));
+    assert_eq!(field("root_alive_after_unknown"), json!("after /nope"));
+
+    // Server-side disconnect of /custom only.
+    assert_eq!(
+        field("custom_disconnect_reason"),
+        json!("io server disconnect")
+    );
+    assert_eq!(
+        field("root_alive_after_disconnect"),
+        json!("after disconnect-me")
+    );
+    assert_eq!(field("root_connected_after_disconnect"), json!(true));
+
+    // Rooms: exactly the two members of room-a got the message, once each.
+    assert_eq!(
+        field("join_acks"),
+        json!([["room-a"], ["room-a"], ["room-b"]])
+    );
+    let msg = json!(["room-a", { "hi": bin("aa") }]);
+    assert_eq!(
+        field("room_messages"),
+        json!({ "a": [msg.clone()], "b": [msg], "c": [], "root": [], "plain": [] })
+    );
+
+    // Namespace broadcast: every connected root socket once.
+    assert_eq!(field("broadcast_args"), json!(["all", bin("01")]));
+    assert_eq!(
+        field("broadcast_counts"),
+        json!({ "root": 1, "plain": 1, "a": 1, "b": 1, "c": 1 })
+    );
+}
+
+#[test]
+fn socketio_client_polling_only() {
+    let server = start_example();
+    run_and_check(&server, "polling");
+}
+
+#[test]
+fn socketio_client_websocket_only() {
+    let server = start_example();
+    run_and_check(&server, "websocket");
+}
+
+#[test]
+fn socketio_client_polling_then_upgrade() {
+    let server = start_example();
+    run_and_check(&server, "upgrade");
+}
+
+/// Control: the same expectations hold for the official Node server.
+#[test]
+fn reference_node_server_meets_the_same_expectations() {
+    let server = start_reference();
+    for mode in ["polling", "websocket", "upgrade"] {
+        run_and_check(&server, mode);
+    }
+}
