@@ -10,6 +10,7 @@ pub mod client;
 pub mod engineio;
 pub mod error;
 pub mod ids;
+pub mod server;
 pub mod socketio;
 pub mod time;
 pub mod utf8;

@@ -1,0 +1,184 @@
+//! HTTP input: the polling handshake, long-poll GETs, packet POSTs, preflights and the
+//! error responses, following the official `lib/server.ts` and
+//! `lib/transports/polling.ts`.
+
+use super::engine::{EngineServer, Verified};
+use super::request::{self, ErrorCode};
+use super::session::{encode_queue, Active};
+use super::types::{CloseReason, HttpRequest, Method, RequestId, SessionId, TransportKind};
+use crate::engineio::payload::decode_payload;
+use std::time::Instant;
+
+impl EngineServer {
+    /// Takes in an HTTP request for the Engine.IO path and returns the id its response
+    /// will carry. The response is usually queued at once; a long-poll GET is held until
+    /// there is something to send or the session ends.
+    ///
+    /// Answers, as the official server: a handshake GET gets `200` with the open packet;
+    /// a GET on a session is held (a second one while the first is held: `400`, and the
+    /// session closes with `transport error`, the first poll receiving a close packet);
+    /// a POST is decoded and answered `200 ok` (over `max_payload`: `413`; malformed:
+    /// `400`, and the session closes with `parse error`; `Content-Type:
+    /// application/octet-stream`: `400` + `transport error`); an `OPTIONS` preflight gets
+    /// `204` when CORS is configured; a path other than the configured one gets `404`.
+    /// Protocol errors get JSON bodies, see [`ErrorCode`]. A handshake beyond
+    /// `max_sessions` or after [`shutdown`](Self::shutdown) gets `503`
+    /// `{"code":3,"message":"Bad request"}`.
+    ///
+    /// The adapter reads the whole body first (up to `max_payload + 1` bytes). Since a
+    /// POST is handled in one call, two POSTs can never overlap here (the official
+    /// server's "data request overlap" cannot arise).
+    pub fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId {
+        let now = self.clock.advance(now);
+        self.run_timers(now);
+        let rid = self.alloc_request();
+        let cors = self.config.cors.clone();
+        let cors = cors.as_ref();
+        let (path, _) = request::parse_uri(&req.uri);
+        if !request::path_matches(&self.config, path) {
+            self.respond(request::bare(None, rid, &req, 404));
+            return rid;
+        }
+        if req.method == Method::Options && cors.is_some() {
+            self.respond(request::preflight(cors, rid, &req));
+            return rid;
+        }
+        match self.verify(&req, false) {
+            Err(code) => self.respond(request::error_response(cors, rid, &req, code)),
+            Ok(Verified::Handshake(TransportKind::Polling)) => {
+                if !self.can_open() {
+                    let resp =
+                        request::error_response_status(cors, rid, &req, ErrorCode::BadRequest, 503);
+                    self.respond(resp);
+                    return rid;
+                }
+                let id = self.open_session(now, TransportKind::Polling, None, &req.uri);
+                self.hold(id, rid, &req);
+            }
+            Ok(Verified::Handshake(TransportKind::WebSocket)) => {
+                // verify() refuses a websocket handshake over plain HTTP; keep it total.
+                let resp = request::error_response(cors, rid, &req, ErrorCode::BadRequest);
+                self.respond(resp);
+            }
+            Ok(Verified::Existing(id)) => match req.method {
+                Method::Get => self.on_poll(id, rid, &req),
+                Method::Post => self.on_data(now, id, rid, &req),
+                _ => {
+                    let resp = request::error_response(cors, rid, &req, ErrorCode::BadRequest);
+                    self.respond(resp);
+                }
+            },
+        }
+        rid
+    }
+
+    /// The client went away before its request was answered. For a held poll the
+    /// session closes with `transport error` (as the official "poll connection closed
+    /// prematurely"); other requests are already answered and this is a no-op.
+    pub fn handle_http_aborted(&mut self, now: Instant, request: RequestId) {
+        let now = self.clock.advance(now);
+        self.run_timers(now);
+        let found = self
+            .sessions
+            .iter()
+            .find(|(_, s)| s.held_get == Some(request))
+            .map(|(id, _)| *id);
+        if let Some(id) = found {
+            if let Some(s) = self.sessions.get_mut(&id) {
+                s.held_get = None;
+            }
+            self.close_session(id, CloseReason::TransportError);
+        }
+    }
+
+    /// Holds a GET on a session and sends what is queued.
+    fn hold(&mut self, id: SessionId, rid: RequestId, req: &HttpRequest) {
+        let headers = request::cors_headers(self.config.cors.as_ref(), req);
+        if let Some(s) = self.sessions.get_mut(&id) {
+            s.held_get = Some(rid);
+            s.held_headers = headers;
+        }
+        self.flush(id);
+    }
+
+    fn on_poll(&mut self, id: SessionId, rid: RequestId, req: &HttpRequest) {
+        let max = self.config.max_payload;
+        let cors = self.config.cors.clone();
+        let cors = cors.as_ref();
+        let Some(s) = self.sessions.get_mut(&id) else {
+            let resp = request::error_response(cors, rid, req, ErrorCode::UnknownSid);
+            self.respond(resp);
+            return;
+        };
+        if s.closing.is_some() {
+            // Closed by the application: deliver what is left, ending with `1`.
+            let body = encode_queue(&mut s.queue, max);
+            self.respond(request::poll_ok(
+                request::cors_headers(cors, req),
+                rid,
+                body,
+            ));
+            self.finish_closing(id);
+            return;
+        }
+        if s.held_get.is_some() {
+            self.respond(request::bare(cors, rid, req, 400));
+            self.close_session(id, CloseReason::TransportError);
+            return;
+        }
+        if s.upgrade.is_some_and(|u| u.probed) {
+            // Upgrading: release every poll at once with a noop.
+            self.respond(request::poll_ok(
+                request::cors_headers(cors, req),
+                rid,
+                "6".to_owned(),
+            ));
+            return;
+        }
+        self.hold(id, rid, req);
+    }
+
+    fn on_data(&mut self, now: Instant, id: SessionId, rid: RequestId, req: &HttpRequest) {
+        let max = self.config.max_payload;
+        let cors = self.config.cors.clone();
+        let cors = cors.as_ref();
+        if self.live(id).is_none() {
+            let resp = request::error_response(cors, rid, req, ErrorCode::UnknownSid);
+            self.respond(resp);
+            return;
+        }
+        if req.content_type.as_deref() == Some("application/octet-stream") {
+            // v4 polling carries binary as base64 text; a binary body is invalid content.
+            self.respond(request::bare(cors, rid, req, 400));
+            self.close_session(id, CloseReason::TransportError);
+            return;
+        }
+        if req.body.len() > max {
+            self.respond(request::bare(cors, rid, req, 413));
+            return;
+        }
+        let packets = match decode_payload(req.body.clone(), max) {
+            Ok(p) => p,
+            Err(_) => {
+                self.respond(request::bare(cors, rid, req, 400));
+                self.close_session(id, CloseReason::ParseError);
+                return;
+            }
+        };
+        for p in packets {
+            if self.live(id).is_none() {
+                break;
+            }
+            self.on_packet(now, id, p);
+        }
+        self.respond(request::post_ok(cors, rid, req));
+    }
+
+    /// Whether a session has a poll held (for tests and invariants).
+    pub fn has_held_poll(&self, session: SessionId) -> bool {
+        self.live(session).is_some_and(|s| s.held_get.is_some())
+            && self
+                .live(session)
+                .is_some_and(|s| s.active == Active::Polling)
+    }
+}
