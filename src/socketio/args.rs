@@ -1,0 +1,146 @@
+//! [`Args`]: the arguments of an EVENT or ACK, kept as the JSON text from the wire.
+
+use super::binary;
+use super::value::Value;
+use crate::error::Error;
+use crate::utf8::Utf8Bytes;
+use bytes::Bytes;
+use serde::de::value::SeqAccessDeserializer;
+use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// Arguments of an EVENT or ACK.
+///
+/// They are kept as the JSON array of the packet (a zero-copy slice of the received
+/// frame, binary values as `{"_placeholder":true,"num":N}`) plus the binary attachments.
+/// Deserialize them later into your own type with [`Args::deserialize`] (straight from
+/// the JSON text when there is no binary data), or into [`Value`]s with
+/// [`Args::to_values`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Args {
+    json: Utf8Bytes,
+    attachments: Vec<Bytes>,
+    /// The first array element is the event name, not an argument.
+    skip_first: bool,
+}
+
+impl Args {
+    pub(crate) fn from_parts(json: Utf8Bytes, attachments: Vec<Bytes>, skip_first: bool) -> Self {
+        Args {
+            json,
+            attachments,
+            skip_first,
+        }
+    }
+
+    pub(crate) fn set_attachments(&mut self, attachments: Vec<Bytes>) {
+        self.attachments = attachments;
+    }
+
+    /// ACK arguments from anything that serializes as a sequence (a tuple, array or
+    /// `Vec`; `()` for none); binary values (`Value::Binary`, or anything serialized with
+    /// `serialize_bytes`) become attachments.
+    pub fn from_serialize<T: serde::Serialize + ?Sized>(args: &T) -> Result<Args, Error> {
+        let mut out = Vec::with_capacity(64);
+        let mut attachments = Vec::new();
+        super::ser::write_json(&mut out, &mut attachments, args)?;
+        super::encode::unit_to_empty_array(&mut out, 0)?;
+        Ok(Args::from_parts(
+            super::encode::utf8_from_json(out),
+            attachments,
+            false,
+        ))
+    }
+
+    /// The JSON array as it goes on the wire: for an EVENT, including the event name.
+    pub fn json(&self) -> &Utf8Bytes {
+        &self.json
+    }
+
+    /// The binary attachments, in placeholder order.
+    pub fn attachments(&self) -> &[Bytes] {
+        &self.attachments
+    }
+
+    /// Whether the arguments carry binary data (the packet is a BINARY_EVENT/BINARY_ACK).
+    pub fn is_binary(&self) -> bool {
+        !self.attachments.is_empty()
+    }
+
+    /// Deserializes the arguments as a sequence into `T` (a tuple, a `Vec`, a struct
+    /// deserialized from a sequence...). Extra arguments beyond what `T` takes are
+    /// ignored, as JavaScript does. Without binary data this reads the JSON text
+    /// directly; with binary data it goes through a [`Value`] tree, and binary values
+    /// arrive as bytes (use [`Value`] or a bytes type that accepts `visit_bytes`).
+    pub fn deserialize<'a, T: Deserialize<'a>>(&'a self) -> Result<T, Error> {
+        let visitor = ArgsVisitor {
+            skip_first: self.skip_first,
+            marker: PhantomData,
+        };
+        if self.attachments.is_empty() {
+            let mut de = serde_json::Deserializer::from_slice(self.json.as_bytes());
+            let v = de::Deserializer::deserialize_seq(&mut de, visitor).map_err(deser)?;
+            de.end().map_err(deser)?;
+            Ok(v)
+        } else {
+            let tree = self.tree()?;
+            de::Deserializer::deserialize_seq(tree, visitor).map_err(deser)
+        }
+    }
+
+    /// The arguments as [`Value`]s, binary placeholders replaced by the attachments.
+    pub fn to_values(&self) -> Result<Vec<Value>, Error> {
+        match self.tree()? {
+            Value::Array(mut a) => {
+                if self.skip_first && !a.is_empty() {
+                    a.remove(0);
+                }
+                Ok(a)
+            }
+            _ => Err(Error::Deserialize("arguments are not an array".into())),
+        }
+    }
+
+    /// The whole JSON array as a tree, placeholders filled in.
+    fn tree(&self) -> Result<Value, Error> {
+        let mut tree: Value = serde_json::from_slice(self.json.as_bytes()).map_err(deser)?;
+        if !self.attachments.is_empty() {
+            binary::fill(&mut tree, &self.attachments);
+        }
+        Ok(tree)
+    }
+}
+
+pub(crate) fn not_a_sequence() -> Error {
+    Error::Serialize("arguments must serialize as a sequence (tuple, array or Vec)".into())
+}
+
+fn deser(e: serde_json::Error) -> Error {
+    Error::Deserialize(e.to_string())
+}
+
+/// Visits the argument array: skips the event name if asked, hands the rest to `T`, and
+/// ignores whatever `T` leaves.
+struct ArgsVisitor<T> {
+    skip_first: bool,
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ArgsVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of arguments")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        if self.skip_first {
+            seq.next_element::<IgnoredAny>()?;
+        }
+        let v = T::deserialize(SeqAccessDeserializer::new(&mut seq))?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(v)
+    }
+}

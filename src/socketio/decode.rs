@@ -1,0 +1,359 @@
+//! Decoding: text frames (and the binary attachments that follow some of them) into
+//! [`Packet`]s.
+//!
+//! An EVENT is validated in one scan of its JSON (array, name a string or number and
+//! not reserved, the rest skipped like [`IgnoredAny`]); its arguments stay a slice of
+//! the frame until the user deserializes them. Only binary packets build a tree, to
+//! match placeholders with attachments.
+
+use super::args::Args;
+use super::binary;
+use super::packet::{is_reserved_event, Packet, PacketData, PacketType, MAIN_NAMESPACE};
+use super::value::Value;
+use crate::error::DecodeError;
+use crate::utf8::Utf8Bytes;
+use bytes::Bytes;
+use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, SeqAccess, Visitor};
+use std::fmt;
+
+/// `serde_json`'s nesting limit, reported in [`DecodeError::TooDeep`].
+pub const MAX_DEPTH: usize = 128;
+
+/// Default for [`DecoderConfig::max_attachments`].
+pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
+
+/// Decoder limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecoderConfig {
+    /// The largest attachment count a binary packet may announce (default 10).
+    pub max_attachments: usize,
+}
+
+impl Default for DecoderConfig {
+    fn default() -> Self {
+        DecoderConfig {
+            max_attachments: DEFAULT_MAX_ATTACHMENTS,
+        }
+    }
+}
+
+/// A binary packet waiting for its attachments.
+#[derive(Debug)]
+struct Pending {
+    packet: Packet,
+    expected: usize,
+    received: Vec<Bytes>,
+}
+
+/// Stateful Socket.IO decoder for one connection: feed it every Engine.IO message in
+/// order. After an error the connection must be closed; the decoder drops any partial
+/// packet.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    config: DecoderConfig,
+    pending: Option<Pending>,
+}
+
+impl Decoder {
+    /// A decoder with the given limits.
+    pub fn new(config: DecoderConfig) -> Self {
+        Decoder {
+            config,
+            pending: None,
+        }
+    }
+
+    /// Whether a binary packet is waiting for attachments.
+    pub fn is_waiting(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Decodes an Engine.IO text message. Returns `None` for a binary packet, which is
+    /// returned by [`decode_binary`](Self::decode_binary) once its attachments arrived.
+    pub fn decode_text(&mut self, text: &Utf8Bytes) -> Result<Option<Packet>, DecodeError> {
+        if self.pending.take().is_some() {
+            return Err(DecodeError::ExpectedAttachment);
+        }
+        let (packet, attachments) = decode_packet(text, self.config.max_attachments)?;
+        if attachments == 0 {
+            return Ok(Some(packet));
+        }
+        self.pending = Some(Pending {
+            packet,
+            expected: attachments,
+            received: Vec::with_capacity(attachments),
+        });
+        Ok(None)
+    }
+
+    /// Decodes an Engine.IO binary message: the next attachment of the pending packet.
+    /// Returns the packet when this was its last attachment.
+    pub fn decode_binary(&mut self, data: Bytes) -> Result<Option<Packet>, DecodeError> {
+        let mut pending = self
+            .pending
+            .take()
+            .ok_or(DecodeError::UnexpectedAttachment)?;
+        pending.received.push(data);
+        if pending.received.len() < pending.expected {
+            self.pending = Some(pending);
+            return Ok(None);
+        }
+        let Pending {
+            mut packet,
+            received,
+            ..
+        } = pending;
+        if let PacketData::Event { args, .. } | PacketData::Ack(args) = &mut packet.data {
+            let tree: Value = serde_json::from_slice(args.json().as_bytes())
+                .map_err(|e| json_error(e, "invalid JSON"))?;
+            binary::check(&tree, received.len())?;
+            args.set_attachments(received);
+        }
+        Ok(Some(packet))
+    }
+}
+
+/// Decodes one text frame: the packet (binary ones without their attachments yet) and
+/// the number of attachments that must follow.
+pub fn decode_packet(
+    text: &Utf8Bytes,
+    max_attachments: usize,
+) -> Result<(Packet, usize), DecodeError> {
+    let b = text.as_bytes();
+    let ty = PacketType::from_byte(*b.first().ok_or(DecodeError::Empty)?)?;
+    let mut i = 1;
+    let mut attachments = 0;
+    if ty.is_binary() {
+        let dash = b[i..]
+            .iter()
+            .position(|&c| c == b'-')
+            .ok_or(DecodeError::InvalidAttachmentCount)?;
+        let count = parse_u64(&b[i..i + dash]).ok_or(DecodeError::InvalidAttachmentCount)?;
+        let count = usize::try_from(count).map_err(|_| DecodeError::InvalidAttachmentCount)?;
+        if count == 0 {
+            return Err(DecodeError::ZeroAttachments);
+        }
+        if count > max_attachments {
+            return Err(DecodeError::TooManyAttachments {
+                count,
+                limit: max_attachments,
+            });
+        }
+        attachments = count;
+        i += dash + 1;
+    }
+    let nsp = if b.get(i) == Some(&b'/') {
+        let len = b[i..]
+            .iter()
+            .position(|&c| c == b',')
+            .unwrap_or(b.len() - i);
+        let nsp = text
+            .slice(i..i + len)
+            .ok_or(DecodeError::InvalidNamespace)?;
+        i += len + usize::from(i + len < b.len());
+        nsp
+    } else {
+        Utf8Bytes::from_static(MAIN_NAMESPACE)
+    };
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let id = if digits > 0 {
+        let id = parse_u64(&b[i..i + digits]).ok_or(DecodeError::InvalidAckId)?;
+        i += digits;
+        Some(id)
+    } else {
+        None
+    };
+    // Everything so far is ASCII, so `i` is a char boundary.
+    let json = text.slice(i..b.len()).ok_or(DecodeError::InvalidUtf8)?;
+    let data = decode_data(ty, json)?;
+    Ok((Packet { nsp, id, data }, attachments))
+}
+
+fn parse_u64(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |acc, &c| {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+    })
+}
+
+fn invalid(ty: PacketType, reason: &'static str) -> DecodeError {
+    DecodeError::InvalidPayload {
+        packet: ty.name(),
+        reason,
+    }
+}
+
+/// Maps a `serde_json` error: nesting → TooDeep, wrong shape → InvalidPayload (with
+/// `shape` as the reason), anything else → InvalidJson.
+fn json_error(e: serde_json::Error, shape: &'static str) -> DecodeError {
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return DecodeError::TooDeep(MAX_DEPTH);
+    }
+    match e.classify() {
+        serde_json::error::Category::Data => DecodeError::InvalidPayload {
+            packet: "packet",
+            reason: shape,
+        },
+        _ => DecodeError::InvalidJson(e.to_string()),
+    }
+}
+
+fn with_packet(e: DecodeError, ty: PacketType) -> DecodeError {
+    match e {
+        DecodeError::InvalidPayload { reason, .. } => invalid(ty, reason),
+        other => other,
+    }
+}
+
+/// Checks that `json` is one JSON value accepted by `check` and nothing else.
+fn validate(
+    json: &[u8],
+    ty: PacketType,
+    shape: &'static str,
+    check: impl FnOnce(
+        &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
+    ) -> serde_json::Result<()>,
+) -> Result<(), DecodeError> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    check(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| with_packet(json_error(e, shape), ty))
+}
+
+fn first_byte(json: &[u8]) -> Option<u8> {
+    json.iter()
+        .copied()
+        .find(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+fn decode_data(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeError> {
+    let raw = json.as_bytes().clone();
+    Ok(match ty {
+        PacketType::Connect if json.is_empty() => PacketData::Connect(None),
+        PacketType::Connect => {
+            const SHAPE: &str = "payload must be an object";
+            validate(&raw, ty, SHAPE, |de| {
+                de.deserialize_map(IgnoredAny).map(drop)
+            })?;
+            PacketData::Connect(Some(json))
+        }
+        PacketType::Disconnect if json.is_empty() => PacketData::Disconnect,
+        PacketType::Disconnect => return Err(invalid(ty, "must not have a payload")),
+        PacketType::ConnectError => {
+            const SHAPE: &str = "payload must be an object or a string";
+            if !matches!(first_byte(&raw), Some(b'{' | b'"')) {
+                return Err(invalid(ty, SHAPE));
+            }
+            validate(&raw, ty, SHAPE, |de| {
+                de.deserialize_any(IgnoredAny).map(drop)
+            })?;
+            PacketData::ConnectError(json)
+        }
+        PacketType::Ack | PacketType::BinaryAck | PacketType::Event | PacketType::BinaryEvent
+            if json.is_empty() =>
+        {
+            return Err(invalid(ty, "payload is mandatory"))
+        }
+        PacketType::Ack | PacketType::BinaryAck => {
+            const SHAPE: &str = "payload must be an array";
+            validate(&raw, ty, SHAPE, |de| {
+                de.deserialize_seq(IgnoredAny).map(drop)
+            })?;
+            PacketData::Ack(Args::from_parts(json, Vec::new(), false))
+        }
+        PacketType::Event | PacketType::BinaryEvent => {
+            const SHAPE: &str =
+                "payload must be a non-empty array starting with a string or number";
+            let mut name = None;
+            validate(&raw, ty, SHAPE, |de| {
+                name = Some(de.deserialize_seq(EventScan { base: &raw })?);
+                Ok(())
+            })?;
+            let name = match name {
+                Some(NameRef::Borrowed(start, len)) => json
+                    .slice(start..start + len)
+                    .ok_or_else(|| invalid(ty, SHAPE))?,
+                Some(NameRef::Owned(s)) => Utf8Bytes::from(s),
+                None => return Err(invalid(ty, SHAPE)),
+            };
+            if is_reserved_event(&name) {
+                return Err(DecodeError::ReservedEventName(name.to_string()));
+            }
+            PacketData::Event {
+                name,
+                args: Args::from_parts(json, Vec::new(), true),
+            }
+        }
+    })
+}
+
+/// The event name: a range of the input when it had no escapes, else a new string.
+enum NameRef {
+    Borrowed(usize, usize),
+    Owned(String),
+}
+
+/// Visits the EVENT array: reads the name, skips the rest.
+struct EventScan<'a> {
+    base: &'a [u8],
+}
+
+impl<'de> Visitor<'de> for EventScan<'_> {
+    type Value = NameRef;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a non-empty array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NameRef, A::Error> {
+        let name = seq
+            .next_element_seed(NameSeed { base: self.base })?
+            .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(name)
+    }
+}
+
+struct NameSeed<'a> {
+    base: &'a [u8],
+}
+
+impl<'de> DeserializeSeed<'de> for NameSeed<'_> {
+    type Value = NameRef;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<NameRef, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NameSeed<'_> {
+    type Value = NameRef;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event name (string or number)")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<NameRef, E> {
+        let start = (v.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+        if start <= self.base.len() && v.len() <= self.base.len() - start {
+            Ok(NameRef::Borrowed(start, v.len()))
+        } else {
+            Ok(NameRef::Owned(v.to_owned()))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<NameRef, E> {
+        Ok(NameRef::Owned(v.to_owned()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<NameRef, E> {
+        Ok(NameRef::Owned(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<NameRef, E> {
+        Ok(NameRef::Owned(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<NameRef, E> {
+        Ok(NameRef::Owned(v.to_string()))
+    }
+}

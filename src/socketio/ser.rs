@@ -1,0 +1,136 @@
+//! Streaming JSON output with binary placeholders.
+//!
+//! Binary values are written by serde as `serialize_bytes`, which `serde_json` hands to
+//! its [`Formatter::write_byte_array`]. [`PlaceholderFormatter`] writes
+//! `{"_placeholder":true,"num":N}` there instead and collects the bytes as attachment N,
+//! so any `T: Serialize` streams straight into the output buffer in one pass.
+//!
+//! A [`Value::Binary`](super::Value::Binary) already holds a [`Bytes`]; to pass it on
+//! without copying, its `Serialize` impl stashes a clone in a thread-local slot
+//! ([`with_stash`]) and [`bytes_for`] takes it back when the slice is the same memory.
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::ser::Formatter;
+use std::cell::RefCell;
+use std::io;
+
+thread_local! {
+    static STASH: RefCell<Option<Bytes>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `bytes` stashed, so that [`bytes_for`] can share it instead of copying.
+pub(crate) fn with_stash<R>(bytes: &Bytes, f: impl FnOnce() -> R) -> R {
+    let prev = STASH.with(|s| s.replace(Some(bytes.clone())));
+    let out = f();
+    STASH.with(|s| s.replace(prev));
+    out
+}
+
+/// The stashed [`Bytes`] if `slice` is exactly its memory, else a copy of `slice`.
+pub(crate) fn bytes_for(slice: &[u8]) -> Bytes {
+    STASH.with(|s| match &*s.borrow() {
+        Some(b) if b.as_ptr() == slice.as_ptr() && b.len() == slice.len() => b.clone(),
+        _ => Bytes::copy_from_slice(slice),
+    })
+}
+
+/// A compact `serde_json` formatter that turns byte arrays into attachment placeholders.
+pub(crate) struct PlaceholderFormatter<'a> {
+    /// Attachments collected so far, in depth-first order.
+    pub attachments: &'a mut Vec<Bytes>,
+}
+
+impl Formatter for PlaceholderFormatter<'_> {
+    fn write_byte_array<W>(&mut self, writer: &mut W, value: &[u8]) -> io::Result<()>
+    where
+        W: ?Sized + io::Write,
+    {
+        let num = self.attachments.len();
+        self.attachments.push(bytes_for(value));
+        writer.write_all(b"{\"_placeholder\":true,\"num\":")?;
+        write_u64(writer, num as u64)?;
+        writer.write_all(b"}")
+    }
+}
+
+/// Serializes `value` as JSON at the end of `out`, binary values as placeholders.
+pub(crate) fn write_json<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    attachments: &mut Vec<Bytes>,
+    value: &T,
+) -> Result<(), crate::Error> {
+    let mut ser = serde_json::Serializer::with_formatter(out, PlaceholderFormatter { attachments });
+    value
+        .serialize(&mut ser)
+        .map_err(|e| crate::Error::Serialize(e.to_string()))
+}
+
+/// Writes `n` in decimal.
+pub(crate) fn write_u64<W: ?Sized + io::Write>(w: &mut W, mut n: u64) -> io::Result<()> {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    w.write_all(&buf[i..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_become_placeholders_in_order() {
+        let mut out = Vec::new();
+        let mut att = Vec::new();
+        let a = serde_json::json!(1);
+        write_json(
+            &mut out,
+            &mut att,
+            &(&a, serde_bytes_like(&[1, 2]), vec![serde_bytes_like(&[3])]),
+        )
+        .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"[1,{"_placeholder":true,"num":0},[{"_placeholder":true,"num":1}]]"#
+        );
+        assert_eq!(
+            att,
+            vec![Bytes::from_static(&[1, 2]), Bytes::from_static(&[3])]
+        );
+    }
+
+    struct B<'a>(&'a [u8]);
+    impl Serialize for B<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+    fn serde_bytes_like(b: &[u8]) -> B<'_> {
+        B(b)
+    }
+
+    #[test]
+    fn stashed_bytes_are_shared() {
+        let b = Bytes::from(vec![9u8; 100]);
+        let got = with_stash(&b, || bytes_for(&b));
+        assert_eq!(got.as_ptr(), b.as_ptr());
+        let copy = bytes_for(&b);
+        assert_ne!(copy.as_ptr(), b.as_ptr());
+    }
+
+    #[test]
+    fn decimal() {
+        for n in [0u64, 7, 10, 12345, u64::MAX] {
+            let mut v = Vec::new();
+            write_u64(&mut v, n).unwrap();
+            assert_eq!(String::from_utf8(v).unwrap(), n.to_string());
+        }
+    }
+}
