@@ -14,9 +14,11 @@ use std::time::{Duration, Instant};
 /// Open packet of the scripted server (polling, upgrades to websocket).
 pub const OPEN: &str = r#"0{"sid":"sid1","upgrades":["websocket"],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#;
 /// Open packet with no upgrades.
-pub const OPEN_NO_UPGRADE: &str = r#"0{"sid":"sid1","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":20}"#;
+pub const OPEN_NO_UPGRADE: &str =
+    r#"0{"sid":"sid1","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":20}"#;
 /// Open packet over WebSocket.
-pub const OPEN_WS: &str = r#"0{"sid":"sid1","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#;
+pub const OPEN_WS: &str =
+    r#"0{"sid":"sid1","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#;
 
 pub struct Script {
     pub client: EngineClient,
@@ -81,7 +83,11 @@ impl Script {
                     let mut l = format!("-> {} {id} {path_and_query}", method.as_str());
                     if *method == HttpMethod::Post {
                         let body = String::from_utf8_lossy(body);
-                        l.push_str(&format!(" {:?} {:?}", content_type.unwrap_or(""), show(&body)));
+                        l.push_str(&format!(
+                            " {:?} {:?}",
+                            content_type.unwrap_or(""),
+                            show(&body)
+                        ));
                     }
                     l
                 }
@@ -133,8 +139,12 @@ impl Script {
 
     pub fn respond(&mut self, id: RequestId, status: u16, body: &str) {
         self.log(format!("<- {id} {status} {:?}", show(body)));
-        self.client
-            .handle_http_response(self.now, id, status, Bytes::copy_from_slice(body.as_bytes()));
+        self.client.handle_http_response(
+            self.now,
+            id,
+            status,
+            Bytes::copy_from_slice(body.as_bytes()),
+        );
         self.drain();
     }
 

@@ -7,8 +7,7 @@ mod harness;
 use bytes::Bytes;
 use harness::*;
 use socketio_proto::client::engine::{
-    ClientEngineEvent, CloseReason, EngineClientConfig, HttpMethod, Transport,
-    POST_CONTENT_TYPE,
+    ClientEngineEvent, CloseReason, EngineClientConfig, HttpMethod, Transport, POST_CONTENT_TYPE,
 };
 use socketio_proto::engineio::Message;
 use socketio_proto::Error;
@@ -44,7 +43,10 @@ fn handshake_over_polling() {
     assert_eq!(hs.content_type, None);
     assert!(!s.client.is_open());
     s.client.send(s.now, msg("early")).unwrap();
-    assert!(s.client.poll_transmit().is_none(), "nothing sent before open");
+    assert!(
+        s.client.poll_transmit().is_none(),
+        "nothing sent before open"
+    );
 
     s.advance(10);
     s.respond(hs.id, 200, &format!("{OPEN}\x1e4welcome"));
@@ -62,8 +64,10 @@ fn handshake_over_polling() {
     assert_eq!(p.body, Bytes::from_static(b"4early"));
     assert_eq!(p.content_type, Some(POST_CONTENT_TYPE));
     assert!(
-        !t.iter()
-            .any(|t| matches!(t, socketio_proto::client::engine::ClientTransmit::OpenWs { .. })),
+        !t.iter().any(|t| matches!(
+            t,
+            socketio_proto::client::engine::ClientTransmit::OpenWs { .. }
+        )),
         "polling only: no upgrade"
     );
 
