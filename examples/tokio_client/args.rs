@@ -1,0 +1,112 @@
+//! Command-line options of the tokio client example.
+
+use socketio_proto::client::engine::Transport;
+
+/// Parsed options.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// `host:port`.
+    pub addr: String,
+    /// Host name (for the core's config).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Engine.IO path, `/socket.io/` unless the URL names one.
+    pub path: String,
+    /// Namespace to connect to.
+    pub namespace: String,
+    /// CONNECT payload.
+    pub auth: Option<serde_json::Value>,
+    /// Transports, in order.
+    pub transports: Vec<Transport>,
+    /// Plain Engine.IO mode (no Socket.IO layer).
+    pub engineio: bool,
+    /// Scripted scenario to run instead of the interactive mode.
+    pub script: Option<String>,
+}
+
+const USAGE: &str = "usage: tokio_client [--url http://127.0.0.1:3000[/path/]] [--namespace /] \
+[--auth '{json}'] [--transports polling,websocket] [--engineio] [--script interop]";
+
+/// Parses `std::env::args()`; exits with a usage message on error.
+pub fn parse() -> Args {
+    match parse_from(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut url = "http://127.0.0.1:3000".to_string();
+    let mut namespace = "/".to_string();
+    let mut auth = None;
+    let mut transports = vec![Transport::Polling, Transport::WebSocket];
+    let mut engineio = false;
+    let mut script = None;
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--url" => url = value()?,
+            "--namespace" => namespace = value()?,
+            "--auth" => {
+                let v = value()?;
+                auth = Some(serde_json::from_str(&v).map_err(|e| format!("--auth: {e}"))?);
+            }
+            "--transports" => {
+                transports = value()?
+                    .split(',')
+                    .map(|t| match t.trim() {
+                        "polling" => Ok(Transport::Polling),
+                        "websocket" => Ok(Transport::WebSocket),
+                        other => Err(format!("unknown transport {other:?}")),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "--engineio" => engineio = true,
+            "--script" => script = Some(value()?),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown option {other:?}")),
+        }
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or("--url must start with http://")?;
+    let (hostport, path) = match rest.find('/') {
+        Some(i) if rest.len() > i + 1 => (&rest[..i], rest[i..].to_string()),
+        Some(i) => (&rest[..i], default_path(engineio)),
+        None => (rest, default_path(engineio)),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| "bad port in --url")?),
+        None => (hostport, 80),
+    };
+    if !namespace.starts_with('/') {
+        namespace.insert(0, '/');
+    }
+    Ok(Args {
+        addr: format!("{host}:{port}"),
+        host: host.to_string(),
+        port,
+        path,
+        namespace,
+        auth,
+        transports,
+        engineio,
+        script,
+    })
+}
+
+fn default_path(engineio: bool) -> String {
+    if engineio {
+        "/engine.io/"
+    } else {
+        "/socket.io/"
+    }
+    .to_string()
+}
