@@ -84,8 +84,8 @@ function finish(error) {
   } catch (_) {
     /* ignore */
   }
-  process.stdout.write(JSON.stringify(result) + "\n");
-  process.exit(error ? 1 : 0);
+  // Exit only once the line is written: stdout is a pipe, and pipe writes are async.
+  process.stdout.write(JSON.stringify(result) + "\n", () => process.exit(error ? 1 : 0));
 }
 
 const timer = setTimeout(() => finish(`timeout after ${timeoutMs} ms`), timeoutMs);

@@ -42,8 +42,8 @@ function finish(error) {
   finished = true;
   result.error = error || null;
   result.ok = !error;
-  process.stdout.write(JSON.stringify(result) + "\n");
-  process.exit(error ? 1 : 0);
+  // Exit only once the line is written: stdout is a pipe, and pipe writes are async.
+  process.stdout.write(JSON.stringify(result) + "\n", () => process.exit(error ? 1 : 0));
 }
 setTimeout(() => finish(`no close within ${timeoutMs} ms`), timeoutMs);
 
