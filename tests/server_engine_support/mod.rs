@@ -1,0 +1,328 @@
+//! A scripted driver for `EngineServer` scenario tests: virtual time, a readable wire
+//! trace (times in ms, `\x1e` shown as `␞`) and lookups for explicit assertions.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use socketio_proto::engineio::{Message, WsMessage};
+use socketio_proto::ids::SequentialIds;
+use socketio_proto::server::{
+    ConnId, EngineConfig, EngineEvent, EngineServer, HttpRequest, HttpResponse, RequestId,
+    SessionId, Transmit,
+};
+use socketio_proto::Utf8Bytes;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+/// The scenario driver.
+pub struct H {
+    pub server: EngineServer,
+    pub t0: Instant,
+    pub now: Instant,
+    pub trace: String,
+    pub responses: HashMap<RequestId, HttpResponse>,
+    pub events: Vec<EngineEvent>,
+    pub ws_out: Vec<(ConnId, WsMessage)>,
+    pub ws_closed: Vec<ConnId>,
+}
+
+pub const POLL: &str = "/engine.io/?EIO=4&transport=polling";
+pub const WS: &str = "/engine.io/?EIO=4&transport=websocket";
+pub const SID1: &str = "s0000000000000000001";
+pub const SID2: &str = "s0000000000000000002";
+
+pub fn poll_uri(sid: &str) -> String {
+    format!("{POLL}&sid={sid}")
+}
+
+pub fn ws_uri(sid: &str) -> String {
+    format!("{WS}&sid={sid}")
+}
+
+pub fn show(s: &str) -> String {
+    s.replace('\x1e', "␞")
+}
+
+fn show_bytes(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => format!("{:?}", show(s)),
+        Err(_) => format!(
+            "hex:{}",
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        ),
+    }
+}
+
+impl H {
+    pub fn new() -> Self {
+        Self::with(EngineConfig::default())
+    }
+
+    pub fn with(config: EngineConfig) -> Self {
+        let t0 = Instant::now();
+        H {
+            server: EngineServer::new(config, Box::new(SequentialIds::new("s"))).unwrap(),
+            t0,
+            now: t0,
+            trace: String::new(),
+            responses: HashMap::new(),
+            events: Vec::new(),
+            ws_out: Vec::new(),
+            ws_closed: Vec::new(),
+        }
+    }
+
+    fn ms(&self) -> u128 {
+        (self.now - self.t0).as_millis()
+    }
+
+    fn line(&mut self, s: String) {
+        let _ = writeln!(self.trace, "[{:>6}ms] {}", self.ms(), s);
+    }
+
+    /// Jumps virtual time to `ms` after start, firing every timer on the way.
+    pub fn at(&mut self, ms: u64) {
+        let target = self.t0 + Duration::from_millis(ms);
+        while let Some(t) = self.server.poll_timeout() {
+            if t > target {
+                break;
+            }
+            self.now = self.now.max(t);
+            self.server.handle_timeout(self.now);
+            self.drain();
+        }
+        self.now = self.now.max(target);
+    }
+
+    pub fn request(&mut self, req: HttpRequest) -> RequestId {
+        let body = if req.body.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", show_bytes(&req.body))
+        };
+        let origin = req
+            .origin
+            .as_ref()
+            .map(|o| format!(" (Origin: {o:?})"))
+            .unwrap_or_default();
+        let rid = self.server.handle_http_request(self.now, req.clone());
+        self.line(format!(
+            "→ #{} {:?} {}{}{}",
+            rid.as_u64(),
+            req.method,
+            req.uri,
+            origin,
+            body
+        ));
+        self.drain();
+        rid
+    }
+
+    pub fn get(&mut self, uri: &str) -> RequestId {
+        self.request(HttpRequest::get(uri))
+    }
+
+    pub fn post(&mut self, uri: &str, body: &str) -> RequestId {
+        self.request(HttpRequest::post(
+            uri,
+            Bytes::copy_from_slice(body.as_bytes()),
+        ))
+    }
+
+    pub fn abort(&mut self, rid: RequestId) {
+        self.line(format!("→ #{} aborted by client", rid.as_u64()));
+        self.server.handle_http_aborted(self.now, rid);
+        self.drain();
+    }
+
+    pub fn ws_open(&mut self, uri: &str) -> ConnId {
+        let conn = self.server.handle_ws_open(self.now, &HttpRequest::get(uri));
+        self.line(format!("→ ws{} open {}", conn.as_u64(), uri));
+        self.drain();
+        conn
+    }
+
+    pub fn ws_send(&mut self, conn: ConnId, text: &str) {
+        self.line(format!("→ ws{} {:?}", conn.as_u64(), text));
+        self.server
+            .handle_ws_message(self.now, conn, WsMessage::Text(Utf8Bytes::from(text)));
+        self.drain();
+    }
+
+    pub fn ws_send_bin(&mut self, conn: ConnId, data: &[u8]) {
+        self.line(format!("→ ws{} {}", conn.as_u64(), show_bytes(data)));
+        self.server.handle_ws_message(
+            self.now,
+            conn,
+            WsMessage::Binary(Bytes::copy_from_slice(data)),
+        );
+        self.drain();
+    }
+
+    pub fn ws_closed(&mut self, conn: ConnId) {
+        self.line(format!("→ ws{} closed by client", conn.as_u64()));
+        self.server.handle_ws_closed(self.now, conn);
+        self.drain();
+    }
+
+    pub fn send(&mut self, session: SessionId, text: &str) {
+        self.line(format!("app send s{} {:?}", session.as_u64(), text));
+        self.server.send(session, text).unwrap();
+        self.drain();
+    }
+
+    pub fn close(&mut self, session: SessionId) {
+        self.line(format!("app close s{}", session.as_u64()));
+        self.server.close(session).unwrap();
+        self.drain();
+    }
+
+    pub fn shutdown(&mut self) {
+        self.line("app shutdown".to_owned());
+        self.server.shutdown(self.now);
+        self.drain();
+    }
+
+    /// Drains transmits and events into the trace and the lookup tables.
+    pub fn drain(&mut self) {
+        while let Some(t) = self.server.poll_transmit() {
+            match t {
+                Transmit::HttpResponse(r) => {
+                    let headers = r
+                        .headers
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(" | ");
+                    self.line(format!(
+                        "← #{} {} [{}] {}",
+                        r.request.as_u64(),
+                        r.status,
+                        headers,
+                        show_bytes(&r.body)
+                    ));
+                    assert!(
+                        self.responses.insert(r.request, r).is_none(),
+                        "a request was answered twice"
+                    );
+                }
+                Transmit::Ws { conn, msg } => {
+                    let shown = match &msg {
+                        WsMessage::Text(t) => format!("{:?}", show(t)),
+                        WsMessage::Binary(b) => show_bytes(b),
+                    };
+                    self.line(format!("← ws{} {}", conn.as_u64(), shown));
+                    self.ws_out.push((conn, msg));
+                }
+                Transmit::CloseWs { conn } => {
+                    self.line(format!("← ws{} close", conn.as_u64()));
+                    self.ws_closed.push(conn);
+                }
+            }
+        }
+        while let Some(e) = self.server.poll_event() {
+            let s = match &e {
+                EngineEvent::Opened {
+                    session,
+                    sid,
+                    transport,
+                    ..
+                } => format!(
+                    "event Opened s{} sid={} {}",
+                    session.as_u64(),
+                    sid,
+                    transport.as_str()
+                ),
+                EngineEvent::Upgraded { session } => {
+                    format!("event Upgraded s{}", session.as_u64())
+                }
+                EngineEvent::Message { session, msg } => match msg {
+                    Message::Text(t) => format!("event Message s{} {:?}", session.as_u64(), t),
+                    Message::Binary(b) => {
+                        format!("event Message s{} {}", session.as_u64(), show_bytes(b))
+                    }
+                },
+                EngineEvent::Closed { session, reason } => {
+                    format!("event Closed s{} {:?}", session.as_u64(), reason.as_str())
+                }
+            };
+            self.line(s);
+            self.events.push(e);
+        }
+    }
+
+    pub fn resp(&self, rid: RequestId) -> &HttpResponse {
+        self.responses
+            .get(&rid)
+            .unwrap_or_else(|| panic!("request #{} not answered", rid.as_u64()))
+    }
+
+    pub fn answered(&self, rid: RequestId) -> bool {
+        self.responses.contains_key(&rid)
+    }
+
+    pub fn body(&self, rid: RequestId) -> String {
+        String::from_utf8(self.resp(rid).body.to_vec()).unwrap()
+    }
+
+    pub fn status(&self, rid: RequestId) -> u16 {
+        self.resp(rid).status
+    }
+
+    /// The JSON error `(code, message)` of a response.
+    pub fn json_error(&self, rid: RequestId) -> (u64, String) {
+        let r = self.resp(rid);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        (
+            v["code"].as_u64().unwrap(),
+            v["message"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub fn ws_texts(&self, conn: ConnId) -> Vec<String> {
+        self.ws_out
+            .iter()
+            .filter(|(c, _)| *c == conn)
+            .filter_map(|(_, m)| match m {
+                WsMessage::Text(t) => Some(t.to_string()),
+                WsMessage::Binary(_) => None,
+            })
+            .collect()
+    }
+
+    pub fn closed_reason(&self, session: SessionId) -> Option<&'static str> {
+        self.events.iter().find_map(|e| match e {
+            EngineEvent::Closed { session: s, reason } if *s == session => Some(reason.as_str()),
+            _ => None,
+        })
+    }
+
+    pub fn messages(&self, session: SessionId) -> Vec<Message> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Message { session: s, msg } if *s == session => Some(msg.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Polling handshake; returns the session.
+    pub fn handshake_polling(&mut self) -> SessionId {
+        let rid = self.get(POLL);
+        assert_eq!(self.status(rid), 200);
+        self.last_opened()
+    }
+
+    pub fn last_opened(&self) -> SessionId {
+        self.events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                EngineEvent::Opened { session, .. } => Some(*session),
+                _ => None,
+            })
+            .expect("no session opened")
+    }
+}
