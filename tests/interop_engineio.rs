@@ -1,0 +1,278 @@
+//! Engine.IO interop: the `tokio_server` example in `--engineio` echo mode against the
+//! official `engine.io-client` (npm) and raw clients written in node.
+//!
+//! Needs `cargo build --examples` and `cd tests/interop && npm ci` (or `bash .ci/test`,
+//! which does both). Missing pieces fail the tests with a message; they never skip.
+
+mod common;
+
+use common::process::{require_npm_package, run_node, spawn_example, Server};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Bound on each node script.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The echo server with short heartbeats (interval 300 ms, timeout 200 ms).
+fn echo_server() -> Server {
+    require_npm_package("engine.io-client");
+    require_npm_package("ws");
+    spawn_example(
+        "tokio_server",
+        &[
+            "--engineio",
+            "--port",
+            "0",
+            "--ping-interval",
+            "300",
+            "--ping-timeout",
+            "200",
+        ],
+    )
+}
+
+/// Runs `engineio_client.js` against `server` and returns its JSON result, asserting the
+/// script itself succeeded.
+fn client(server: &Server, args: &[&str]) -> Value {
+    let url = server.url();
+    let mut all = vec![url.as_str()];
+    all.extend_from_slice(args);
+    let out = run_node("engineio_client.js", &all, SCRIPT_TIMEOUT);
+    let json = out.json();
+    assert!(
+        out.status.success() && json["ok"] == true,
+        "client failed: {json}\n{}\n{}",
+        out.report(),
+        server.process.output_report()
+    );
+    json
+}
+
+/// Every message the client sent came back, byte for byte, in order; and the batch
+/// covers text (ASCII, multi-byte UTF-8, a large one) and binary (all 256 byte values).
+fn assert_echoed(json: &Value, expected_count: usize) {
+    let sent = json["sent"].as_array().expect("sent list");
+    let received = json["received"].as_array().expect("received list");
+    assert_eq!(sent.len(), expected_count, "sent: {sent:?}");
+    assert_eq!(sent, received, "echoes differ from what was sent");
+    assert!(sent.iter().any(|m| m["t"] == "text"
+        && m["v"]
+            .as_str()
+            .is_some_and(|v| v.contains("héllo wörld ✓ 🚀"))));
+    assert!(sent
+        .iter()
+        .any(|m| m["t"] == "text" && m["v"].as_str().is_some_and(|v| v.len() > 20_000)));
+    let all_bytes: String = (0u8..=255).map(|b| format!("{b:02x}")).collect();
+    assert!(sent
+        .iter()
+        .any(|m| m["t"] == "binary" && m["hex"].as_str() == Some(all_bytes.as_str())));
+    assert!(sent
+        .iter()
+        .any(|m| m["t"] == "binary" && m["hex"] == "000102ff1e"));
+}
+
+#[test]
+fn polling_only_echoes_text_and_binary() {
+    let server = echo_server();
+    let json = client(&server, &["--transports", "polling", "--no-upgrade"]);
+    assert_eq!(json["transport_at_open"], "polling");
+    assert_eq!(json["transport_final"], "polling");
+    assert_eq!(json["upgraded"], false);
+    assert_eq!(json["sid"].as_str().map(str::len), Some(20), "{json}");
+    assert_echoed(&json, 6);
+}
+
+#[test]
+fn websocket_only_echoes_text_and_binary() {
+    let server = echo_server();
+    let json = client(&server, &["--transports", "websocket"]);
+    assert_eq!(json["transport_at_open"], "websocket");
+    assert_eq!(json["transport_final"], "websocket");
+    assert_eq!(json["upgraded"], false);
+    assert_echoed(&json, 6);
+}
+
+#[test]
+fn polling_upgrades_to_websocket_and_keeps_echoing() {
+    let server = echo_server();
+    // First batch right after open (over polling, possibly racing the upgrade), the
+    // second after the upgrade completed (over WebSocket).
+    let json = client(
+        &server,
+        &["--transports", "polling,websocket", "--wait-upgrade"],
+    );
+    assert_eq!(json["transport_at_open"], "polling");
+    assert_eq!(json["upgraded"], true, "{json}");
+    assert_eq!(json["upgraded_to"], "websocket");
+    assert_eq!(json["transport_final"], "websocket");
+    assert_echoed(&json, 12);
+}
+
+/// Stays connected ~1.2 s = 4 ping intervals: the client answers every ping and the
+/// server must not close.
+fn survives_heartbeats(transports: &str) {
+    let server = echo_server();
+    let json = client(
+        &server,
+        &[
+            "--transports",
+            transports,
+            "--no-upgrade",
+            "--no-echo",
+            "--stay",
+            "1200",
+        ],
+    );
+    assert_eq!(json["closed"], false, "{json}");
+    let pings = json["pings"].as_u64().unwrap_or(0);
+    assert!(
+        pings >= 3,
+        "expected >= 3 pings in 1.2 s, got {pings}: {json}"
+    );
+    let elapsed = json["elapsed_ms"].as_u64().unwrap_or(0);
+    assert!(elapsed >= 1200, "{json}");
+}
+
+#[test]
+fn websocket_client_survives_several_ping_intervals() {
+    survives_heartbeats("websocket");
+}
+
+#[test]
+fn polling_client_survives_several_ping_intervals() {
+    survives_heartbeats("polling");
+}
+
+/// A raw client that never answers pings is dropped after interval + timeout.
+fn unresponsive_client_is_dropped(transport: &str) -> Value {
+    let server = echo_server();
+    let url = server.url();
+    let out = run_node(
+        "engineio_nopong.js",
+        &[&url, "--transport", transport, "--timeout", "5000"],
+        SCRIPT_TIMEOUT,
+    );
+    let json = out.json();
+    assert!(
+        out.status.success() && json["ok"] == true,
+        "no-pong client failed: {json}\n{}\n{}",
+        out.report(),
+        server.process.output_report()
+    );
+    assert_eq!(json["handshake"]["pingInterval"], 300);
+    assert_eq!(json["handshake"]["pingTimeout"], 200);
+    assert_eq!(json["closed"], true, "{json}");
+    assert_eq!(json["pings"], 1, "exactly one unanswered ping: {json}");
+    let first_ping = json["ping_times_ms"][0].as_u64().expect("ping time");
+    assert!(
+        (250..=800).contains(&first_ping),
+        "first ping after ~300 ms, got {first_ping}: {json}"
+    );
+    let closed = json["closed_after_ms"].as_u64().expect("close time");
+    // interval + timeout = 500 ms; allow scheduling slack both ways.
+    assert!(
+        (450..=1500).contains(&closed),
+        "closed after {closed} ms, expected ~500 ms: {json}"
+    );
+    assert!(
+        wait_for_log(&server, "closed: ping timeout"),
+        "server log:\n{}",
+        server.process.output_report()
+    );
+    json
+}
+
+/// Waits up to 2 s for the server's stderr to contain `needle`.
+fn wait_for_log(server: &Server, needle: &str) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while std::time::Instant::now() < deadline {
+        if server.process.stderr().iter().any(|l| l.contains(needle)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// One HTTP/1.1 GET over a fresh connection (`Connection: close`), read to the end.
+fn raw_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+#[test]
+fn websocket_client_that_ignores_pings_is_dropped_on_time() {
+    let json = unresponsive_client_is_dropped("websocket");
+    assert_eq!(json["closed_by"], "websocket close");
+    assert_eq!(json["handshake"]["upgrades"], serde_json::json!([]));
+}
+
+#[test]
+fn polling_client_that_ignores_pings_is_dropped_on_time() {
+    let json = unresponsive_client_is_dropped("polling");
+    // The held GET is released with a close packet.
+    assert_eq!(json["closed_by"], "close packet");
+    assert_eq!(
+        json["handshake"]["upgrades"],
+        serde_json::json!(["websocket"])
+    );
+}
+
+#[test]
+fn sigterm_releases_held_poll_with_close_packet() {
+    let mut server = echo_server();
+    let port = server.port;
+    let (status, body) = raw_get(port, "/engine.io/?EIO=4&transport=polling").expect("handshake");
+    assert_eq!(status, 200, "{body}");
+    let open: Value = serde_json::from_str(body.trim_start_matches('0')).expect("open packet");
+    let sid = open["sid"].as_str().expect("sid").to_owned();
+    // Hold a long-poll open, then stop the server while it waits.
+    let held = std::thread::spawn(move || {
+        raw_get(
+            port,
+            &format!("/engine.io/?EIO=4&transport=polling&sid={sid}"),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let exit = server
+        .process
+        .terminate(Duration::from_secs(5))
+        .expect("server did not exit within 5 s of SIGTERM");
+    assert!(exit.success(), "exit status {exit:?}");
+    let (status, body) = held.join().expect("poll thread").expect("held poll");
+    assert_eq!(status, 200);
+    assert_eq!(body, "1", "held GET released with a close packet");
+    assert!(
+        wait_for_log(&server, "closed: server shutdown"),
+        "{}",
+        server.process.output_report()
+    );
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let mut server = echo_server();
+    let status = server
+        .process
+        .terminate(Duration::from_secs(5))
+        .expect("server did not exit within 5 s of SIGTERM");
+    assert!(status.success(), "exit status {status:?}");
+}
