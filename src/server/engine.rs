@@ -320,8 +320,14 @@ impl EngineServer {
             return Err(ErrorCode::BadRequest);
         }
         if let Some(sid) = q.sid.as_deref() {
-            let id = self.session_by_sid(sid).ok_or(ErrorCode::UnknownSid)?;
-            let current = self.transport(id).ok_or(ErrorCode::UnknownSid)?;
+            // A session closing (closed by the application, queue not yet delivered)
+            // is still found here, so that its last poll can be answered.
+            let id = *self.by_sid.get(sid).ok_or(ErrorCode::UnknownSid)?;
+            let current = match self.sessions.get(&id).map(|s| s.active) {
+                None => return Err(ErrorCode::UnknownSid),
+                Some(Active::Polling) => TransportKind::Polling,
+                Some(Active::Ws(_)) => TransportKind::WebSocket,
+            };
             let ok = if is_ws {
                 transport == TransportKind::WebSocket
             } else {

@@ -1,0 +1,250 @@
+//! Application commands on sockets: accept/reject a CONNECT, emit, ack, rooms,
+//! disconnect, close, shutdown.
+
+use super::acks::Timer;
+use super::sockets::Socket;
+use super::types::{ConnectRequestId, DisconnectReason, SocketId};
+use super::SocketIoServer;
+use crate::error::Error;
+use crate::server::{OutMessage, SessionId, TextFrame};
+use crate::socketio::{encode_ack, encode_event, Encoded, Packet};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The engine messages of an encoded packet: its text frame, then its attachments.
+pub(super) fn out_messages(enc: &Encoded) -> impl Iterator<Item = OutMessage> + '_ {
+    std::iter::once(OutMessage::Text(TextFrame::new(&enc.text)))
+        .chain(enc.attachments.iter().cloned().map(OutMessage::Binary))
+}
+
+impl SocketIoServer {
+    /// Accepts a CONNECT: the socket joins the namespace (created now if it was
+    /// dynamic) and the room of its own id, and the reply `0[/nsp,]{"sid":"…"}` is
+    /// queued at once, so it precedes anything emitted to the socket afterwards.
+    ///
+    /// Errors: [`Error::UnknownRequest`] if the request was answered already or its
+    /// session closed; [`Error::QueueFull`] if the session's queue is full (the request
+    /// stays pending).
+    pub fn accept(&mut self, request: ConnectRequestId) -> Result<SocketId, Error> {
+        let pending = self.requests.get(&request).ok_or(Error::UnknownRequest)?;
+        let session = pending.session;
+        let name = pending.nsp.clone();
+        if !self.clients.contains_key(&session) {
+            self.requests.remove(&request);
+            return Err(Error::UnknownRequest);
+        }
+        let sid: Arc<str> = Arc::from(self.socket_ids.next_id());
+        let reply = Packet::connect_ok(&name, &sid)?.encode();
+        self.engine.send_many(session, out_messages(&reply))?;
+        self.requests.remove(&request);
+        let nsp = self.nsps.get_or_create(&name);
+        let socket = self.sockets.insert(Socket {
+            sid,
+            session,
+            nsp,
+            rooms: Vec::new(),
+            pending_in_acks: Vec::new(),
+            mark: 0,
+        });
+        if let Some(n) = self.nsps.get_mut(nsp) {
+            n.members.insert(socket);
+        }
+        if let Some(client) = self.clients.get_mut(&session) {
+            client.pending.retain(|(_, r)| *r != request);
+            client.sockets.push((nsp, socket));
+            if let Some(key) = client.connect_timer.take() {
+                self.timers.cancel(key);
+            }
+        }
+        Ok(socket)
+    }
+
+    /// Rejects a CONNECT with a CONNECT_ERROR `4[/nsp,]{"message":…,"data":…}` (the
+    /// official middleware error; `data` is left out when `None`). The session stays
+    /// open.
+    pub fn reject(
+        &mut self,
+        request: ConnectRequestId,
+        message: &str,
+        data: Option<serde_json::Value>,
+    ) -> Result<(), Error> {
+        let pending = self.requests.remove(&request).ok_or(Error::UnknownRequest)?;
+        if let Some(client) = self.clients.get_mut(&pending.session) {
+            client.pending.retain(|(_, r)| *r != request);
+        }
+        let packet = Packet::connect_error(&pending.nsp, message, data.as_ref())?;
+        self.engine
+            .send_many(pending.session, out_messages(&packet.encode()))
+    }
+
+    /// Sends a CONNECT_ERROR the application did not ask for (invalid namespace…).
+    pub(super) fn send_connect_error(
+        &mut self,
+        session: SessionId,
+        nsp: &str,
+        message: &str,
+        data: Option<serde_json::Value>,
+    ) {
+        if let Ok(packet) = Packet::connect_error(nsp, message, data.as_ref()) {
+            let _ = self.engine.send_many(session, out_messages(&packet.encode()));
+        }
+    }
+
+    /// Emits event `event` to one socket. `args` must serialize as a sequence (a tuple
+    /// such as `("a", 1)`, `(x,)` for one argument, `()` for none, an array or a `Vec`);
+    /// binary values anywhere in it become attachments.
+    ///
+    /// Errors: [`Error::UnknownSocket`], [`Error::ReservedEventName`],
+    /// [`Error::Serialize`], [`Error::QueueFull`].
+    pub fn emit<A: Serialize + ?Sized>(
+        &mut self,
+        socket: SocketId,
+        event: &str,
+        args: &A,
+    ) -> Result<(), Error> {
+        let (session, nsp) = self.socket_route(socket)?;
+        let enc = encode_event(&nsp, event, None, args)?;
+        self.engine.send_many(session, out_messages(&enc))
+    }
+
+    /// Emits the `message` event (the official `socket.send(...)`).
+    pub fn send<A: Serialize + ?Sized>(&mut self, socket: SocketId, args: &A) -> Result<(), Error> {
+        self.emit(socket, "message", args)
+    }
+
+    /// Emits an event asking for an acknowledgement; returns its ack id. Later comes
+    /// [`IoEvent::AckReceived`](super::IoEvent::AckReceived) with that id, or
+    /// [`IoEvent::AckTimeout`](super::IoEvent::AckTimeout) once `timeout` has passed (in
+    /// the time of the `now` values given to the `handle_*` calls) or the socket left.
+    pub fn emit_with_ack<A: Serialize + ?Sized>(
+        &mut self,
+        socket: SocketId,
+        event: &str,
+        args: &A,
+        timeout: Duration,
+    ) -> Result<u64, Error> {
+        let (session, nsp_name) = self.socket_route(socket)?;
+        let now = self.now().ok_or(Error::NotConnected)?;
+        let nsp_idx = self.sockets.get(socket).map(|s| s.nsp).ok_or(Error::UnknownSocket)?;
+        let nsp = self.nsps.get_mut(nsp_idx).ok_or(Error::UnknownSocket)?;
+        let id = nsp.next_ack;
+        let enc = encode_event(&nsp_name, event, Some(id), args)?;
+        self.engine.send_many(session, out_messages(&enc))?;
+        if let Some(nsp) = self.nsps.get_mut(nsp_idx) {
+            nsp.take_ack_id();
+        }
+        let key = self.timers.add(deadline(now, timeout), Timer::Ack(socket, id));
+        self.acks.single.insert((socket, id), key);
+        Ok(id)
+    }
+
+    /// Answers an incoming event's ack id (once). `args` must serialize as a sequence;
+    /// binary values make it a BINARY_ACK.
+    ///
+    /// Errors: [`Error::AckUnavailable`] if the id was answered already, never
+    /// requested, or evicted (see [`IoConfig::max_pending_acks`](super::IoConfig)).
+    pub fn ack<A: Serialize + ?Sized>(
+        &mut self,
+        socket: SocketId,
+        id: u64,
+        args: &A,
+    ) -> Result<(), Error> {
+        let (session, nsp) = self.socket_route(socket)?;
+        let s = self.sockets.get(socket).ok_or(Error::UnknownSocket)?;
+        let pos = s
+            .pending_in_acks
+            .iter()
+            .position(|x| *x == id)
+            .ok_or(Error::AckUnavailable)?;
+        let enc = encode_ack(&nsp, id, args)?;
+        self.engine.send_many(session, out_messages(&enc))?;
+        if let Some(s) = self.sockets.get_mut(socket) {
+            s.pending_in_acks.remove(pos);
+        }
+        Ok(())
+    }
+
+    /// Adds a socket to a room of its namespace (no-op if already in it).
+    pub fn join(&mut self, socket: SocketId, room: &str) -> Result<(), Error> {
+        let s = self.sockets.get_mut(socket).ok_or(Error::UnknownSocket)?;
+        if &*s.sid == room {
+            return Ok(());
+        }
+        let nsp = self.nsps.get_mut(s.nsp).ok_or(Error::UnknownSocket)?;
+        if let Some(name) = nsp.join(room, socket) {
+            s.rooms.push(name);
+        }
+        Ok(())
+    }
+
+    /// Removes a socket from a room (no-op if not in it; its own-id room stays).
+    pub fn leave(&mut self, socket: SocketId, room: &str) -> Result<(), Error> {
+        let s = self.sockets.get_mut(socket).ok_or(Error::UnknownSocket)?;
+        let Some(pos) = s.rooms.iter().position(|r| &**r == room) else {
+            return Ok(());
+        };
+        s.rooms.swap_remove(pos);
+        if let Some(nsp) = self.nsps.get_mut(s.nsp) {
+            nsp.leave(room, socket);
+        }
+        Ok(())
+    }
+
+    /// Disconnects a socket from its namespace: sends DISCONNECT `1[/nsp,]`, reports
+    /// [`DisconnectReason::ServerNamespaceDisconnect`]. The session and its other
+    /// namespaces stay.
+    pub fn disconnect(&mut self, socket: SocketId) -> Result<(), Error> {
+        let (session, nsp) = self.socket_route(socket)?;
+        let packet = Packet::disconnect(&nsp)?.encode();
+        // Best effort: the socket leaves even if the queue is full.
+        let _ = self.engine.send_many(session, out_messages(&packet));
+        self.remove_socket(socket, DisconnectReason::ServerNamespaceDisconnect);
+        Ok(())
+    }
+
+    /// Closes a whole connection, as the official `socket.disconnect(true)`: every socket
+    /// of the session is sent DISCONNECT and reported with
+    /// [`DisconnectReason::ServerNamespaceDisconnect`], then the Engine.IO session
+    /// closes.
+    pub fn close_session(&mut self, session: SessionId) -> Result<(), Error> {
+        let sockets = self.session_sockets(session);
+        if !self.clients.contains_key(&session) {
+            return Err(Error::UnknownSession);
+        }
+        for socket in sockets {
+            self.disconnect(socket)?;
+        }
+        self.teardown(session, DisconnectReason::ForcedClose);
+        let result = self.engine.close(session);
+        self.pump();
+        result
+    }
+
+    /// Shuts the server down: every socket is reported with
+    /// [`DisconnectReason::ServerShuttingDown`], every session closes, new handshakes are
+    /// refused.
+    pub fn shutdown(&mut self, now: Instant) {
+        let now = self.clock.advance(now);
+        let mut sessions: Vec<SessionId> = self.clients.keys().copied().collect();
+        sessions.sort();
+        for session in sessions {
+            self.teardown(session, DisconnectReason::ServerShuttingDown);
+        }
+        self.engine.shutdown(now);
+        self.pump();
+    }
+
+    /// The session and namespace name of a live socket.
+    pub(super) fn socket_route(&self, socket: SocketId) -> Result<(SessionId, Arc<str>), Error> {
+        let s = self.sockets.get(socket).ok_or(Error::UnknownSocket)?;
+        let nsp = self.nsps.get(s.nsp).ok_or(Error::UnknownSocket)?;
+        Ok((s.session, nsp.name.clone()))
+    }
+}
+
+/// `now + timeout`, saturating far in the future.
+pub(super) fn deadline(now: Instant, timeout: Duration) -> Instant {
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365))
+}
