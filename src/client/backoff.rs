@@ -68,8 +68,14 @@ impl Backoff {
     pub fn bounds(&self, n: u32) -> (Duration, Duration) {
         let exp = i32::try_from(n.saturating_sub(1)).unwrap_or(i32::MAX);
         let base = self.min_ms * 2f64.powi(exp);
-        let lo = (base * (1.0 - self.jitter)).floor().min(self.max_ms).max(0.0);
-        let hi = (base * (1.0 + self.jitter)).floor().min(self.max_ms).max(0.0);
+        let lo = (base * (1.0 - self.jitter))
+            .floor()
+            .min(self.max_ms)
+            .max(0.0);
+        let hi = (base * (1.0 + self.jitter))
+            .floor()
+            .min(self.max_ms)
+            .max(0.0);
         (
             Duration::from_millis(lo as u64),
             Duration::from_millis(hi as u64),
@@ -118,7 +124,10 @@ mod tests {
         for n in 1..=40u32 {
             let d = b.duration(&mut r);
             let (lo, hi) = b.bounds(n);
-            assert!(lo <= d && d <= hi, "attempt {n}: {d:?} not in {lo:?}..={hi:?}");
+            assert!(
+                lo <= d && d <= hi,
+                "attempt {n}: {d:?} not in {lo:?}..={hi:?}"
+            );
             assert!(d <= Duration::from_secs(5));
         }
     }

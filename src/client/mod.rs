@@ -4,3 +4,15 @@
 //!   heartbeat watch). The Socket.IO manager and sockets build on it.
 
 pub mod engine;
+
+pub mod backoff;
+mod manager;
+mod manager_config;
+mod manager_event;
+mod manager_packets;
+mod socket;
+mod socket_api;
+
+pub use manager::Manager;
+pub use manager_config::ManagerConfig;
+pub use manager_event::{AckRequest, ClientEvent, DisconnectReason, OpenError, SocketId};

@@ -1,0 +1,269 @@
+//! The state of one client socket (one namespace): whether it should be connected, its
+//! send buffer while offline, and the acknowledgements it waits for.
+
+use crate::error::Error;
+use crate::socketio::Encoded;
+use crate::time::Instant;
+use std::collections::{BTreeMap, VecDeque};
+
+/// A packet emitted while the socket was not connected.
+#[derive(Debug, Clone)]
+pub(crate) struct Buffered {
+    /// The ack id it carries, if any (removed from the buffer when its ack times out).
+    pub(crate) ack: Option<u64>,
+    /// The encoded packet.
+    pub(crate) packet: Encoded,
+}
+
+/// One namespace socket.
+#[derive(Debug)]
+pub(crate) struct SocketState {
+    /// The namespace, e.g. `/` or `/chat`.
+    pub(crate) nsp: String,
+    /// The CONNECT payload (a JSON object), if any.
+    pub(crate) auth: Option<serde_json::Value>,
+    /// `connect` was called and neither `disconnect` nor a server disconnect /
+    /// CONNECT_ERROR followed: (re)send CONNECT whenever the connection opens.
+    pub(crate) active: bool,
+    /// The server accepted the CONNECT on the current connection.
+    pub(crate) connected: bool,
+    /// The connection generation the CONNECT was sent on (avoids sending it twice).
+    pub(crate) connect_sent_on: Option<u64>,
+    /// The server-assigned socket id while connected.
+    pub(crate) sid: Option<String>,
+    /// Counts namespace connections; ack requests from an earlier one are stale.
+    pub(crate) session: u64,
+    /// The next ack id to hand out (per socket, from 0, as the JS client).
+    next_ack: u64,
+    /// Acks waiting for the server's answer, with their deadlines.
+    acks: BTreeMap<u64, Option<Instant>>,
+    /// Packets emitted while not connected.
+    buffer: VecDeque<Buffered>,
+}
+
+impl SocketState {
+    pub(crate) fn new(nsp: String, auth: Option<serde_json::Value>) -> Self {
+        SocketState {
+            nsp,
+            auth,
+            active: false,
+            connected: false,
+            connect_sent_on: None,
+            sid: None,
+            session: 0,
+            next_ack: 0,
+            acks: BTreeMap::new(),
+            buffer: VecDeque::new(),
+        }
+    }
+
+    /// Reserves the next ack id with an optional deadline; `Err(QueueFull)` beyond
+    /// `limit` pending acks.
+    pub(crate) fn register_ack(
+        &mut self,
+        deadline: Option<Instant>,
+        limit: usize,
+    ) -> Result<u64, Error> {
+        if self.acks.len() >= limit {
+            return Err(Error::QueueFull(limit));
+        }
+        let id = self.next_ack;
+        self.next_ack = self.next_ack.wrapping_add(1);
+        self.acks.insert(id, deadline);
+        Ok(id)
+    }
+
+    /// Forgets a pending ack; whether it was pending.
+    pub(crate) fn take_ack(&mut self, id: u64) -> bool {
+        self.acks.remove(&id).is_some()
+    }
+
+    /// The earliest ack deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.acks.values().flatten().min().copied()
+    }
+
+    /// Removes and returns the acks whose deadline is at or before `now` (their packets
+    /// are dropped from the send buffer too, as the JS client does).
+    pub(crate) fn expire_acks(&mut self, now: Instant) -> Vec<u64> {
+        let expired: Vec<u64> = self
+            .acks
+            .iter()
+            .filter(|(_, d)| d.is_some_and(|d| d <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &expired {
+            self.acks.remove(id);
+        }
+        if !expired.is_empty() {
+            self.buffer
+                .retain(|b| !matches!(b.ack, Some(a) if expired.contains(&a)));
+        }
+        expired
+    }
+
+    /// On disconnection: drops the acks whose packet was already sent (they cannot be
+    /// answered any more) and returns their ids; acks of buffered packets stay.
+    pub(crate) fn cancel_sent_acks(&mut self) -> Vec<u64> {
+        let buffered: Vec<u64> = self.buffer.iter().filter_map(|b| b.ack).collect();
+        let cancelled: Vec<u64> = self
+            .acks
+            .keys()
+            .filter(|id| !buffered.contains(id))
+            .copied()
+            .collect();
+        for id in &cancelled {
+            self.acks.remove(id);
+        }
+        cancelled
+    }
+
+    /// Buffers a packet emitted while offline; `Err(QueueFull)` beyond `limit`.
+    pub(crate) fn buffer(&mut self, item: Buffered, limit: usize) -> Result<(), Error> {
+        if self.buffer.len() >= limit {
+            return Err(Error::QueueFull(limit));
+        }
+        self.buffer.push_back(item);
+        Ok(())
+    }
+
+    /// Takes every buffered packet, oldest first.
+    pub(crate) fn drain_buffer(&mut self) -> VecDeque<Buffered> {
+        std::mem::take(&mut self.buffer)
+    }
+
+    /// How many packets are buffered.
+    pub(crate) fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// How many acks are pending.
+    pub(crate) fn pending_acks(&self) -> usize {
+        self.acks.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Duration;
+    use crate::utf8::Utf8Bytes;
+
+    fn pkt(s: &str) -> Encoded {
+        Encoded {
+            text: Utf8Bytes::from(s),
+            attachments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ack_ids_count_from_zero_and_are_bounded() {
+        let mut s = SocketState::new("/".into(), None);
+        assert_eq!(s.register_ack(None, 2), Ok(0));
+        assert_eq!(s.register_ack(None, 2), Ok(1));
+        assert_eq!(s.register_ack(None, 2), Err(Error::QueueFull(2)));
+        assert!(s.take_ack(0));
+        assert!(!s.take_ack(0));
+        assert_eq!(s.register_ack(None, 2), Ok(2));
+        assert_eq!(s.pending_acks(), 2);
+    }
+
+    #[test]
+    fn expired_acks_leave_the_buffer() {
+        let t0 = Instant::now();
+        let mut s = SocketState::new("/".into(), None);
+        let a = s
+            .register_ack(Some(t0 + Duration::from_secs(1)), 10)
+            .unwrap();
+        let b = s
+            .register_ack(Some(t0 + Duration::from_secs(5)), 10)
+            .unwrap();
+        s.buffer(
+            Buffered {
+                ack: Some(a),
+                packet: pkt("20[\"a\"]"),
+            },
+            10,
+        )
+        .unwrap();
+        s.buffer(
+            Buffered {
+                ack: None,
+                packet: pkt("2[\"x\"]"),
+            },
+            10,
+        )
+        .unwrap();
+        s.buffer(
+            Buffered {
+                ack: Some(b),
+                packet: pkt("21[\"b\"]"),
+            },
+            10,
+        )
+        .unwrap();
+        assert_eq!(s.next_deadline(), Some(t0 + Duration::from_secs(1)));
+        assert_eq!(s.expire_acks(t0 + Duration::from_secs(1)), vec![a]);
+        assert_eq!(s.buffered(), 2);
+        assert_eq!(s.next_deadline(), Some(t0 + Duration::from_secs(5)));
+        let left: Vec<_> = s.drain_buffer().into_iter().map(|b| b.ack).collect();
+        assert_eq!(left, vec![None, Some(b)]);
+    }
+
+    #[test]
+    fn disconnect_cancels_only_sent_acks() {
+        let mut s = SocketState::new("/".into(), None);
+        let sent = s.register_ack(None, 10).unwrap();
+        let queued = s.register_ack(None, 10).unwrap();
+        s.buffer(
+            Buffered {
+                ack: Some(queued),
+                packet: pkt("21[\"b\"]"),
+            },
+            10,
+        )
+        .unwrap();
+        assert_eq!(s.cancel_sent_acks(), vec![sent]);
+        assert_eq!(s.pending_acks(), 1);
+        assert!(s.take_ack(queued));
+    }
+
+    #[test]
+    fn buffer_is_bounded_and_ordered() {
+        let mut s = SocketState::new("/".into(), None);
+        s.buffer(
+            Buffered {
+                ack: None,
+                packet: pkt("1"),
+            },
+            2,
+        )
+        .unwrap();
+        s.buffer(
+            Buffered {
+                ack: None,
+                packet: pkt("2"),
+            },
+            2,
+        )
+        .unwrap();
+        assert_eq!(
+            s.buffer(
+                Buffered {
+                    ack: None,
+                    packet: pkt("3")
+                },
+                2
+            )
+            .unwrap_err(),
+            Error::QueueFull(2)
+        );
+        let texts: Vec<String> = s
+            .drain_buffer()
+            .into_iter()
+            .map(|b| b.packet.text.to_string())
+            .collect();
+        assert_eq!(texts, vec!["1", "2"]);
+        assert_eq!(s.buffered(), 0);
+    }
+}
