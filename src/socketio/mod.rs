@@ -11,6 +11,8 @@
 //!   [`encode_event`] / [`encode_ack`]. Binary values anywhere in the arguments
 //!   ([`Value::Binary`], or any `serialize_bytes`) become attachments.
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary;
 mod args;
 mod binary;
 mod decode;
