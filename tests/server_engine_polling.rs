@@ -42,7 +42,10 @@ fn exchange_both_ways() {
     assert_eq!(h.server.queued(s), Some(3));
     let g = h.get(&uri);
     assert_eq!(h.body(g), "4one\x1e4two\x1ebAQID");
-    assert_eq!(h.resp(g).header("content-type"), Some("text/plain; charset=UTF-8"));
+    assert_eq!(
+        h.resp(g).header("content-type"),
+        Some("text/plain; charset=UTF-8")
+    );
     // A held GET is answered as soon as something is sent.
     let g = h.get(&uri);
     assert!(!h.answered(g));
@@ -206,7 +209,8 @@ fn queue_is_bounded() {
     h.server.send(s, "a").unwrap();
     h.server.send(s, "b").unwrap();
     assert_eq!(
-        h.server.send_many(s, [OutMessage::from("c"), OutMessage::from("d")]),
+        h.server
+            .send_many(s, [OutMessage::from("c"), OutMessage::from("d")]),
         Err(Error::QueueFull(3))
     );
     assert_eq!(h.server.queued(s), Some(2));

@@ -43,6 +43,10 @@ pub fn show(s: &str) -> String {
     s.replace('\x1e', "␞")
 }
 
+fn hex(b: &[u8]) -> String {
+    format!("bin:{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+}
+
 fn show_bytes(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
         Ok(s) => format!("{:?}", show(s)),
@@ -150,7 +154,7 @@ impl H {
     }
 
     pub fn ws_send_bin(&mut self, conn: ConnId, data: &[u8]) {
-        self.line(format!("→ ws{} {}", conn.as_u64(), show_bytes(data)));
+        self.line(format!("→ ws{} {}", conn.as_u64(), hex(data)));
         self.server.handle_ws_message(
             self.now,
             conn,
@@ -209,7 +213,7 @@ impl H {
                 Transmit::Ws { conn, msg } => {
                     let shown = match &msg {
                         WsMessage::Text(t) => format!("{:?}", show(t)),
-                        WsMessage::Binary(b) => show_bytes(b),
+                        WsMessage::Binary(b) => hex(b),
                     };
                     self.line(format!("← ws{} {}", conn.as_u64(), shown));
                     self.ws_out.push((conn, msg));
@@ -239,7 +243,7 @@ impl H {
                 EngineEvent::Message { session, msg } => match msg {
                     Message::Text(t) => format!("event Message s{} {:?}", session.as_u64(), t),
                     Message::Binary(b) => {
-                        format!("event Message s{} {}", session.as_u64(), show_bytes(b))
+                        format!("event Message s{} {}", session.as_u64(), hex(b))
                     }
                 },
                 EngineEvent::Closed { session, reason } => {
