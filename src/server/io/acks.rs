@@ -119,7 +119,10 @@ mod tests {
         let mut t = Timers::default();
         let s = SessionId(1);
         let a = t.add(t0 + Duration::from_secs(2), Timer::Connect(s));
-        t.add(t0 + Duration::from_secs(1), Timer::Broadcast(BroadcastAckId(1)));
+        t.add(
+            t0 + Duration::from_secs(1),
+            Timer::Broadcast(BroadcastAckId(1)),
+        );
         assert_eq!(t.next(), Some(t0 + Duration::from_secs(1)));
         assert_eq!(t.pop_due(t0), None);
         assert_eq!(

@@ -69,7 +69,10 @@ impl SocketIoServer {
         message: &str,
         data: Option<serde_json::Value>,
     ) -> Result<(), Error> {
-        let pending = self.requests.remove(&request).ok_or(Error::UnknownRequest)?;
+        let pending = self
+            .requests
+            .remove(&request)
+            .ok_or(Error::UnknownRequest)?;
         if let Some(client) = self.clients.get_mut(&pending.session) {
             client.pending.retain(|(_, r)| *r != request);
         }
@@ -87,7 +90,9 @@ impl SocketIoServer {
         data: Option<serde_json::Value>,
     ) {
         if let Ok(packet) = Packet::connect_error(nsp, message, data.as_ref()) {
-            let _ = self.engine.send_many(session, out_messages(&packet.encode()));
+            let _ = self
+                .engine
+                .send_many(session, out_messages(&packet.encode()));
         }
     }
 
@@ -126,7 +131,11 @@ impl SocketIoServer {
     ) -> Result<u64, Error> {
         let (session, nsp_name) = self.socket_route(socket)?;
         let now = self.now().ok_or(Error::NotConnected)?;
-        let nsp_idx = self.sockets.get(socket).map(|s| s.nsp).ok_or(Error::UnknownSocket)?;
+        let nsp_idx = self
+            .sockets
+            .get(socket)
+            .map(|s| s.nsp)
+            .ok_or(Error::UnknownSocket)?;
         let nsp = self.nsps.get_mut(nsp_idx).ok_or(Error::UnknownSocket)?;
         let id = nsp.next_ack;
         let enc = encode_event(&nsp_name, event, Some(id), args)?;
@@ -134,7 +143,9 @@ impl SocketIoServer {
         if let Some(nsp) = self.nsps.get_mut(nsp_idx) {
             nsp.take_ack_id();
         }
-        let key = self.timers.add(deadline(now, timeout), Timer::Ack(socket, id));
+        let key = self
+            .timers
+            .add(deadline(now, timeout), Timer::Ack(socket, id));
         self.acks.single.insert((socket, id), key);
         Ok(id)
     }
@@ -246,5 +257,6 @@ impl SocketIoServer {
 /// `now + timeout`, saturating far in the future.
 pub(super) fn deadline(now: Instant, timeout: Duration) -> Instant {
     now.checked_add(timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365))
+        .or_else(|| now.checked_add(Duration::from_secs(86_400 * 365)))
+        .unwrap_or(now)
 }

@@ -75,7 +75,9 @@ impl IoConfig {
 
     pub(crate) fn validate(&self) -> Result<(), crate::Error> {
         if self.max_namespaces == 0 {
-            return Err(crate::Error::InvalidConfig("max_namespaces must be at least 1"));
+            return Err(crate::Error::InvalidConfig(
+                "max_namespaces must be at least 1",
+            ));
         }
         if self.max_namespaces_per_session == 0 {
             return Err(crate::Error::InvalidConfig(
@@ -93,7 +95,10 @@ impl fmt::Debug for IoConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("dynamic_namespaces", &self.dynamic_namespaces.is_some())
             .field("max_namespaces", &self.max_namespaces)
-            .field("max_namespaces_per_session", &self.max_namespaces_per_session)
+            .field(
+                "max_namespaces_per_session",
+                &self.max_namespaces_per_session,
+            )
             .field("max_attachments", &self.max_attachments)
             .field("max_pending_acks", &self.max_pending_acks)
             .finish()

@@ -132,13 +132,8 @@ impl SocketIoServer {
         let request = ConnectRequestId(self.next_request);
         let name: Arc<str> = Arc::from(nsp);
         client.pending.push((name.clone(), request));
-        self.requests.insert(
-            request,
-            PendingConnect {
-                session,
-                nsp: name,
-            },
-        );
+        self.requests
+            .insert(request, PendingConnect { session, nsp: name });
         let auth = auth.and_then(|a| serde_json::from_str(a).ok());
         self.events.push_back(IoEvent::ConnectRequest {
             request,

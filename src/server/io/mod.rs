@@ -77,7 +77,10 @@ struct Client {
 
 impl Client {
     fn socket_for(&self, nsp: u32) -> Option<SocketId> {
-        self.sockets.iter().find(|(n, _)| *n == nsp).map(|(_, s)| *s)
+        self.sockets
+            .iter()
+            .find(|(n, _)| *n == nsp)
+            .map(|(_, s)| *s)
     }
 }
 

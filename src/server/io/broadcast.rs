@@ -1,0 +1,319 @@
+//! Broadcasts: choosing recipients (namespace, rooms, exceptions) and sending one shared
+//! encoded frame to each.
+//!
+//! Recipients are de-duplicated and exceptions applied with an epoch stamp in each socket
+//! slot (no set is built per broadcast). The packet is encoded once; each recipient's
+//! queue gets a clone of the same [`TextFrame`] and attachment [`Bytes`].
+
+use super::acks::{BroadcastAck, Timer};
+use super::commands::deadline;
+use super::namespaces::Namespaces;
+use super::sockets::SocketTable;
+use super::types::{BroadcastAckId, SocketId};
+use super::SocketIoServer;
+use crate::error::Error;
+use crate::server::{EngineServer, OutMessage, TextFrame};
+use crate::socketio::encode_event;
+use bytes::Bytes;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// Who receives a broadcast: a namespace, optionally narrowed to rooms (their union,
+/// each socket once), minus rooms and sockets; optionally volatile (skips recipients
+/// whose transport cannot send right now).
+///
+/// ```
+/// use socketio_proto::server::io::Target;
+/// let t = Target::namespace("/chat").to("room1").to("room2").except("muted").volatile();
+/// # let _ = t;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    nsp: String,
+    rooms: Vec<String>,
+    except_rooms: Vec<String>,
+    except_sockets: Vec<SocketId>,
+    volatile: bool,
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target::namespace(crate::socketio::MAIN_NAMESPACE)
+    }
+}
+
+impl Target {
+    /// Every socket of namespace `nsp`.
+    pub fn namespace(nsp: impl Into<String>) -> Self {
+        Target {
+            nsp: nsp.into(),
+            rooms: Vec::new(),
+            except_rooms: Vec::new(),
+            except_sockets: Vec::new(),
+            volatile: false,
+        }
+    }
+
+    /// Narrows to `room` (several calls: the union of the rooms). A socket id is a room.
+    pub fn to(mut self, room: impl Into<String>) -> Self {
+        self.rooms.push(room.into());
+        self
+    }
+
+    /// Leaves out the sockets in `room`.
+    pub fn except(mut self, room: impl Into<String>) -> Self {
+        self.except_rooms.push(room.into());
+        self
+    }
+
+    /// Leaves out one socket.
+    pub fn except_socket(mut self, socket: SocketId) -> Self {
+        self.except_sockets.push(socket);
+        self
+    }
+
+    /// Skips recipients whose transport is not writable right now.
+    pub fn volatile(mut self) -> Self {
+        self.volatile = true;
+        self
+    }
+
+    /// The namespace.
+    pub fn nsp(&self) -> &str {
+        &self.nsp
+    }
+}
+
+/// One frame plus attachments, encoded once.
+struct Shared {
+    frame: TextFrame,
+    attachments: Vec<Bytes>,
+}
+
+impl Shared {
+    /// Queues the frame for one recipient; false if it was skipped.
+    fn deliver(
+        &self,
+        engine: &mut EngineServer,
+        s: &super::sockets::Socket,
+        volatile: bool,
+    ) -> bool {
+        if volatile && !engine.is_writable(s.session) {
+            return false;
+        }
+        let res = if self.attachments.is_empty() {
+            engine.send(s.session, OutMessage::Text(self.frame.clone()))
+        } else {
+            engine.send_many(
+                s.session,
+                std::iter::once(OutMessage::Text(self.frame.clone()))
+                    .chain(self.attachments.iter().cloned().map(OutMessage::Binary)),
+            )
+        };
+        res.is_ok()
+    }
+}
+
+impl SocketIoServer {
+    /// A target of every other socket in `socket`'s namespace (the official
+    /// `socket.broadcast`); narrow it further with [`Target::to`] / [`Target::except`].
+    pub fn broadcast_from(&self, socket: SocketId) -> Result<Target, Error> {
+        let nsp = self.socket_namespace(socket).ok_or(Error::UnknownSocket)?;
+        Ok(Target::namespace(nsp).except_socket(socket))
+    }
+
+    /// Emits an event to every socket `target` selects; returns how many were sent it.
+    /// The packet is encoded once and shared. A recipient whose queue is full (or, for a
+    /// volatile broadcast, whose transport is not writable) is skipped. `args` as in
+    /// [`emit`](Self::emit).
+    ///
+    /// Errors: [`Error::InvalidNamespace`] if the namespace does not exist,
+    /// [`Error::ReservedEventName`], [`Error::Serialize`].
+    pub fn broadcast<A: Serialize + ?Sized>(
+        &mut self,
+        target: &Target,
+        event: &str,
+        args: &A,
+    ) -> Result<usize, Error> {
+        let nsp = self
+            .nsps
+            .find(&target.nsp)
+            .ok_or_else(|| Error::InvalidNamespace(target.nsp.clone()))?;
+        let enc = encode_event(&target.nsp, event, None, args)?;
+        let shared = Shared {
+            frame: TextFrame::new(&enc.text),
+            attachments: enc.attachments,
+        };
+        let epoch = self.next_epoch();
+        let engine = &mut self.engine;
+        let mut count = 0;
+        for_each_target(&self.nsps, &mut self.sockets, nsp, target, epoch, |_, s| {
+            if shared.deliver(engine, s, target.volatile) {
+                count += 1;
+            }
+        });
+        Ok(count)
+    }
+
+    /// Emits an event to every socket `target` selects and collects their acks: each
+    /// answer arrives as [`IoEvent::BroadcastAckReceived`](super::IoEvent), then one
+    /// [`IoEvent::BroadcastAckComplete`](super::IoEvent) when all answered or `timeout`
+    /// passed, listing the sockets that did not answer (with no recipient it completes at
+    /// once). Errors as [`broadcast`](Self::broadcast), plus [`Error::NotConnected`]
+    /// before any input.
+    pub fn broadcast_with_ack<A: Serialize + ?Sized>(
+        &mut self,
+        target: &Target,
+        event: &str,
+        args: &A,
+        timeout: Duration,
+    ) -> Result<BroadcastAckId, Error> {
+        let nsp = self
+            .nsps
+            .find(&target.nsp)
+            .ok_or_else(|| Error::InvalidNamespace(target.nsp.clone()))?;
+        let now = self.now().ok_or(Error::NotConnected)?;
+        let ack_id = self.nsps.get(nsp).map_or(0, |n| n.next_ack);
+        let enc = encode_event(&target.nsp, event, Some(ack_id), args)?;
+        if let Some(n) = self.nsps.get_mut(nsp) {
+            n.take_ack_id();
+        }
+        let shared = Shared {
+            frame: TextFrame::new(&enc.text),
+            attachments: enc.attachments,
+        };
+        let epoch = self.next_epoch();
+        let engine = &mut self.engine;
+        let mut pending = HashSet::new();
+        for_each_target(
+            &self.nsps,
+            &mut self.sockets,
+            nsp,
+            target,
+            epoch,
+            |id, s| {
+                if shared.deliver(engine, s, target.volatile) {
+                    pending.insert(id);
+                }
+            },
+        );
+        let bid = self.acks.next_broadcast_id();
+        if pending.is_empty() {
+            self.events.push_back(super::IoEvent::BroadcastAckComplete {
+                broadcast: bid,
+                missing: Vec::new(),
+            });
+            return Ok(bid);
+        }
+        let timer = self
+            .timers
+            .add(deadline(now, timeout), Timer::Broadcast(bid));
+        self.acks.by_ack.insert((nsp, ack_id), bid);
+        self.acks.broadcasts.insert(
+            bid,
+            BroadcastAck {
+                nsp,
+                ack_id,
+                pending,
+                timer,
+            },
+        );
+        Ok(bid)
+    }
+
+    /// The sockets `target` selects now (sorted), e.g. to inspect a target in tests.
+    pub fn targets(&mut self, target: &Target) -> Vec<SocketId> {
+        let Some(nsp) = self.nsps.find(&target.nsp) else {
+            return Vec::new();
+        };
+        let epoch = self.next_epoch();
+        let mut out = Vec::new();
+        for_each_target(
+            &self.nsps,
+            &mut self.sockets,
+            nsp,
+            target,
+            epoch,
+            |id, _| out.push(id),
+        );
+        out.sort();
+        out
+    }
+
+    fn next_epoch(&mut self) -> u32 {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.sockets.reset_marks();
+            self.epoch = 1;
+        }
+        self.epoch
+    }
+}
+
+/// Calls `f` once for every socket of namespace `nsp` that `target` selects.
+fn for_each_target(
+    nsps: &Namespaces,
+    sockets: &mut SocketTable,
+    nsp: u32,
+    target: &Target,
+    epoch: u32,
+    mut f: impl FnMut(SocketId, &super::sockets::Socket),
+) {
+    let Some(ns) = nsps.get(nsp) else {
+        return;
+    };
+    // Stamp the exceptions first; a stamped socket is skipped below.
+    for &id in &target.except_sockets {
+        if let Some(s) = sockets.get_mut(id) {
+            s.mark = epoch;
+        }
+    }
+    for room in &target.except_rooms {
+        for_room(ns, sockets, nsp, room, |sockets, id| {
+            if let Some(s) = sockets.get_mut(id) {
+                s.mark = epoch;
+            }
+        });
+    }
+    if target.rooms.is_empty() {
+        for &id in &ns.members {
+            if let Some(s) = sockets.get(id) {
+                if s.mark != epoch {
+                    f(id, s);
+                }
+            }
+        }
+        return;
+    }
+    for room in &target.rooms {
+        for_room(ns, sockets, nsp, room, |sockets, id| {
+            if let Some(s) = sockets.get_mut(id) {
+                if s.mark != epoch {
+                    s.mark = epoch;
+                    f(id, s);
+                }
+            }
+        });
+    }
+}
+
+/// Calls `f` for each member of `room` in namespace `ns`, the own-id room included.
+fn for_room(
+    ns: &super::namespaces::Namespace,
+    sockets: &mut SocketTable,
+    nsp: u32,
+    room: &str,
+    mut f: impl FnMut(&mut SocketTable, SocketId),
+) {
+    if let Some(members) = ns.rooms.get(room) {
+        for &id in members {
+            f(sockets, id);
+        }
+    }
+    if let Some(id) = sockets.by_sid(room) {
+        if sockets.get(id).is_some_and(|s| s.nsp == nsp) {
+            f(sockets, id);
+        }
+    }
+}
