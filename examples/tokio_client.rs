@@ -18,6 +18,10 @@ mod args;
 mod driver;
 #[path = "tokio_client/io.rs"]
 mod io;
+#[path = "tokio_client/script.rs"]
+mod script;
+#[path = "tokio_client/sio.rs"]
+mod sio;
 
 use driver::Driver;
 use socketio_proto::client::engine::{ClientEngineEvent, EngineClient, EngineClientConfig};
@@ -40,6 +44,16 @@ async fn main() {
     let args = args::parse();
     if args.engineio {
         run_engineio(&args).await;
+        return;
+    }
+    let engine = engine_config(&args);
+    let result = match &args.script {
+        Some(name) => script::run(name, &args, engine).await,
+        None => sio::run(&args, engine).await,
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
     }
 }
 

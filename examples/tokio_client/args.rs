@@ -23,10 +23,12 @@ pub struct Args {
     pub engineio: bool,
     /// Scripted scenario to run instead of the interactive mode.
     pub script: Option<String>,
+    /// First reconnection delay (the Manager's default is 1000 ms).
+    pub reconnection_delay_ms: Option<u64>,
 }
 
 const USAGE: &str = "usage: tokio_client [--url http://127.0.0.1:3000[/path/]] [--namespace /] \
-[--auth '{json}'] [--transports polling,websocket] [--engineio] [--script interop]";
+[--auth '{json}'] [--transports polling,websocket] [--engineio] [--script interop|reconnect] [--reconnection-delay MS]";
 
 /// Parses `std::env::args()`; exits with a usage message on error.
 pub fn parse() -> Args {
@@ -46,6 +48,7 @@ fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut transports = vec![Transport::Polling, Transport::WebSocket];
     let mut engineio = false;
     let mut script = None;
+    let mut reconnection_delay_ms = None;
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -67,6 +70,13 @@ fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--engineio" => engineio = true,
             "--script" => script = Some(value()?),
+            "--reconnection-delay" => {
+                let v = value()?;
+                let ms = v
+                    .parse()
+                    .map_err(|_| format!("--reconnection-delay: bad number {v:?}"))?;
+                reconnection_delay_ms = Some(ms);
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -99,6 +109,7 @@ fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         transports,
         engineio,
         script,
+        reconnection_delay_ms,
     })
 }
 

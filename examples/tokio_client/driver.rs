@@ -146,6 +146,17 @@ impl<C: Core> Driver<C> {
         }
     }
 
+    /// Keeps driving for `duration` (events that arrive are dropped): lets final
+    /// packets such as a close go out before the process exits.
+    pub async fn settle(&mut self, duration: Duration) {
+        let until = Instant::now() + duration;
+        while Instant::now() < until {
+            let _ = self
+                .next_event_within(until.saturating_duration_since(Instant::now()))
+                .await;
+        }
+    }
+
     /// The next event within `timeout`, or `None`.
     pub async fn next_event_within(&mut self, timeout: Duration) -> Option<C::Event> {
         tokio::time::timeout(timeout, self.next_event())

@@ -1,0 +1,291 @@
+//! Interop: our client (the tokio example driving the Manager) against the official Node
+//! `socket.io` 4.8 server (`tests/interop/node_server.js`).
+//!
+//! Needs `cargo build --examples` and `cd tests/interop && npm ci` (both done by
+//! `bash .ci/test`). The client runs `--script interop` / `--script reconnect` and prints
+//! one JSON line per check; the assertions are here.
+
+mod common;
+
+use common::process::{interop_dir, require_npm_package, spawn_server, ChildGuard, Server};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Starts the Node server on `port` (0 = any) and waits for its port line.
+fn node_server(port: u16, ping_interval_ms: u32) -> Server {
+    require_npm_package("socket.io");
+    let script = interop_dir().join("node_server.js");
+    let script = script.to_string_lossy().into_owned();
+    let port = port.to_string();
+    let interval = ping_interval_ms.to_string();
+    spawn_server(
+        Path::new("node"),
+        &[
+            &script,
+            "--port",
+            &port,
+            "--ping-interval",
+            &interval,
+            "--ping-timeout",
+            "2000",
+        ],
+        Duration::from_secs(15),
+    )
+}
+
+/// The client example, with its stdout read line by line; killed on drop.
+struct Client {
+    child: Child,
+    rx: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Client {
+    fn spawn(args: &[&str]) -> Client {
+        let path = common::process::example_path("tokio_client");
+        let mut child = Command::new(&path)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let store = stderr.clone();
+        let err = child.stderr.take().expect("piped stderr");
+        thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(mut v) = store.lock() {
+                    v.push(line);
+                }
+            }
+        });
+        Client {
+            child,
+            rx,
+            seen: Vec::new(),
+            stderr,
+        }
+    }
+
+    fn report(&self) -> String {
+        let err = self.stderr.lock().map(|v| v.join("\n")).unwrap_or_default();
+        format!(
+            "--- client stdout ---\n{}\n--- client stderr ---\n{err}",
+            self.seen.join("\n")
+        )
+    }
+
+    /// Waits (until `deadline`) for a JSON line whose `key` equals `value`.
+    fn wait_for(&mut self, key: &str, value: &str, deadline: Instant, extra: &str) -> Value {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                        if v.get(key).and_then(Value::as_str) == Some(value) {
+                            return v;
+                        }
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "no {key}={value} from the client in time\n{}\n{extra}",
+                        self.report()
+                    )
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    thread::sleep(Duration::from_millis(100));
+                    panic!(
+                        "client exited ({:?}) before {key}={value}\n{}\n{extra}",
+                        self.child.try_wait(),
+                        self.report()
+                    )
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bin(hex: &str) -> Value {
+    json!({ "$bin": hex })
+}
+
+/// Runs `--script interop` over `transports` and checks every result line.
+fn interop(transports: &str) {
+    let server = node_server(0, 25000);
+    let url = server.url();
+    let mut client = Client::spawn(&[
+        "--url",
+        &url,
+        "--transports",
+        transports,
+        "--auth",
+        r#"{"token":"abc","n":1}"#,
+        "--script",
+        "interop",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ctx = || server.process.output_report();
+
+    let v = client.wait_for("check", "connected", deadline, &ctx());
+    assert_eq!(v["nsp"], "/");
+    assert!(v["sid"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+
+    let v = client.wait_for("check", "auth", deadline, &ctx());
+    assert_eq!(v["args"], json!([{"token": "abc", "n": 1}]), "{v}");
+
+    let v = client.wait_for("check", "echo", deadline, &ctx());
+    assert_eq!(
+        v["args"],
+        json!(["hello", bin("00010203ff"), {"nested": bin("0405"), "n": 1}, [bin(""), "x"]]),
+        "{v}"
+    );
+
+    let v = client.wait_for("check", "ack", deadline, &ctx());
+    assert_eq!(v["args"], json!([1, "two", bin("06"), null]), "{v}");
+
+    let v = client.wait_for("check", "server-ack", deadline, &ctx());
+    assert_eq!(v["question"], json!(["q?"]), "{v}");
+    assert_eq!(v["got"], json!(["answer", bin("0708")]), "{v}");
+
+    let v = client.wait_for("check", "custom", deadline, &ctx());
+    assert_eq!(v["auth"], json!([{"ns": "custom"}]), "{v}");
+    assert_eq!(v["echo"], json!(["in custom", bin("09")]), "{v}");
+
+    let v = client.wait_for("check", "unknown-nsp", deadline, &ctx());
+    assert_eq!(v["message"], "Invalid namespace", "{v}");
+
+    let v = client.wait_for("check", "transport", deadline, &ctx());
+    let expected = match transports {
+        "polling" => "polling",
+        _ => "websocket",
+    };
+    assert_eq!(v["transport"], expected, "{v}");
+    if transports == "polling,websocket" {
+        assert_eq!(v["upgraded"], true, "{v}");
+    }
+
+    client.wait_for("check", "done", deadline, &ctx());
+
+    // The server saw exactly what we sent, binary bytes included.
+    let lines: Vec<Value> = server
+        .process
+        .stdout()
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let messages: Vec<&Value> = lines
+        .iter()
+        .filter(|v| v["event"] == "message" && v["nsp"] == "/")
+        .collect();
+    assert_eq!(messages.len(), 1, "{}", server.process.output_report());
+    assert_eq!(
+        messages[0]["args"],
+        json!(["hello", bin("00010203ff"), {"nested": bin("0405"), "n": 1}, [bin(""), "x"]])
+    );
+}
+
+#[test]
+fn polling_only() {
+    interop("polling");
+}
+
+#[test]
+fn websocket_only() {
+    interop("websocket");
+}
+
+#[test]
+fn polling_then_upgrade() {
+    interop("polling,websocket");
+}
+
+/// Kills the server, emits while disconnected, restarts the server on the same port:
+/// the client reconnects and delivers the buffered emits exactly once, in order.
+fn reconnect(transports: &str) {
+    let server = node_server(0, 25000);
+    let port = server.port;
+    let url = server.url();
+    let mut client = Client::spawn(&[
+        "--url",
+        &url,
+        "--transports",
+        transports,
+        "--script",
+        "reconnect",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    client.wait_for(
+        "step",
+        "connected",
+        deadline,
+        &server.process.output_report(),
+    );
+
+    // Kill the server (SIGKILL, a crash: no goodbye packets); the client notices and
+    // starts reconnecting.
+    drop(server);
+    let v = client.wait_for("step", "disconnected", deadline, "");
+    let reason = v["reason"].as_str().unwrap_or_default().to_string();
+    assert!(
+        reason == "transport close" || reason == "transport error",
+        "unexpected reason {v}"
+    );
+    client.wait_for("step", "buffered", deadline, "");
+
+    // Let at least one reconnection attempt fail, then restart on the same port.
+    client.wait_for("step", "reconnect-attempt", deadline, "");
+    let restarted: ChildGuard = node_server(port, 25000).process;
+    let v = client.wait_for("step", "reconnected", deadline, &restarted.output_report());
+    assert!(v["attempt"].as_u64().is_some_and(|n| n >= 1), "{v}");
+
+    let v = client.wait_for("step", "received", deadline, &restarted.output_report());
+    let expected: Vec<Value> = (1..=5).map(|i| json!([format!("offline-{i}")])).collect();
+    assert_eq!(v["args"], json!([expected]), "{v}");
+
+    // And the server's own log: each buffered message once, in order.
+    let got: Vec<Value> = restarted
+        .stdout()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["event"] == "message")
+        .map(|v| v["args"].clone())
+        .collect();
+    assert_eq!(got, expected, "{}", restarted.output_report());
+}
+
+#[test]
+fn reconnect_after_server_restart_polling() {
+    reconnect("polling");
+}
+
+#[test]
+fn reconnect_after_server_restart_websocket() {
+    reconnect("websocket");
+}
