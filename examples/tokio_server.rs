@@ -26,7 +26,7 @@ mod ws;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use socketio_proto::ids::RandomIds;
+use socketio_proto::ids::{IdSource, RandomIds};
 use socketio_proto::server::{EngineConfig, EngineServer};
 use std::io::Write;
 use std::process::ExitCode;
@@ -106,11 +106,11 @@ fn engine_config(opts: &Options, default_path: &str) -> EngineConfig {
     config
 }
 
-fn random_ids() -> Box<RandomIds<fn(&mut [u8])>> {
-    fn fill(b: &mut [u8]) {
-        rand::RngCore::fill_bytes(&mut rand::thread_rng(), b);
-    }
-    Box::new(RandomIds::new(fill as fn(&mut [u8])))
+/// Session ids from the OS-seeded thread RNG.
+fn random_ids() -> Box<dyn IdSource> {
+    Box::new(RandomIds::new(|b: &mut [u8]| {
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), b)
+    }))
 }
 
 fn main() -> ExitCode {

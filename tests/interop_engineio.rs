@@ -15,20 +15,16 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The echo server with short heartbeats (interval 300 ms, timeout 200 ms).
 fn echo_server() -> Server {
+    echo_server_with(&["--ping-interval", "300", "--ping-timeout", "200"])
+}
+
+/// The echo server on a free port with extra flags.
+fn echo_server_with(extra: &[&str]) -> Server {
     require_npm_package("engine.io-client");
     require_npm_package("ws");
-    spawn_example(
-        "tokio_server",
-        &[
-            "--engineio",
-            "--port",
-            "0",
-            "--ping-interval",
-            "300",
-            "--ping-timeout",
-            "200",
-        ],
-    )
+    let mut args = vec!["--engineio", "--port", "0"];
+    args.extend_from_slice(extra);
+    spawn_example("tokio_server", &args)
 }
 
 /// Runs `engineio_client.js` against `server` and returns its JSON result, asserting the
@@ -194,15 +190,18 @@ fn wait_for_log(server: &Server, needle: &str) -> bool {
     false
 }
 
-/// One HTTP/1.1 GET over a fresh connection (`Connection: close`), read to the end.
-fn raw_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+/// One raw HTTP/1.1 exchange over a fresh connection (`Connection: close` is added),
+/// read to the end: (status, head, body).
+fn raw_http(port: u16, head: &str, body: &[u8]) -> std::io::Result<(u16, String, String)> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "{head}\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
     )?;
+    stream.write_all(body)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -211,11 +210,22 @@ fn raw_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Ok((status, body))
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    Ok((status, head.to_owned(), body.to_owned()))
+}
+
+/// A GET of `path`: (status, body).
+fn raw_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    raw_http(port, &format!("GET {path} HTTP/1.1"), b"").map(|(s, _, b)| (s, b))
+}
+
+/// A polling handshake; returns the sid and the open packet's JSON.
+fn handshake(port: u16) -> (String, Value) {
+    let (status, body) = raw_get(port, "/engine.io/?EIO=4&transport=polling").expect("handshake");
+    assert_eq!(status, 200, "{body}");
+    let open: Value = serde_json::from_str(body.trim_start_matches('0')).expect("open packet");
+    let sid = open["sid"].as_str().expect("sid").to_owned();
+    (sid, open)
 }
 
 #[test]
@@ -240,10 +250,7 @@ fn polling_client_that_ignores_pings_is_dropped_on_time() {
 fn sigterm_releases_held_poll_with_close_packet() {
     let mut server = echo_server();
     let port = server.port;
-    let (status, body) = raw_get(port, "/engine.io/?EIO=4&transport=polling").expect("handshake");
-    assert_eq!(status, 200, "{body}");
-    let open: Value = serde_json::from_str(body.trim_start_matches('0')).expect("open packet");
-    let sid = open["sid"].as_str().expect("sid").to_owned();
+    let (sid, _) = handshake(port);
     // Hold a long-poll open, then stop the server while it waits.
     let held = std::thread::spawn(move || {
         raw_get(
@@ -275,4 +282,120 @@ fn sigterm_shuts_down_cleanly() {
         .terminate(Duration::from_secs(5))
         .expect("server did not exit within 5 s of SIGTERM");
     assert!(status.success(), "exit status {status:?}");
+}
+
+/// A WebSocket upgrade request for `query`, as raw headers.
+fn ws_upgrade_head(query: &str) -> String {
+    format!(
+        "GET /engine.io/?{query} HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13"
+    )
+}
+
+#[test]
+fn bad_websocket_upgrades_are_refused_with_json_errors() {
+    let server = echo_server();
+    let cases = [
+        (
+            "EIO=4&transport=websocket&sid=unknownsid",
+            r#"{"code":1,"message":"Session ID unknown"}"#,
+        ),
+        (
+            "EIO=3&transport=websocket",
+            r#"{"code":5,"message":"Unsupported protocol version"}"#,
+        ),
+        (
+            "EIO=4&transport=carrier-pigeon",
+            r#"{"code":0,"message":"Transport unknown"}"#,
+        ),
+    ];
+    for (query, expected) in cases {
+        let (status, head, body) = raw_http(server.port, &ws_upgrade_head(query), b"").unwrap();
+        assert_eq!(status, 400, "{query}: {head}\n{body}");
+        assert_eq!(body, expected, "{query}");
+        assert!(
+            !head.to_ascii_lowercase().contains("sec-websocket-accept"),
+            "{head}"
+        );
+    }
+    // A good one is upgraded: 101 with the accept key of RFC 6455's example.
+    let (status, head, _) = raw_http(
+        server.port,
+        &ws_upgrade_head("EIO=4&transport=websocket"),
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 101, "{head}");
+    assert!(
+        head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        "accept key missing: {head}"
+    );
+}
+
+#[test]
+fn aborted_long_poll_closes_the_session() {
+    // Long heartbeats, so only the abort can close the session.
+    let server = echo_server_with(&["--ping-interval", "20000", "--ping-timeout", "20000"]);
+    let (sid, _) = handshake(server.port);
+    {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        write!(
+            stream,
+            "GET /engine.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        // Dropping the stream aborts the held GET.
+    }
+    assert!(
+        wait_for_log(&server, "closed: transport error"),
+        "{}",
+        server.process.output_report()
+    );
+    let (status, body) = raw_get(
+        server.port,
+        &format!("/engine.io/?EIO=4&transport=polling&sid={sid}"),
+    )
+    .unwrap();
+    assert_eq!(status, 400);
+    assert_eq!(body, r#"{"code":1,"message":"Session ID unknown"}"#);
+}
+
+#[test]
+fn max_payload_flag_is_announced_and_enforced() {
+    let server = echo_server_with(&["--max-payload", "1000"]);
+    let (sid, open) = handshake(server.port);
+    assert_eq!(open["maxPayload"], 1000);
+    let post = format!("POST /engine.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1");
+    let big = format!("4{}", "x".repeat(2000));
+    let (status, _, body) = raw_http(server.port, &post, big.as_bytes()).unwrap();
+    assert_eq!(status, 413, "{body}");
+    // Within the limit it is echoed.
+    let (sid, _) = handshake(server.port);
+    let post = format!("POST /engine.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1");
+    let small = format!("4{}", "y".repeat(900));
+    let (status, _, body) = raw_http(server.port, &post, small.as_bytes()).unwrap();
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    let (status, body) = raw_get(
+        server.port,
+        &format!("/engine.io/?EIO=4&transport=polling&sid={sid}"),
+    )
+    .unwrap();
+    assert_eq!((status, body), (200, small));
+}
+
+#[test]
+fn path_flag_moves_the_endpoint() {
+    let server = echo_server_with(&["--path", "/custom/"]);
+    let (status, body) = raw_get(server.port, "/custom/?EIO=4&transport=polling").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.starts_with("0{\"sid\":"), "{body}");
+    let (status, _) = raw_get(server.port, "/engine.io/?EIO=4&transport=polling").unwrap();
+    assert_ne!(status, 200);
+    let json = client(
+        &server,
+        &["--path", "/custom/", "--transports", "websocket"],
+    );
+    assert_echoed(&json, 6);
 }
