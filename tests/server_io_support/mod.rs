@@ -1,0 +1,300 @@
+//! Scripted-client harness for the Socket.IO server scenario tests: raw Engine.IO over
+//! WebSocket messages and polling requests written by hand, virtual time, and a readable
+//! wire trace for insta snapshots.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use socketio_proto::engineio::WsMessage;
+use socketio_proto::ids::SequentialIds;
+use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer};
+use socketio_proto::server::{ConnId, HttpRequest, RequestId, SessionId, Transmit};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+/// The server under test plus its trace.
+pub struct Harness {
+    pub io: SocketIoServer,
+    pub t0: Instant,
+    pub now: Instant,
+    pub trace: String,
+    /// Every transmit seen, in order (for explicit assertions).
+    pub transmits: Vec<Transmit>,
+    names: HashMap<SocketId, String>,
+    sessions: HashMap<SessionId, String>,
+}
+
+pub const WS_URI: &str = "/socket.io/?EIO=4&transport=websocket";
+pub const POLL_URI: &str = "/socket.io/?EIO=4&transport=polling";
+
+impl Harness {
+    pub fn new() -> Self {
+        Harness::with_config(IoConfig::default())
+    }
+
+    pub fn with_config(config: IoConfig) -> Self {
+        let io = SocketIoServer::new(
+            config,
+            Box::new(SequentialIds::new("E")),
+            Box::new(SequentialIds::new("S")),
+        )
+        .expect("valid config");
+        let t0 = Instant::now();
+        Harness {
+            io,
+            t0,
+            now: t0,
+            trace: String::new(),
+            transmits: Vec::new(),
+            names: HashMap::new(),
+            sessions: HashMap::new(),
+        }
+    }
+
+    fn line(&mut self, s: impl AsRef<str>) {
+        let ms = self.now.duration_since(self.t0).as_millis();
+        let _ = writeln!(self.trace, "[{ms:>6}ms] {}", s.as_ref().replace('\x1e', "␞"));
+    }
+
+    /// A readable name for a socket handle (its sid).
+    pub fn name(&self, s: SocketId) -> String {
+        self.names
+            .get(&s)
+            .cloned()
+            .unwrap_or_else(|| format!("socket#{}", s.as_u64()))
+    }
+
+    fn session_name(&self, s: SessionId) -> String {
+        self.sessions
+            .get(&s)
+            .cloned()
+            .unwrap_or_else(|| format!("session#{}", s.as_u64()))
+    }
+
+    /// Drains transmits and events into the trace; returns the events.
+    pub fn drain(&mut self) -> Vec<IoEvent> {
+        while let Some(t) = self.io.poll_transmit() {
+            let line = match &t {
+                Transmit::Ws { conn, msg } => match msg {
+                    WsMessage::Text(text) => format!("<- ws#{} {}", conn.as_u64(), &**text),
+                    WsMessage::Binary(b) => format!("<- ws#{} binary {:?}", conn.as_u64(), &b[..]),
+                },
+                Transmit::CloseWs { conn } => format!("<- ws#{} CLOSE", conn.as_u64()),
+                Transmit::HttpResponse(r) => format!(
+                    "<- http#{} {} {}",
+                    r.request.as_u64(),
+                    r.status,
+                    String::from_utf8_lossy(&r.body)
+                ),
+            };
+            self.line(line);
+            self.transmits.push(t);
+        }
+        let mut out = Vec::new();
+        while let Some(ev) = self.io.poll_event() {
+            if let IoEvent::ConnectRequest { session, .. } = &ev {
+                if !self.sessions.contains_key(session) {
+                    let sid = self
+                        .io
+                        .engine()
+                        .sid(*session)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default();
+                    self.sessions.insert(*session, sid);
+                }
+            }
+            let line = self.describe(&ev);
+            self.line(format!("event {line}"));
+            out.push(ev);
+        }
+        out
+    }
+
+    fn describe(&self, ev: &IoEvent) -> String {
+        match ev {
+            IoEvent::ConnectRequest {
+                request,
+                session,
+                nsp,
+                auth,
+            } => format!(
+                "ConnectRequest req={} session={} nsp={nsp} auth={}",
+                request.as_u64(),
+                self.session_name(*session),
+                auth.as_ref().map_or("-".to_owned(), |a| a.to_string())
+            ),
+            IoEvent::Event {
+                socket,
+                event,
+                args,
+                ack,
+            } => format!(
+                "Event {} {:?} args={} attachments={:?} ack={ack:?}",
+                self.name(*socket),
+                &**event,
+                &**args.json(),
+                args.attachments().iter().map(|b| &b[..]).collect::<Vec<_>>()
+            ),
+            IoEvent::AckReceived { socket, id, args } => format!(
+                "AckReceived {} id={id} args={} attachments={}",
+                self.name(*socket),
+                &**args.json(),
+                args.attachments().len()
+            ),
+            IoEvent::AckTimeout { socket, id } => {
+                format!("AckTimeout {} id={id}", self.name(*socket))
+            }
+            IoEvent::BroadcastAckReceived {
+                broadcast,
+                socket,
+                args,
+            } => format!(
+                "BroadcastAckReceived b={} {} args={}",
+                broadcast.as_u64(),
+                self.name(*socket),
+                &**args.json()
+            ),
+            IoEvent::BroadcastAckComplete { broadcast, missing } => format!(
+                "BroadcastAckComplete b={} missing={:?}",
+                broadcast.as_u64(),
+                missing.iter().map(|s| self.name(*s)).collect::<Vec<_>>()
+            ),
+            IoEvent::Disconnected { socket, reason } => {
+                format!("Disconnected {} reason={:?}", self.name(*socket), reason.as_str())
+            }
+        }
+    }
+
+    // ----- client side -----
+
+    /// Opens a WebSocket session (handshake over WebSocket).
+    pub fn ws_open(&mut self) -> ConnId {
+        self.ws_open_uri(WS_URI)
+    }
+
+    pub fn ws_open_uri(&mut self, uri: &str) -> ConnId {
+        let req = HttpRequest::get(uri);
+        let conn = self.io.handle_ws_open(self.now, &req);
+        self.line(format!("-> ws#{} OPEN {uri}", conn.as_u64()));
+        self.drain();
+        conn
+    }
+
+    /// Sends a text frame; returns the events it caused.
+    pub fn ws_text(&mut self, conn: ConnId, text: &str) -> Vec<IoEvent> {
+        self.line(format!("-> ws#{} {text}", conn.as_u64()));
+        self.io
+            .handle_ws_message(self.now, conn, WsMessage::Text(text.into()));
+        self.drain()
+    }
+
+    /// Sends a binary frame.
+    pub fn ws_binary(&mut self, conn: ConnId, data: &[u8]) -> Vec<IoEvent> {
+        self.line(format!("-> ws#{} binary {data:?}", conn.as_u64()));
+        self.io.handle_ws_message(
+            self.now,
+            conn,
+            WsMessage::Binary(Bytes::copy_from_slice(data)),
+        );
+        self.drain()
+    }
+
+    /// The client's WebSocket went away.
+    pub fn ws_closed(&mut self, conn: ConnId) -> Vec<IoEvent> {
+        self.line(format!("-> ws#{} CLOSED", conn.as_u64()));
+        self.io.handle_ws_closed(self.now, conn);
+        self.drain()
+    }
+
+    /// An HTTP GET.
+    pub fn get(&mut self, uri: &str) -> (RequestId, Vec<IoEvent>) {
+        let id = self.io.handle_http_request(self.now, HttpRequest::get(uri));
+        self.line(format!("-> http#{} GET {uri}", id.as_u64()));
+        (id, self.drain())
+    }
+
+    /// An HTTP POST.
+    pub fn post(&mut self, uri: &str, body: &str) -> (RequestId, Vec<IoEvent>) {
+        let id = self
+            .io
+            .handle_http_request(self.now, HttpRequest::post(uri, body.to_owned()));
+        self.line(format!("-> http#{} POST {uri} {body}", id.as_u64()));
+        (id, self.drain())
+    }
+
+    /// Advances virtual time by `ms`, running every timer on the way.
+    pub fn advance(&mut self, ms: u64) -> Vec<IoEvent> {
+        let target = self.now + Duration::from_millis(ms);
+        let mut out = Vec::new();
+        for _ in 0..10_000 {
+            match self.io.poll_timeout() {
+                Some(at) if at <= target => {
+                    self.now = self.now.max(at);
+                    self.io.handle_timeout(self.now);
+                    out.extend(self.drain());
+                }
+                _ => break,
+            }
+        }
+        self.now = target;
+        out
+    }
+
+    // ----- application side -----
+
+    /// Accepts a connect request and names the socket after its sid.
+    pub fn accept(&mut self, ev: &IoEvent) -> SocketId {
+        let IoEvent::ConnectRequest { request, .. } = ev else {
+            panic!("not a connect request: {ev:?}");
+        };
+        let socket = self.io.accept(*request).expect("accept");
+        let sid = self.io.socket_sid(socket).expect("sid").to_owned();
+        self.line(format!("app accept req={} -> {sid}", request.as_u64()));
+        self.names.insert(socket, sid);
+        self.drain();
+        socket
+    }
+
+    /// Notes an application action in the trace and drains.
+    pub fn app(&mut self, what: &str) -> Vec<IoEvent> {
+        self.line(format!("app {what}"));
+        self.drain()
+    }
+
+    /// Opens a WebSocket session and connects it to `nsp` (accepted), returning both.
+    pub fn connect_ws(&mut self, nsp: &str) -> (ConnId, SocketId) {
+        let conn = self.ws_open();
+        let packet = if nsp == "/" { "40".to_owned() } else { format!("40{nsp},") };
+        let evs = self.ws_text(conn, &packet);
+        let req = evs
+            .iter()
+            .find(|e| matches!(e, IoEvent::ConnectRequest { .. }))
+            .expect("connect request")
+            .clone();
+        (conn, self.accept(&req))
+    }
+
+    /// Texts sent on `conn` so far.
+    pub fn ws_texts(&self, conn: ConnId) -> Vec<String> {
+        self.transmits
+            .iter()
+            .filter_map(|t| match t {
+                Transmit::Ws {
+                    conn: c,
+                    msg: WsMessage::Text(t),
+                } if *c == conn => Some(t.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The only ConnectRequest among `evs`.
+pub fn connect_request(evs: &[IoEvent]) -> IoEvent {
+    let found: Vec<&IoEvent> = evs
+        .iter()
+        .filter(|e| matches!(e, IoEvent::ConnectRequest { .. }))
+        .collect();
+    assert_eq!(found.len(), 1, "expected one ConnectRequest in {evs:?}");
+    found[0].clone()
+}
