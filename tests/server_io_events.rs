@@ -1,0 +1,186 @@
+//! Socket.IO server: events (with binary, both ways) and acks (both ways, timeouts).
+mod common;
+mod server_io_support;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use server_io_support::Harness;
+use socketio_proto::engineio::WsMessage;
+use socketio_proto::server::io::IoEvent;
+use socketio_proto::server::Transmit;
+use socketio_proto::socketio::Value;
+use socketio_proto::Error;
+use std::time::Duration;
+
+#[test]
+fn events_both_ways_with_binary() {
+    let mut h = Harness::new();
+    let (conn, socket) = h.connect_ws("/");
+    // Plain event, deserialized into the application's own types.
+    let evs = h.ws_text(conn, r#"42["chat",{"user":"ann","text":"hi"},7]"#);
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Chat {
+        user: String,
+        text: String,
+    }
+    let IoEvent::Event {
+        socket: s,
+        event,
+        args,
+        ack,
+    } = &evs[0]
+    else {
+        panic!("{evs:?}")
+    };
+    assert_eq!((*s, &**event, *ack), (socket, "chat", None));
+    let (chat, n): (Chat, u32) = args.deserialize().unwrap();
+    assert_eq!(chat.text, "hi");
+    assert_eq!(n, 7);
+    // Binary event from the client: the packet, then its attachment.
+    let evs = h.ws_text(
+        conn,
+        r#"451-["upload","f.bin",{"_placeholder":true,"num":0}]"#,
+    );
+    assert!(evs.is_empty(), "waits for the attachment");
+    let evs = h.ws_binary(conn, &[1, 2, 3]);
+    let IoEvent::Event { event, args, .. } = &evs[0] else {
+        panic!("{evs:?}")
+    };
+    assert_eq!(&**event, "upload");
+    let values = args.to_values().unwrap();
+    assert_eq!(values[0], Value::String("f.bin".into()));
+    assert_eq!(values[1], Value::Binary(Bytes::from_static(&[1, 2, 3])));
+    // Binary event to the client, binary nested in an object.
+    let data = Bytes::from_static(&[9, 8]);
+    h.io
+        .emit(
+            socket,
+            "file",
+            &(
+                "x",
+                std::collections::BTreeMap::from([("body", Value::Binary(data.clone()))]),
+            ),
+        )
+        .unwrap();
+    h.app("emit file with binary");
+    let n = h.transmits.len();
+    assert_eq!(
+        h.transmits[n - 2],
+        Transmit::Ws {
+            conn,
+            msg: WsMessage::Text(r#"451-["file","x",{"body":{"_placeholder":true,"num":0}}]"#.into())
+        }
+    );
+    // The attachment is the same buffer, not a copy.
+    let Transmit::Ws {
+        msg: WsMessage::Binary(b),
+        ..
+    } = &h.transmits[n - 1]
+    else {
+        panic!()
+    };
+    assert_eq!(b.as_ptr(), data.as_ptr());
+    // send() is the `message` event.
+    h.io.send(socket, &("plain",)).unwrap();
+    h.app("send plain");
+    assert_eq!(h.ws_texts(conn).last().unwrap(), r#"42["message","plain"]"#);
+    assert!(matches!(
+        h.io.emit(socket, "disconnect", &()),
+        Err(Error::ReservedEventName(_))
+    ));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+}
+
+#[test]
+fn client_ack_is_answered_once() {
+    let mut h = Harness::new();
+    let (conn, socket) = h.connect_ws("/");
+    h.io.register_namespace("/admin").unwrap();
+    let evs = h.ws_text(conn, "40/admin,");
+    let admin = h.accept(&evs[0]);
+    let evs = h.ws_text(conn, r#"4212["get","key"]"#);
+    let IoEvent::Event { ack, .. } = &evs[0] else {
+        panic!()
+    };
+    assert_eq!(*ack, Some(12));
+    h.io.ack(socket, 12, &("value", 1)).unwrap();
+    h.app("ack 12");
+    assert_eq!(h.ws_texts(conn).last().unwrap(), r#"4312["value",1]"#);
+    assert_eq!(h.io.ack(socket, 12, &()), Err(Error::AckUnavailable));
+    assert_eq!(h.io.ack(socket, 13, &()), Err(Error::AckUnavailable));
+    // Binary ack in a namespace.
+    let evs = h.ws_text(conn, r#"42/admin,5["blob"]"#);
+    assert!(matches!(&evs[0], IoEvent::Event { ack: Some(5), .. }));
+    assert_eq!(h.io.ack(socket, 5, &()), Err(Error::AckUnavailable), "other socket");
+    h.io
+        .ack(admin, 5, &[Value::Binary(Bytes::from_static(b"\x00\xff"))])
+        .unwrap();
+    h.app("ack 5 with binary");
+    let texts = h.ws_texts(conn);
+    assert_eq!(
+        texts.last().unwrap(),
+        r#"461-/admin,5[{"_placeholder":true,"num":0}]"#
+    );
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+}
+
+#[test]
+fn server_ack_received_and_timed_out() {
+    let mut h = Harness::new();
+    let (conn, socket) = h.connect_ws("/");
+    let id = h
+        .io
+        .emit_with_ack(socket, "question", &("1+1",), Duration::from_secs(5))
+        .unwrap();
+    h.app("emit_with_ack question 5s");
+    assert_eq!(id, 0);
+    assert_eq!(h.ws_texts(conn).last().unwrap(), r#"420["question","1+1"]"#);
+    h.advance(1000);
+    let evs = h.ws_text(conn, "430[2]");
+    let IoEvent::AckReceived { socket: s, id: i, args } = &evs[0] else {
+        panic!("{evs:?}")
+    };
+    assert_eq!((*s, *i), (socket, 0));
+    assert_eq!(args.deserialize::<(u8,)>().unwrap(), (2,));
+    // A second answer to the same id is ignored.
+    assert!(h.ws_text(conn, "430[3]").is_empty());
+    // Binary ack from the client.
+    let id = h
+        .io
+        .emit_with_ack(socket, "blob?", &(), Duration::from_secs(5))
+        .unwrap();
+    h.app("emit_with_ack blob? 5s");
+    assert_eq!(id, 1);
+    assert!(h
+        .ws_text(conn, r#"461-1[{"_placeholder":true,"num":0}]"#)
+        .is_empty());
+    let evs = h.ws_binary(conn, b"ok");
+    assert!(matches!(&evs[0], IoEvent::AckReceived { id: 1, args, .. } if args.attachments().len() == 1));
+    // Timeout.
+    let id = h
+        .io
+        .emit_with_ack(socket, "slow", &(), Duration::from_secs(5))
+        .unwrap();
+    h.app("emit_with_ack slow 5s");
+    assert!(h.advance(4_999).is_empty());
+    let evs = h.advance(1);
+    assert_eq!(evs, vec![IoEvent::AckTimeout { socket, id }]);
+    // A late answer is ignored.
+    assert!(h.ws_text(conn, "432[]").is_empty());
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+}
+
+#[test]
+fn pending_acks_time_out_when_the_socket_leaves() {
+    let mut h = Harness::new();
+    let (conn, socket) = h.connect_ws("/");
+    let id = h
+        .io
+        .emit_with_ack(socket, "q", &(), Duration::from_secs(60))
+        .unwrap();
+    let evs = h.ws_text(conn, "41");
+    assert_eq!(evs.len(), 2);
+    assert_eq!(evs[0], IoEvent::AckTimeout { socket, id });
+    assert!(matches!(evs[1], IoEvent::Disconnected { .. }));
+    assert_eq!(h.io.poll_timeout(), h.io.engine().poll_timeout());
+}
