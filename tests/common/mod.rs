@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod pair;
 pub mod process;
 
 /// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
