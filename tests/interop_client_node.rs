@@ -41,6 +41,7 @@ fn node_server(port: u16, ping_interval_ms: u32) -> Server {
 /// The client example, with its stdout read line by line; killed on drop.
 struct Client {
     child: Child,
+    stdin: Option<std::process::ChildStdin>,
     rx: mpsc::Receiver<String>,
     seen: Vec<String>,
     stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -51,11 +52,12 @@ impl Client {
         let path = common::process::example_path("tokio_client");
         let mut child = Command::new(&path)
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+        let stdin = child.stdin.take();
         let (tx, rx) = mpsc::channel();
         let stdout = child.stdout.take().expect("piped stdout");
         thread::spawn(move || {
@@ -79,10 +81,18 @@ impl Client {
         });
         Client {
             child,
+            stdin,
             rx,
             seen: Vec::new(),
             stderr,
         }
+    }
+
+    fn send_line(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("client stdin");
+        writeln!(stdin, "{line}").expect("write to client stdin");
+        stdin.flush().expect("flush client stdin");
     }
 
     fn report(&self) -> String {
@@ -181,6 +191,12 @@ fn interop(transports: &str) {
     let v = client.wait_for("check", "unknown-nsp", deadline, &ctx());
     assert_eq!(v["message"], "Invalid namespace", "{v}");
 
+    let v = client.wait_for("check", "server-disconnect", deadline, &ctx());
+    assert_eq!(v["reason"], "io server disconnect", "{v}");
+    assert_eq!(v["custom_reconnected"], false, "{v}");
+    assert_eq!(v["custom_connected"], false, "{v}");
+    assert_eq!(v["main_connected"], true, "{v}");
+
     let v = client.wait_for("check", "transport", deadline, &ctx());
     let expected = match transports {
         "polling" => "polling",
@@ -257,7 +273,8 @@ fn reconnect(transports: &str) {
         reason == "transport close" || reason == "transport error",
         "unexpected reason {v}"
     );
-    client.wait_for("step", "buffered", deadline, "");
+    let v = client.wait_for("step", "buffered", deadline, "");
+    assert_eq!(v["buffered"], 5, "{v}");
 
     // Let at least one reconnection attempt fail, then restart on the same port.
     client.wait_for("step", "reconnect-attempt", deadline, "");
@@ -288,4 +305,37 @@ fn reconnect_after_server_restart_polling() {
 #[test]
 fn reconnect_after_server_restart_websocket() {
     reconnect("websocket");
+}
+
+#[test]
+fn reconnect_after_server_restart_upgraded() {
+    reconnect("polling,websocket");
+}
+
+/// The runnable mode: one JSON line per event, stdin lines emitted as `message`.
+#[test]
+fn interactive_mode_prints_events_and_emits_stdin_lines() {
+    let server = node_server(0, 25000);
+    let url = server.url();
+    let mut client = Client::spawn(&[
+        "--url",
+        &url,
+        "--namespace",
+        "/custom",
+        "--auth",
+        r#"{"token":"abc"}"#,
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ctx = server.process.output_report();
+    let v = client.wait_for("type", "connect", deadline, &ctx);
+    assert_eq!(v["nsp"], "/custom", "{v}");
+    let v = client.wait_for("event", "auth", deadline, &ctx);
+    assert_eq!(v["args"], json!([{"token": "abc"}]), "{v}");
+    client.send_line("hello from stdin");
+    client.send_line("second line");
+    let v = client.wait_for("event", "message-back", deadline, &ctx);
+    assert_eq!(v["args"], json!(["hello from stdin"]), "{v}");
+    assert_eq!(v["nsp"], "/custom", "{v}");
+    let v = client.wait_for("event", "message-back", deadline, &ctx);
+    assert_eq!(v["args"], json!(["second line"]), "{v}");
 }

@@ -128,7 +128,7 @@ impl<C: Core> Driver<C> {
                 deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
                 io = self.rx.recv() => {
-                    let Some(io) = io else { return None };
+                    let io = io?;
                     if self.trace {
                         eprintln!("trace: <- {io:?}");
                     }

@@ -204,6 +204,30 @@ async fn interop(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String> 
     .await?;
     out(json!({"check": "unknown-nsp", "message": message, "data": data}));
 
+    // The server disconnects /custom: no reconnection for it, / stays connected.
+    emit(&mut d, custom, "disconnect-me", &())?;
+    let reason = wait(&mut d, "server disconnect", |e| match e {
+        ClientEvent::Disconnected { socket, reason } if socket == custom => Check::Done(reason),
+        _ => Check::Skip,
+    })
+    .await?;
+    let mut custom_reconnected = false;
+    let until = Instant::now() + Duration::from_millis(500);
+    while let Some(e) = d
+        .next_event_within(until.saturating_duration_since(Instant::now()))
+        .await
+    {
+        custom_reconnected |=
+            matches!(e, ClientEvent::Connected { socket, .. } if socket == custom);
+    }
+    out(json!({
+        "check": "server-disconnect",
+        "reason": reason.as_str(),
+        "custom_reconnected": custom_reconnected,
+        "custom_connected": d.core().is_connected(custom),
+        "main_connected": d.core().is_connected(main),
+    }));
+
     // The upgrade normally finished long ago; give it a moment if not.
     let until = Instant::now() + Duration::from_secs(5);
     let transport = loop {

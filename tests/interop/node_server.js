@@ -15,7 +15,8 @@
 //   and then `got-ack` with whatever the client acknowledged it with;
 // - `get-received` is acknowledged with the list of `message` argument lists this
 //   process received in that namespace, in order;
-// - `disconnect-me` makes the server disconnect the socket.
+// - `disconnect-me` makes the server disconnect the socket from its namespace (the
+//   Engine.IO connection and other namespaces stay up).
 // Any other namespace is refused by socket.io ("Invalid namespace").
 "use strict";
 
@@ -83,7 +84,7 @@ function setup(nsp) {
       if (typeof ack === "function") ack(received);
     });
 
-    socket.on("disconnect-me", () => socket.disconnect(true));
+    socket.on("disconnect-me", () => socket.disconnect());
 
     socket.on("disconnect", (reason) => {
       console.log(show({ nsp: nsp.name, disconnected: socket.id, reason }));
