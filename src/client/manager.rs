@@ -421,6 +421,10 @@ impl Manager {
             Some(e) if self.ready == Ready::Open => e,
             _ => return Err(Error::NotConnected),
         };
+        // All or nothing: a text packet without its attachments would break the stream.
+        if engine.send_capacity() < 1 + packet.attachments.len() {
+            return Err(Error::QueueFull(self.config.engine.max_queued_packets));
+        }
         engine.send(now, Message::Text(packet.text))?;
         for a in packet.attachments {
             engine.send(now, Message::Binary(a))?;

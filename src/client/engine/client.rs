@@ -207,6 +207,15 @@ impl EngineClient {
         Ok(())
     }
 
+    /// How many more messages [`send`](Self::send) takes right now before
+    /// [`Error::QueueFull`] (for callers that queue several messages atomically, such as
+    /// a Socket.IO binary packet and its attachments).
+    pub fn send_capacity(&self) -> usize {
+        self.config
+            .max_queued_packets
+            .saturating_sub(self.write_buf.len())
+    }
+
     /// Closes the connection: writes the queued packets and a close packet (`1`), closes
     /// the WebSocket, and ends with `Closed { reason: ForcedClose }`. Over polling with a
     /// POST in flight, the close waits for that POST to finish. Does nothing if already
