@@ -1,5 +1,302 @@
 #![no_main]
-// Placeholder: replaced by the target's owner.
-use libfuzzer_sys::fuzz_target;
+//! Arbitrary sequences of HTTP requests, WebSocket messages, application commands and
+//! time steps against the Engine.IO server core.
+//!
+//! Invariants: no panic; every request is answered at most once, with a known status and
+//! a parseable JSON body when it says `application/json`; at most one poll is held per
+//! session; with no input for ping interval + ping timeout (+ upgrade timeout) every
+//! session is gone and no timer is left.
 
-fuzz_target!(|_data: &[u8]| {});
+use arbitrary::Arbitrary;
+use bytes::Bytes;
+use libfuzzer_sys::fuzz_target;
+use socketio_proto::engineio::WsMessage;
+use socketio_proto::ids::SequentialIds;
+use socketio_proto::server::{
+    ConnId, EngineConfig, EngineEvent, EngineServer, HttpRequest, Method, OutMessage, RequestId,
+    Transmit,
+};
+use socketio_proto::Utf8Bytes;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+#[derive(Arbitrary, Debug)]
+enum Frame {
+    Probe,
+    Upgrade,
+    Pong,
+    Ping,
+    Close,
+    Noop,
+    Text(String),
+    Raw(String),
+}
+
+impl Frame {
+    fn text(&self) -> String {
+        match self {
+            Frame::Probe => "2probe".into(),
+            Frame::Upgrade => "5".into(),
+            Frame::Pong => "3".into(),
+            Frame::Ping => "2".into(),
+            Frame::Close => "1".into(),
+            Frame::Noop => "6".into(),
+            Frame::Text(t) => format!("4{t}"),
+            Frame::Raw(r) => r.clone(),
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Handshake,
+    WsHandshake,
+    Get(u8),
+    Post(u8, Vec<Frame>),
+    PostRaw(u8, Vec<u8>),
+    Raw { method: Method, uri: String, body: Vec<u8>, origin: Option<String> },
+    Abort(u8),
+    WsUpgrade(u8),
+    WsRaw(String),
+    WsFrame(u8, Frame),
+    WsBinary(u8, Vec<u8>),
+    WsClosed(u8),
+    Send(u8, String),
+    SendMany(u8, String, Vec<u8>),
+    Close(u8),
+    Advance(u16),
+    Shutdown,
+}
+
+const INTERVAL: u64 = 1000;
+const TIMEOUT: u64 = 500;
+const UPGRADE: u64 = 300;
+
+struct World {
+    server: EngineServer,
+    now: Instant,
+    sids: Vec<String>,
+    conns: Vec<ConnId>,
+    requests: Vec<RequestId>,
+    answered: HashSet<RequestId>,
+    /// Unanswered GETs on a session, by sid.
+    polls: HashMap<RequestId, String>,
+}
+
+impl World {
+    fn pick<T: Clone>(list: &[T], i: u8) -> Option<T> {
+        if list.is_empty() {
+            None
+        } else {
+            list.get(i as usize % list.len()).cloned()
+        }
+    }
+
+    fn uri(&self, i: u8, transport: &str) -> String {
+        match Self::pick(&self.sids, i) {
+            Some(sid) => format!("/engine.io/?EIO=4&transport={transport}&sid={sid}"),
+            None => format!("/engine.io/?EIO=4&transport={transport}&sid=x"),
+        }
+    }
+
+    fn request(&mut self, req: HttpRequest) {
+        let is_poll = req.method == Method::Get && req.uri.contains("&sid=");
+        let sid = req.uri.split("&sid=").nth(1).map(str::to_owned);
+        let rid = self.server.handle_http_request(self.now, req);
+        self.requests.push(rid);
+        if is_poll {
+            if let Some(sid) = sid {
+                self.polls.insert(rid, sid);
+            }
+        }
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while let Some(t) = self.server.poll_transmit() {
+            if let Transmit::HttpResponse(r) = t {
+                assert!(
+                    [200, 204, 400, 403, 404, 413, 503].contains(&r.status),
+                    "status {}",
+                    r.status
+                );
+                if r.header("content-type") == Some("application/json") {
+                    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+                    let code = v["code"].as_u64().expect("code");
+                    assert!(code <= 5);
+                    assert!(v["message"].is_string());
+                }
+                assert!(self.answered.insert(r.request), "answered twice");
+                self.polls.remove(&r.request);
+            }
+        }
+        while let Some(e) = self.server.poll_event() {
+            if let EngineEvent::Opened { sid, .. } = e {
+                self.sids.push(sid.to_string());
+            }
+        }
+        let mut per_sid: HashMap<&str, usize> = HashMap::new();
+        for sid in self.polls.values() {
+            *per_sid.entry(sid.as_str()).or_default() += 1;
+        }
+        for (sid, n) in per_sid {
+            assert!(n <= 1, "{n} polls held on {sid}");
+        }
+    }
+
+    fn step(&mut self, op: Op) {
+        match op {
+            Op::Handshake => self.request(HttpRequest::get("/engine.io/?EIO=4&transport=polling")),
+            Op::WsHandshake => {
+                let c = self
+                    .server
+                    .handle_ws_open(self.now, &HttpRequest::get("/engine.io/?EIO=4&transport=websocket"));
+                self.conns.push(c);
+                self.drain();
+            }
+            Op::Get(i) => {
+                let uri = self.uri(i, "polling");
+                self.request(HttpRequest::get(uri));
+            }
+            Op::Post(i, frames) => {
+                let body = frames.iter().map(Frame::text).collect::<Vec<_>>().join("\x1e");
+                let uri = self.uri(i, "polling");
+                self.request(HttpRequest::post(uri, body));
+            }
+            Op::PostRaw(i, body) => {
+                let uri = self.uri(i, "polling");
+                self.request(HttpRequest::post(uri, body));
+            }
+            Op::Raw { method, uri, body, origin } => self.request(HttpRequest {
+                method,
+                uri,
+                origin,
+                content_type: None,
+                body: Bytes::from(body),
+            }),
+            Op::Abort(i) => {
+                if let Some(rid) = Self::pick(&self.requests, i) {
+                    self.server.handle_http_aborted(self.now, rid);
+                    if !self.answered.contains(&rid) {
+                        // An aborted request is never answered.
+                        self.answered.insert(rid);
+                        self.polls.remove(&rid);
+                    }
+                    self.drain();
+                }
+            }
+            Op::WsUpgrade(i) => {
+                let uri = self.uri(i, "websocket");
+                let _ = self.server.check_ws_request(&HttpRequest::get(uri.clone()));
+                let c = self.server.handle_ws_open(self.now, &HttpRequest::get(uri));
+                self.conns.push(c);
+                self.drain();
+            }
+            Op::WsRaw(uri) => {
+                let c = self.server.handle_ws_open(self.now, &HttpRequest::get(uri));
+                self.conns.push(c);
+                self.drain();
+            }
+            Op::WsFrame(i, f) => {
+                if let Some(c) = Self::pick(&self.conns, i) {
+                    let msg = WsMessage::Text(Utf8Bytes::from(f.text()));
+                    self.server.handle_ws_message(self.now, c, msg);
+                    self.drain();
+                }
+            }
+            Op::WsBinary(i, data) => {
+                if let Some(c) = Self::pick(&self.conns, i) {
+                    self.server
+                        .handle_ws_message(self.now, c, WsMessage::Binary(Bytes::from(data)));
+                    self.drain();
+                }
+            }
+            Op::WsClosed(i) => {
+                if let Some(c) = Self::pick(&self.conns, i) {
+                    self.server.handle_ws_closed(self.now, c);
+                    self.drain();
+                }
+            }
+            Op::Send(i, text) => {
+                if let Some(s) = Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid)) {
+                    let _ = self.server.send(s, text.as_str());
+                    self.drain();
+                }
+            }
+            Op::SendMany(i, text, bin) => {
+                if let Some(s) = Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid)) {
+                    let _ = self.server.send_many(
+                        s,
+                        [OutMessage::from(text.as_str()), OutMessage::Binary(Bytes::from(bin))],
+                    );
+                    self.drain();
+                }
+            }
+            Op::Close(i) => {
+                if let Some(s) = Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid)) {
+                    assert!(self.server.close(s).is_ok());
+                    self.drain();
+                }
+            }
+            Op::Advance(ms) => {
+                let target = self.now + Duration::from_millis(u64::from(ms % 4000));
+                self.run_until(target);
+            }
+            Op::Shutdown => {
+                self.server.shutdown(self.now);
+                self.drain();
+                assert_eq!(self.server.session_count(), 0);
+            }
+        }
+    }
+
+    fn run_until(&mut self, target: Instant) {
+        let mut guard = 0;
+        while let Some(t) = self.server.poll_timeout() {
+            if t > target {
+                break;
+            }
+            guard += 1;
+            assert!(guard < 10_000, "timer loop does not progress");
+            self.now = self.now.max(t);
+            self.server.handle_timeout(self.now);
+            self.drain();
+        }
+        self.now = self.now.max(target);
+    }
+}
+
+fuzz_target!(|ops: Vec<Op>| {
+    let config = EngineConfig {
+        ping_interval: Duration::from_millis(INTERVAL),
+        ping_timeout: Duration::from_millis(TIMEOUT),
+        upgrade_timeout: Duration::from_millis(UPGRADE),
+        max_payload: 64,
+        max_sessions: 8,
+        max_queue_packets: 8,
+        max_pending_upgrades: 4,
+        ..EngineConfig::default()
+    };
+    let Ok(server) = EngineServer::new(config, Box::new(SequentialIds::new("s"))) else {
+        return;
+    };
+    let mut w = World {
+        server,
+        now: Instant::now(),
+        sids: Vec::new(),
+        conns: Vec::new(),
+        requests: Vec::new(),
+        answered: HashSet::new(),
+        polls: HashMap::new(),
+    };
+    for op in ops.into_iter().take(256) {
+        w.step(op);
+    }
+    // Silence from every client: after interval + timeout (+ the closing linger) every
+    // session is gone and no timer remains.
+    let end = w.now + Duration::from_millis(INTERVAL + TIMEOUT);
+    w.run_until(end);
+    assert_eq!(w.server.session_count(), 0, "a session outlived its ping timeout");
+    assert_eq!(w.server.poll_timeout(), None, "a timer outlived every session");
+    assert!(w.polls.is_empty(), "a poll was never answered");
+});
