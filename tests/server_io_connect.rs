@@ -78,15 +78,17 @@ fn reject_sends_connect_error_and_keeps_session() {
     let IoEvent::ConnectRequest { request, .. } = connect_request(&evs) else {
         unreachable!()
     };
-    h.io
-        .reject(request, "not authorized", Some(json!({"code": 401})))
+    h.io.reject(request, "not authorized", Some(json!({"code": 401})))
         .unwrap();
     h.app("reject not authorized");
     assert_eq!(
         h.ws_texts(conn).last().unwrap(),
         r#"44{"message":"not authorized","data":{"code":401}}"#
     );
-    assert_eq!(h.io.reject(request, "again", None), Err(Error::UnknownRequest));
+    assert_eq!(
+        h.io.reject(request, "again", None),
+        Err(Error::UnknownRequest)
+    );
     assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
     // The client may try again on the same session.
     let evs = h.ws_text(conn, r#"40{"token":"good"}"#);
@@ -102,7 +104,10 @@ fn reject_sends_connect_error_and_keeps_session() {
     };
     h.io.reject(request, "nope", None).unwrap();
     h.app("reject nope");
-    assert_eq!(h.ws_texts(conn).last().unwrap(), r#"44/y,{"message":"nope"}"#);
+    assert_eq!(
+        h.ws_texts(conn).last().unwrap(),
+        r#"44/y,{"message":"nope"}"#
+    );
     assert_eq!(h.io.socket_count(), 1);
     common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
@@ -158,9 +163,10 @@ fn connect_timeout_closes_the_session() {
     assert_eq!(h.io.engine().session_count(), 1);
     h.advance(1);
     assert_eq!(h.io.engine().session_count(), 0);
-    assert!(h.transmits.iter().any(
-        |t| matches!(t, socketio_proto::server::Transmit::CloseWs { conn: c } if *c == conn)
-    ));
+    assert!(h
+        .transmits
+        .iter()
+        .any(|t| matches!(t, socketio_proto::server::Transmit::CloseWs { conn: c } if *c == conn)));
     // A pending (unanswered) request does not stop the timeout either.
     let conn2 = h.ws_open();
     let evs = h.ws_text(conn2, "40");

@@ -52,23 +52,24 @@ fn events_both_ways_with_binary() {
     assert_eq!(values[1], Value::Binary(Bytes::from_static(&[1, 2, 3])));
     // Binary event to the client, binary nested in an object.
     let data = Bytes::from_static(&[9, 8]);
-    h.io
-        .emit(
-            socket,
-            "file",
-            &(
-                "x",
-                std::collections::BTreeMap::from([("body", Value::Binary(data.clone()))]),
-            ),
-        )
-        .unwrap();
+    h.io.emit(
+        socket,
+        "file",
+        &(
+            "x",
+            std::collections::BTreeMap::from([("body", Value::Binary(data.clone()))]),
+        ),
+    )
+    .unwrap();
     h.app("emit file with binary");
     let n = h.transmits.len();
     assert_eq!(
         h.transmits[n - 2],
         Transmit::Ws {
             conn,
-            msg: WsMessage::Text(r#"451-["file","x",{"body":{"_placeholder":true,"num":0}}]"#.into())
+            msg: WsMessage::Text(
+                r#"451-["file","x",{"body":{"_placeholder":true,"num":0}}]"#.into()
+            )
         }
     );
     // The attachment is the same buffer, not a copy.
@@ -111,9 +112,12 @@ fn client_ack_is_answered_once() {
     // Binary ack in a namespace.
     let evs = h.ws_text(conn, r#"42/admin,5["blob"]"#);
     assert!(matches!(&evs[0], IoEvent::Event { ack: Some(5), .. }));
-    assert_eq!(h.io.ack(socket, 5, &()), Err(Error::AckUnavailable), "other socket");
-    h.io
-        .ack(admin, 5, &[Value::Binary(Bytes::from_static(b"\x00\xff"))])
+    assert_eq!(
+        h.io.ack(socket, 5, &()),
+        Err(Error::AckUnavailable),
+        "other socket"
+    );
+    h.io.ack(admin, 5, &[Value::Binary(Bytes::from_static(b"\x00\xff"))])
         .unwrap();
     h.app("ack 5 with binary");
     let texts = h.ws_texts(conn);
@@ -128,16 +132,20 @@ fn client_ack_is_answered_once() {
 fn server_ack_received_and_timed_out() {
     let mut h = Harness::new();
     let (conn, socket) = h.connect_ws("/");
-    let id = h
-        .io
-        .emit_with_ack(socket, "question", &("1+1",), Duration::from_secs(5))
-        .unwrap();
+    let id =
+        h.io.emit_with_ack(socket, "question", &("1+1",), Duration::from_secs(5))
+            .unwrap();
     h.app("emit_with_ack question 5s");
     assert_eq!(id, 0);
     assert_eq!(h.ws_texts(conn).last().unwrap(), r#"420["question","1+1"]"#);
     h.advance(1000);
     let evs = h.ws_text(conn, "430[2]");
-    let IoEvent::AckReceived { socket: s, id: i, args } = &evs[0] else {
+    let IoEvent::AckReceived {
+        socket: s,
+        id: i,
+        args,
+    } = &evs[0]
+    else {
         panic!("{evs:?}")
     };
     assert_eq!((*s, *i), (socket, 0));
@@ -145,22 +153,22 @@ fn server_ack_received_and_timed_out() {
     // A second answer to the same id is ignored.
     assert!(h.ws_text(conn, "430[3]").is_empty());
     // Binary ack from the client.
-    let id = h
-        .io
-        .emit_with_ack(socket, "blob?", &(), Duration::from_secs(5))
-        .unwrap();
+    let id =
+        h.io.emit_with_ack(socket, "blob?", &(), Duration::from_secs(5))
+            .unwrap();
     h.app("emit_with_ack blob? 5s");
     assert_eq!(id, 1);
     assert!(h
         .ws_text(conn, r#"461-1[{"_placeholder":true,"num":0}]"#)
         .is_empty());
     let evs = h.ws_binary(conn, b"ok");
-    assert!(matches!(&evs[0], IoEvent::AckReceived { id: 1, args, .. } if args.attachments().len() == 1));
+    assert!(
+        matches!(&evs[0], IoEvent::AckReceived { id: 1, args, .. } if args.attachments().len() == 1)
+    );
     // Timeout.
-    let id = h
-        .io
-        .emit_with_ack(socket, "slow", &(), Duration::from_secs(5))
-        .unwrap();
+    let id =
+        h.io.emit_with_ack(socket, "slow", &(), Duration::from_secs(5))
+            .unwrap();
     h.app("emit_with_ack slow 5s");
     assert!(h.advance(4_999).is_empty());
     let evs = h.advance(1);
@@ -174,10 +182,9 @@ fn server_ack_received_and_timed_out() {
 fn pending_acks_time_out_when_the_socket_leaves() {
     let mut h = Harness::new();
     let (conn, socket) = h.connect_ws("/");
-    let id = h
-        .io
-        .emit_with_ack(socket, "q", &(), Duration::from_secs(60))
-        .unwrap();
+    let id =
+        h.io.emit_with_ack(socket, "q", &(), Duration::from_secs(60))
+            .unwrap();
     let evs = h.ws_text(conn, "41");
     assert_eq!(evs.len(), 2);
     assert_eq!(evs[0], IoEvent::AckTimeout { socket, id });

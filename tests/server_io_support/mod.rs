@@ -53,7 +53,11 @@ impl Harness {
 
     fn line(&mut self, s: impl AsRef<str>) {
         let ms = self.now.duration_since(self.t0).as_millis();
-        let _ = writeln!(self.trace, "[{ms:>6}ms] {}", s.as_ref().replace('\x1e', "␞"));
+        let _ = writeln!(
+            self.trace,
+            "[{ms:>6}ms] {}",
+            s.as_ref().replace('\x1e', "␞")
+        );
     }
 
     /// A readable name for a socket handle (its sid).
@@ -133,7 +137,10 @@ impl Harness {
                 self.name(*socket),
                 &**event,
                 &**args.json(),
-                args.attachments().iter().map(|b| &b[..]).collect::<Vec<_>>()
+                args.attachments()
+                    .iter()
+                    .map(|b| &b[..])
+                    .collect::<Vec<_>>()
             ),
             IoEvent::AckReceived { socket, id, args } => format!(
                 "AckReceived {} id={id} args={} attachments={}",
@@ -160,7 +167,11 @@ impl Harness {
                 missing.iter().map(|s| self.name(*s)).collect::<Vec<_>>()
             ),
             IoEvent::Disconnected { socket, reason } => {
-                format!("Disconnected {} reason={:?}", self.name(*socket), reason.as_str())
+                format!(
+                    "Disconnected {} reason={:?}",
+                    self.name(*socket),
+                    reason.as_str()
+                )
             }
         }
     }
@@ -264,7 +275,11 @@ impl Harness {
     /// Opens a WebSocket session and connects it to `nsp` (accepted), returning both.
     pub fn connect_ws(&mut self, nsp: &str) -> (ConnId, SocketId) {
         let conn = self.ws_open();
-        let packet = if nsp == "/" { "40".to_owned() } else { format!("40{nsp},") };
+        let packet = if nsp == "/" {
+            "40".to_owned()
+        } else {
+            format!("40{nsp},")
+        };
         let evs = self.ws_text(conn, &packet);
         let req = evs
             .iter()

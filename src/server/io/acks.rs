@@ -1,8 +1,9 @@
 //! Timers (connect timeouts, ack timeouts) and the tables of acks the server waits for.
 
+use super::namespaces::SocketSet;
 use super::types::{BroadcastAckId, SocketId};
 use crate::server::SessionId;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 /// What a timer is for.
@@ -62,7 +63,7 @@ pub(crate) struct BroadcastAck {
     pub(crate) nsp: u32,
     pub(crate) ack_id: u64,
     /// Recipients that have not answered yet.
-    pub(crate) pending: HashSet<SocketId>,
+    pub(crate) pending: SocketSet,
     pub(crate) timer: TimerKey,
 }
 

@@ -16,7 +16,6 @@ use crate::server::{EngineServer, OutMessage, TextFrame};
 use crate::socketio::encode_event;
 use bytes::Bytes;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::time::Duration;
 
 /// Who receives a broadcast: a namespace, optionally narrowed to rooms (their union,
@@ -185,7 +184,7 @@ impl SocketIoServer {
         };
         let epoch = self.next_epoch();
         let engine = &mut self.engine;
-        let mut pending = HashSet::new();
+        let mut pending = super::namespaces::SocketSet::default();
         for_each_target(
             &self.nsps,
             &mut self.sockets,

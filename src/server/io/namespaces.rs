@@ -5,8 +5,38 @@
 //! sockets cost no room entry. Empty rooms are dropped at once.
 
 use super::types::SocketId;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+/// Hasher for [`SocketId`] keys: the ids are slot indexes this server hands out (never
+/// peer-chosen), so a fast fixed multiplicative hash is safe, and it makes iteration
+/// order deterministic (reproducible broadcast order and traces).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// A set of socket handles.
+pub(crate) type SocketSet = std::collections::HashSet<SocketId, BuildHasherDefault<IdHasher>>;
 
 /// One namespace.
 #[derive(Debug)]
@@ -14,9 +44,9 @@ pub(crate) struct Namespace {
     /// Its name (`/`, `/admin`, …).
     pub(crate) name: Arc<str>,
     /// Every connected socket.
-    pub(crate) members: HashSet<SocketId>,
+    pub(crate) members: SocketSet,
     /// Rooms by name (a socket's own-id room is not stored).
-    pub(crate) rooms: HashMap<Arc<str>, HashSet<SocketId>>,
+    pub(crate) rooms: HashMap<Arc<str>, SocketSet>,
     /// Next ack id (shared by emits and broadcasts of this namespace, as the official
     /// server does).
     pub(crate) next_ack: u64,
@@ -26,7 +56,7 @@ impl Namespace {
     fn new(name: Arc<str>) -> Self {
         Namespace {
             name,
-            members: HashSet::new(),
+            members: SocketSet::default(),
             rooms: HashMap::new(),
             next_ack: 0,
         }
@@ -52,7 +82,7 @@ impl Namespace {
             return Some(name);
         }
         let name: Arc<str> = Arc::from(room);
-        let mut set = HashSet::new();
+        let mut set = SocketSet::default();
         set.insert(socket);
         self.rooms.insert(name.clone(), set);
         Some(name)
