@@ -63,6 +63,10 @@ pub struct Link {
     pub loss: f64,
     /// While set, open connections are dropped and new ones refused.
     pub cut: bool,
+    /// While set, everything the client sends vanishes silently (no error).
+    pub blackhole_to_server: bool,
+    /// While set, everything the server sends vanishes silently (no error).
+    pub blackhole_to_client: bool,
 }
 
 /// The pair.
@@ -118,6 +122,8 @@ impl Pair {
                 latency: Duration::from_millis(5),
                 loss: 0.0,
                 cut: false,
+                blackhole_to_server: false,
+                blackhole_to_client: false,
             },
             auto_accept: true,
             client_events: VecDeque::new(),
@@ -140,9 +146,7 @@ impl Pair {
     }
 
     /// Client on `127.0.0.1:3000` with `transports`, server defaults; jitter r = 0.5.
-    pub fn with_transports(
-        transports: Vec<socketio_proto::client::engine::Transport>,
-    ) -> Pair {
+    pub fn with_transports(transports: Vec<socketio_proto::client::engine::Transport>) -> Pair {
         let mut c = ManagerConfig::new("127.0.0.1", 3000);
         c.engine.transports = transports;
         Pair::new(
@@ -354,15 +358,15 @@ impl Pair {
     pub fn drain(&mut self) {
         loop {
             let mut progress = false;
-            while let Some(t) = self.client.poll_transmit() {
-                progress = true;
-                self.on_client_transmit(t);
-            }
             while let Some(e) = self.client.poll_event() {
                 progress = true;
                 let line = format!("client {}", client_event_text(&e));
                 self.log(line);
                 self.client_events.push_back((self.elapsed(), e));
+            }
+            while let Some(t) = self.client.poll_transmit() {
+                progress = true;
+                self.on_client_transmit(t);
             }
             while let Some(t) = self.server.poll_transmit() {
                 progress = true;
@@ -463,6 +467,18 @@ impl Pair {
 
     fn deliver(&mut self, item: Item) {
         let now = self.now;
+        let to_server = matches!(
+            item,
+            Item::HttpReq { .. } | Item::WsOpen { .. } | Item::WsToServer { .. }
+        );
+        let to_client = matches!(item, Item::HttpResp { .. } | Item::WsToClient { .. });
+        if (to_server && self.link.blackhole_to_server)
+            || (to_client && self.link.blackhole_to_client)
+        {
+            let line = format!("dropped {}", item_text(&item));
+            self.log(line);
+            return;
+        }
         match item {
             Item::HttpReq { id, req } => {
                 let name = self.req_name(id);
@@ -599,6 +615,17 @@ impl Pair {
     }
 }
 
+fn item_text(item: &Item) -> String {
+    match item {
+        Item::HttpReq { req, .. } => format!("c→s {:?} {}", req.method, req.uri),
+        Item::HttpResp { status, body, .. } => format!("s→c {status} {}", show(body)),
+        Item::WsOpen { path, .. } => format!("c→s OPEN {path}"),
+        Item::WsToServer { msg, .. } => format!("c→s {}", show_ws(msg)),
+        Item::WsToClient { msg, .. } => format!("s→c {}", show_ws(msg)),
+        other => format!("{other:?}"),
+    }
+}
+
 fn make_server(config: &IoConfig, epoch: u32, namespaces: &[String]) -> SocketIoServer {
     let mut s = SocketIoServer::new(
         config.clone(),
@@ -689,7 +716,11 @@ pub fn server_event_text(e: &IoEvent) -> String {
             ack.map(|a| format!(" ack={a}")).unwrap_or_default()
         ),
         IoEvent::AckReceived { socket, id, args } => {
-            format!("AckReceived s{} id={id} {}", socket.as_u64(), args_text(args))
+            format!(
+                "AckReceived s{} id={id} {}",
+                socket.as_u64(),
+                args_text(args)
+            )
         }
         IoEvent::AckTimeout { socket, id } => format!("AckTimeout s{} id={id}", socket.as_u64()),
         IoEvent::Disconnected { socket, reason } => {
