@@ -44,7 +44,10 @@ pub fn show(s: &str) -> String {
 }
 
 fn hex(b: &[u8]) -> String {
-    format!("bin:{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+    format!(
+        "bin:{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    )
 }
 
 fn show_bytes(b: &[u8]) -> String {
