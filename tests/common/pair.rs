@@ -469,9 +469,18 @@ impl Pair {
         let now = self.now;
         let to_server = matches!(
             item,
-            Item::HttpReq { .. } | Item::WsOpen { .. } | Item::WsToServer { .. }
+            Item::HttpReq { .. }
+                | Item::WsOpen { .. }
+                | Item::WsToServer { .. }
+                | Item::WsCloseToServer { .. }
         );
-        let to_client = matches!(item, Item::HttpResp { .. } | Item::WsToClient { .. });
+        let to_client = matches!(
+            item,
+            Item::HttpResp { .. }
+                | Item::WsOpened { .. }
+                | Item::WsToClient { .. }
+                | Item::WsCloseToClient { .. }
+        );
         if (to_server && self.link.blackhole_to_server)
             || (to_client && self.link.blackhole_to_client)
         {
@@ -622,7 +631,11 @@ fn item_text(item: &Item) -> String {
         Item::WsOpen { path, .. } => format!("c→s OPEN {path}"),
         Item::WsToServer { msg, .. } => format!("c→s {}", show_ws(msg)),
         Item::WsToClient { msg, .. } => format!("s→c {}", show_ws(msg)),
-        other => format!("{other:?}"),
+        Item::WsOpened { .. } => "s→c OPENED".into(),
+        Item::WsCloseToServer { .. } => "c→s CLOSE".into(),
+        Item::WsCloseToClient { .. } => "s→c CLOSE".into(),
+        Item::HttpErr { .. } => "ERROR".into(),
+        Item::WsErr { .. } => "ERROR".into(),
     }
 }
 
