@@ -50,6 +50,8 @@ pub struct EngineServer {
     pub(crate) sessions: HashMap<SessionId, Session>,
     pub(crate) by_sid: HashMap<String, SessionId>,
     pub(crate) conns: HashMap<ConnId, ConnRole>,
+    /// Held polls, to find the session of an aborted request.
+    pub(crate) held: HashMap<RequestId, SessionId>,
     timers: BTreeSet<(Instant, SessionId)>,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<EngineEvent>,
@@ -82,6 +84,7 @@ impl EngineServer {
             sessions: HashMap::new(),
             by_sid: HashMap::new(),
             conns: HashMap::new(),
+            held: HashMap::new(),
             timers: BTreeSet::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -395,6 +398,7 @@ impl EngineServer {
                     return;
                 }
                 if let Some(rid) = s.held_get.take() {
+                    self.held.remove(&rid);
                     let body = encode_queue(&mut s.queue, max);
                     let headers = std::mem::take(&mut s.held_headers);
                     self.respond(request::poll_ok(headers, rid, body));
@@ -465,6 +469,7 @@ impl EngineServer {
             }
             Active::Polling => {
                 if let Some(rid) = s.held_get.take() {
+                    self.held.remove(&rid);
                     let body = if reason == CloseReason::TransportClose {
                         "6"
                     } else {

@@ -78,12 +78,7 @@ impl EngineServer {
     pub fn handle_http_aborted(&mut self, now: Instant, request: RequestId) {
         let now = self.clock.advance(now);
         self.run_timers(now);
-        let found = self
-            .sessions
-            .iter()
-            .find(|(_, s)| s.held_get == Some(request))
-            .map(|(id, _)| *id);
-        if let Some(id) = found {
+        if let Some(id) = self.held.remove(&request) {
             if let Some(s) = self.sessions.get_mut(&id) {
                 s.held_get = None;
             }
@@ -97,6 +92,7 @@ impl EngineServer {
         if let Some(s) = self.sessions.get_mut(&id) {
             s.held_get = Some(rid);
             s.held_headers = headers;
+            self.held.insert(rid, id);
         }
         self.flush(id);
     }

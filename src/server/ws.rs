@@ -156,9 +156,12 @@ impl EngineServer {
 
     /// Answers a held poll with a noop, so the client can finish the upgrade.
     fn release_poll(&mut self, id: SessionId) {
-        let Some(s) = self.live_mut(id) else { return };
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
         if let Some(rid) = s.held_get.take() {
             let headers = std::mem::take(&mut s.held_headers);
+            self.held.remove(&rid);
             self.respond(request::poll_ok(headers, rid, "6".to_owned()));
         }
     }
