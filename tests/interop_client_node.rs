@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::process::{interop_dir, require_npm_package, spawn_server, ChildGuard, Server};
+use common::process::{
+    interop_dir, require_npm_package, run_script, spawn_server, ChildGuard, Server,
+};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -338,4 +340,125 @@ fn interactive_mode_prints_events_and_emits_stdin_lines() {
     assert_eq!(v["nsp"], "/custom", "{v}");
     let v = client.wait_for("event", "message-back", deadline, &ctx);
     assert_eq!(v["args"], json!(["second line"]), "{v}");
+}
+
+/// The official `socket.io-client` running the same steps as `--script interop`.
+const OFFICIAL_CLIENT: &str = r#"
+const { io } = require("socket.io-client");
+const [url, transports] = process.argv.slice(1);
+const s = io(url, { auth: { n: 1, token: "abc" }, transports: transports.split(",") });
+s.on("auth", () => {
+  s.emit("message", "hello", Buffer.from([0, 1, 2, 3, 255]),
+    { n: 1, nested: Buffer.from([4, 5]) }, [Buffer.alloc(0), "x"]);
+  s.emit("message-with-ack", 1, "two", Buffer.from([6]), null, () => s.emit("ask-me", "q?"));
+});
+s.on("question", (q, cb) => cb("answer", Buffer.from([7, 8])));
+s.on("got-ack", () => {
+  const c = s.io.socket("/custom", { auth: { ns: "custom" } });
+  c.on("auth", () => c.emit("message", "in custom", Buffer.from([9])));
+  c.on("message-back", () => {
+    s.io.socket("/nope").on("connect_error", () => {
+      c.emit("disconnect-me");
+      setTimeout(() => { console.log(JSON.stringify({ done: true })); process.exit(0); }, 300);
+    });
+  });
+});
+setTimeout(() => process.exit(3), 15000);
+"#;
+
+/// The Engine.IO messages the server received on its first connection, as it logged
+/// them (`{"raw": text}` / `{"raw_bin": hex}`), once the last one (`disconnect-me`)
+/// is in.
+fn raw_messages(server: &Server) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines: Vec<Value> = server
+            .process
+            .stdout()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v.get("eio").is_some())
+            .collect();
+        let first = lines.first().map(|v| v["eio"].clone());
+        let raw: Vec<Value> = lines
+            .into_iter()
+            .filter(|v| Some(&v["eio"]) == first.as_ref())
+            .map(|mut v| {
+                v.as_object_mut().map(|o| o.remove("eio"));
+                v
+            })
+            .collect();
+        let complete = raw
+            .last()
+            .is_some_and(|v| v["raw"] == r#"2/custom,["disconnect-me"]"#);
+        if complete {
+            return raw;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server log incomplete\n{}",
+            server.process.output_report()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Byte-exact: every Socket.IO packet and binary attachment our client sends is what
+/// the official client sends for the same calls.
+fn same_bytes_as_official(transports: &str) {
+    let ours = node_server(0, 25000);
+    let url = ours.url();
+    let mut client = Client::spawn(&[
+        "--url",
+        &url,
+        "--transports",
+        transports,
+        "--auth",
+        r#"{"n":1,"token":"abc"}"#,
+        "--script",
+        "interop",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    client.wait_for("check", "done", deadline, &ours.process.output_report());
+    let our_raw = raw_messages(&ours);
+
+    let theirs = node_server(0, 25000);
+    let url = theirs.url();
+    let run = run_script(
+        "node",
+        &["-e", OFFICIAL_CLIENT, &url, transports],
+        &interop_dir(),
+        Duration::from_secs(20),
+    );
+    assert!(
+        run.status.success(),
+        "official client failed\n{}",
+        run.report()
+    );
+    let their_raw = raw_messages(&theirs);
+
+    assert_eq!(
+        our_raw,
+        their_raw,
+        "ours:\n{}\nofficial:\n{}",
+        serde_json::to_string_pretty(&our_raw).unwrap_or_default(),
+        serde_json::to_string_pretty(&their_raw).unwrap_or_default()
+    );
+    // A few exact strings, so a change on both sides cannot pass unnoticed.
+    assert_eq!(our_raw[0]["raw"], r#"0{"n":1,"token":"abc"}"#);
+    assert!(our_raw.contains(
+        &json!({"raw": r#"51-0["message-with-ack",1,"two",{"_placeholder":true,"num":0},null]"#})
+    ));
+    assert!(our_raw.contains(&json!({"raw": "0/nope,"})));
+    assert!(our_raw.contains(&json!({"raw_bin": ""})));
+}
+
+#[test]
+fn same_bytes_as_official_client_polling() {
+    same_bytes_as_official("polling");
+}
+
+#[test]
+fn same_bytes_as_official_client_websocket() {
+    same_bytes_as_official("websocket");
 }

@@ -5,7 +5,9 @@
 //
 // Prints `listening on http://127.0.0.1:PORT` once listening (port 0 picks a free port),
 // then one JSON line per event received: {"nsp":"/","event":"message","args":[...]}
-// (binary values are shown as {"$bin":"<hex>"}).
+// (binary values are shown as {"$bin":"<hex>"}), and one per Engine.IO message
+// received, exactly as it arrived: {"eio":"<sid>","raw":"<text>"} or
+// {"eio":"<sid>","raw_bin":"<hex>"}.
 //
 // Namespaces `/` and `/custom` behave the same:
 // - on connect, emits `auth` with the CONNECT payload (socket.handshake.auth);
@@ -91,6 +93,20 @@ function setup(nsp) {
     });
   });
 }
+
+// Every Engine.IO message the server receives, as it came (text, or binary as hex), so
+// the tests can compare our client's encoding with the official client's.
+io.engine.on("connection", (rawSocket) => {
+  rawSocket.on("packet", (packet) => {
+    if (packet.type !== "message") return;
+    const data = packet.data;
+    if (typeof data === "string") {
+      console.log(JSON.stringify({ eio: rawSocket.id, raw: data }));
+    } else {
+      console.log(JSON.stringify({ eio: rawSocket.id, raw_bin: Buffer.from(data).toString("hex") }));
+    }
+  });
+});
 
 setup(io.of("/"));
 setup(io.of("/custom"));
