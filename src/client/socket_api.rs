@@ -72,10 +72,10 @@ impl Manager {
                 let _ = self.write_packet(now, p.encode());
             }
         }
-        self.destroy_socket(now, i);
         if was_connected {
             self.socket_closed(i, DisconnectReason::IoClientDisconnect);
         }
+        self.destroy_socket(now, i);
         Ok(())
     }
 

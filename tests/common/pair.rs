@@ -105,6 +105,8 @@ pub struct Pair {
     req_names: HashMap<CReq, usize>,
     ws_names: HashMap<WsId, usize>,
     accepted: BTreeSet<ServerSocket>,
+    /// Display names of server sockets: S1, S2… in order of appearance.
+    srv_names: HashMap<ServerSocket, usize>,
 }
 
 impl Pair {
@@ -142,6 +144,7 @@ impl Pair {
             req_names: HashMap::new(),
             ws_names: HashMap::new(),
             accepted: BTreeSet::new(),
+            srv_names: HashMap::new(),
         }
     }
 
@@ -455,11 +458,14 @@ impl Pair {
     }
 
     fn on_server_event(&mut self, e: IoEvent) {
-        let line = format!("server {}", server_event_text(&e));
+        let line = format!("server {}", self.server_event_line(&e));
         self.log(line);
         if let (true, IoEvent::ConnectRequest { request, .. }) = (self.auto_accept, &e) {
             if let Ok(s) = self.server.accept(*request) {
                 self.accepted.insert(s);
+                let name = self.server_socket_name(s);
+                let sid = self.server.socket_sid(s).unwrap_or("?").to_owned();
+                self.log(format!("server accept → {name} sid={sid}"));
             }
         }
         self.server_events.push_back(e);
@@ -610,6 +616,31 @@ impl Pair {
                 self.log(format!("s→c {name} CLOSE"));
                 self.client.handle_ws_closed(now, id);
             }
+        }
+    }
+
+    /// The display name of a server socket.
+    pub fn server_socket_name(&mut self, s: ServerSocket) -> String {
+        let n = self.srv_names.len() + 1;
+        format!("S{}", self.srv_names.entry(s).or_insert(n))
+    }
+
+    fn server_event_line(&mut self, e: &IoEvent) -> String {
+        let sock = match e {
+            IoEvent::Event { socket, .. }
+            | IoEvent::AckReceived { socket, .. }
+            | IoEvent::AckTimeout { socket, .. }
+            | IoEvent::Disconnected { socket, .. } => Some(*socket),
+            _ => None,
+        };
+        let text = server_event_text(e);
+        match sock {
+            Some(s) => {
+                let raw = format!("s{}", s.as_u64());
+                let name = self.server_socket_name(s);
+                text.replacen(&raw, &name, 1)
+            }
+            None => text,
         }
     }
 

@@ -1,0 +1,166 @@
+//! Pair scenarios: emits while not connected wait in the socket's bounded send buffer
+//! and are flushed in order on (re)connection; volatile emits are dropped instead.
+
+mod common;
+
+use common::pair::{server_event_text, Pair};
+use common::with_snapshots;
+use socketio_proto::client::engine::Transport;
+use socketio_proto::client::{ClientEvent, DisconnectReason, Manager, ManagerConfig};
+use socketio_proto::ids::FixedRandom;
+use socketio_proto::server::io::IoEvent;
+use socketio_proto::Error;
+use std::time::{Duration, Instant};
+
+fn server_event_names(p: &mut Pair) -> Vec<String> {
+    p.take_server_events()
+        .iter()
+        .filter_map(|e| match e {
+            IoEvent::Event { event, .. } => Some(event.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn offline_emits_flush_in_order_after_reconnect() {
+    let mut p = Pair::with_transports(vec![Transport::WebSocket]);
+    let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
+    p.client_do(|c, now| c.connect(now, s)).unwrap();
+    // Emitted before the namespace is joined: buffered, sent right after CONNECT.
+    p.client_do(|c, now| c.emit(now, s, "early", &(0,))).unwrap();
+    assert_eq!(p.client.buffered(s), 1);
+    p.advance(Duration::from_millis(100));
+    assert!(p.client.is_connected(s));
+    assert_eq!(p.client.buffered(s), 0);
+    assert_eq!(server_event_names(&mut p), vec!["early"]);
+
+    p.cut();
+    p.advance(Duration::from_millis(100));
+    assert!(!p.client.is_connected(s));
+    p.note("offline emits");
+    p.client_do(|c, now| {
+        c.emit(now, s, "m1", &(1,)).unwrap();
+        assert_eq!(c.emit_with_ack(now, s, "m2", &(2,), None).unwrap(), 0);
+        c.emit(now, s, "m3", &(3,)).unwrap();
+        assert!(!c.emit_volatile(now, s, "v", &()).unwrap());
+        assert_eq!(
+            c.emit_with_ack(now, s, "m4", &(4,), Some(Duration::from_millis(500)))
+                .unwrap(),
+            1
+        );
+    });
+    assert_eq!(p.client.buffered(s), 4);
+    p.advance(Duration::from_millis(600));
+    // m4's ack timed out while it waited: it left the buffer and will never be sent.
+    let timeouts: Vec<ClientEvent> = p
+        .take_client_events()
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| matches!(e, ClientEvent::AckTimeout { .. }))
+        .collect();
+    assert_eq!(timeouts, vec![ClientEvent::AckTimeout { socket: s, id: 1 }]);
+    assert_eq!(p.client.buffered(s), 3);
+
+    p.restore();
+    p.advance(Duration::from_secs(5));
+    assert!(p.client.is_connected(s));
+    assert_eq!(p.client.buffered(s), 0);
+    assert_eq!(server_event_names(&mut p), vec!["m1", "m2", "m3"]);
+    // The server answers m2 (ack id 0) on the new connection.
+    p.server_do(|srv| {
+        let sock = srv.socket_by_sid("e1sock00000000000002").unwrap();
+        srv.ack(sock, 0, &("done",)).unwrap();
+    });
+    p.advance(Duration::from_millis(20));
+    let acks: Vec<u64> = p
+        .take_client_events()
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            ClientEvent::Ack { id, args, .. } => {
+                assert_eq!(args.deserialize::<(String,)>().unwrap().0, "done");
+                Some(id)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acks, vec![0]);
+    with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
+}
+
+#[test]
+fn volatile_emits_go_out_only_when_connected() {
+    let mut p = Pair::with_transports(vec![Transport::WebSocket]);
+    let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
+    p.client_do(|c, now| c.connect(now, s)).unwrap();
+    assert!(!p.client_do(|c, now| c.emit_volatile(now, s, "too early", &())).unwrap());
+    p.advance(Duration::from_millis(100));
+    assert!(p.client_do(|c, now| c.emit_volatile(now, s, "tick", &(1,))).unwrap());
+    p.advance(Duration::from_millis(100));
+    let names: Vec<String> = p
+        .take_server_events()
+        .iter()
+        .map(server_event_text)
+        .filter(|e| e.starts_with("Event"))
+        .collect();
+    assert_eq!(names.len(), 1);
+    assert!(names[0].contains("\"tick\""));
+}
+
+#[test]
+fn send_buffer_is_bounded() {
+    let mut c = ManagerConfig::new("127.0.0.1", 3000);
+    c.max_buffered_packets = 3;
+    let mut m = Manager::new(c, Box::new(FixedRandom::new(vec![0.5]))).unwrap();
+    let now = Instant::now();
+    let s = m.socket("/", None).unwrap();
+    for i in 0..3 {
+        m.emit(now, s, "e", &(i,)).unwrap();
+    }
+    assert_eq!(m.emit(now, s, "e", &(3,)), Err(Error::QueueFull(3)));
+    // A refused emit_with_ack does not leak its ack slot.
+    assert_eq!(
+        m.emit_with_ack(now, s, "e", &(4,), None),
+        Err(Error::QueueFull(3))
+    );
+    assert_eq!(m.pending_acks(s), 0);
+    assert_eq!(m.buffered(s), 3);
+    // Local misuse is an error, not a panic.
+    assert_eq!(
+        m.emit(now, s, "disconnect", &()),
+        Err(Error::ReservedEventName("disconnect".into()))
+    );
+    assert!(matches!(m.socket("chat", None), Err(Error::InvalidNamespace(_))));
+    assert!(matches!(
+        m.socket("/", Some(serde_json::json!([1]))),
+        Err(Error::Serialize(_))
+    ));
+    assert!(m.poll_transmit().is_none(), "nothing opened without connect");
+}
+
+#[test]
+fn client_disconnect_sends_disconnect_and_stops() {
+    let mut p = Pair::with_transports(vec![Transport::WebSocket]);
+    let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
+    p.client_do(|c, now| c.connect(now, s)).unwrap();
+    p.advance(Duration::from_millis(100));
+    p.take_client_events();
+    p.client_do(|c, now| c.disconnect(now, s)).unwrap();
+    p.advance(Duration::from_secs(30));
+    let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
+    assert_eq!(
+        evs,
+        vec![
+            ClientEvent::Disconnected {
+                socket: s,
+                reason: DisconnectReason::IoClientDisconnect
+            },
+            ClientEvent::Close {
+                reason: DisconnectReason::ForcedClose
+            },
+        ]
+    );
+    assert!(!p.client.is_open());
+    assert!(!p.client.is_reconnecting());
+    with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
+}
