@@ -1,5 +1,279 @@
 #![no_main]
-// Placeholder: replaced by the target's owner.
-use libfuzzer_sys::fuzz_target;
+//! Operation sequences against the Engine.IO client: arbitrary server responses and
+//! frames, application calls and time steps. Invariants: no panic; at most one GET and
+//! one POST outstanding; at most one `Open` and one `Closed`; after `Closed`, nothing
+//! more comes out and no timer is armed.
 
-fuzz_target!(|_data: &[u8]| {});
+use arbitrary::Arbitrary;
+use bytes::Bytes;
+use libfuzzer_sys::fuzz_target;
+use socketio_proto::client::engine::{
+    ClientEngineEvent, ClientTransmit, EngineClient, EngineClientConfig, HttpMethod, RequestId,
+    Transport, WsId,
+};
+use socketio_proto::engineio::{Message, WsMessage};
+use std::time::{Duration, Instant};
+
+#[derive(Arbitrary, Debug)]
+enum FuzzPacket {
+    Open {
+        websocket: bool,
+        interval: u16,
+        timeout: u16,
+        max_payload: Option<u16>,
+    },
+    Close,
+    Ping,
+    PongProbe,
+    Text(String),
+    Binary(Vec<u8>),
+    Upgrade,
+    Noop,
+    Raw(String),
+}
+
+impl FuzzPacket {
+    fn encode(&self, out: &mut String) {
+        match self {
+            FuzzPacket::Open {
+                websocket,
+                interval,
+                timeout,
+                max_payload,
+            } => {
+                let upgrades = if *websocket { r#"["websocket"]"# } else { "[]" };
+                out.push_str(&format!(
+                    r#"0{{"sid":"s","upgrades":{upgrades},"pingInterval":{interval},"pingTimeout":{timeout}"#
+                ));
+                if let Some(m) = max_payload {
+                    out.push_str(&format!(r#","maxPayload":{m}"#));
+                }
+                out.push('}');
+            }
+            FuzzPacket::Close => out.push('1'),
+            FuzzPacket::Ping => out.push('2'),
+            FuzzPacket::PongProbe => out.push_str("3probe"),
+            FuzzPacket::Text(t) => {
+                out.push('4');
+                out.push_str(t);
+            }
+            FuzzPacket::Binary(b) => {
+                out.push('b');
+                base64_into(b, out);
+            }
+            FuzzPacket::Upgrade => out.push('5'),
+            FuzzPacket::Noop => out.push('6'),
+            FuzzPacket::Raw(r) => out.push_str(r),
+        }
+    }
+}
+
+fn base64_into(data: &[u8], out: &mut String) {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Body {
+    Packets(Vec<FuzzPacket>),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Respond { which: u8, ok: bool, body: Body },
+    HttpError { which: u8 },
+    WsOpened { which: u8 },
+    WsText { which: u8, packet: FuzzPacket },
+    WsBinary { which: u8, data: Vec<u8> },
+    WsClosed { which: u8 },
+    WsError { which: u8 },
+    Send(Message),
+    Close,
+    Advance(u16),
+    Backwards(u16),
+    Timeout,
+    FireNextTimer,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    transports: u8,
+    upgrade: bool,
+    request_timeout: Option<u16>,
+    max_queued: u8,
+    ops: Vec<Op>,
+}
+
+struct State {
+    requests: Vec<(RequestId, HttpMethod)>,
+    all_requests: Vec<RequestId>,
+    sockets: Vec<WsId>,
+    opens: usize,
+    closed: bool,
+}
+
+fn pick<T: Copy>(items: &[T], which: u8) -> Option<T> {
+    if items.is_empty() {
+        None
+    } else {
+        items.get(usize::from(which) % items.len()).copied()
+    }
+}
+
+fn drain(client: &mut EngineClient, st: &mut State) {
+    while let Some(t) = client.poll_transmit() {
+        assert!(!st.closed, "transmit after Closed: {t:?}");
+        match t {
+            ClientTransmit::HttpRequest(r) => {
+                let same = st.requests.iter().filter(|(_, m)| *m == r.method).count();
+                assert_eq!(same, 0, "two {:?} outstanding", r.method);
+                st.requests.push((r.id, r.method));
+                st.all_requests.push(r.id);
+            }
+            ClientTransmit::OpenWs { id, .. } => st.sockets.push(id),
+            ClientTransmit::WsSend { id, .. } => assert!(st.sockets.contains(&id)),
+            ClientTransmit::CloseWs { id } => assert!(st.sockets.contains(&id)),
+        }
+    }
+    while let Some(e) = client.poll_event() {
+        assert!(!st.closed, "event after Closed: {e:?}");
+        match e {
+            ClientEngineEvent::Open { .. } => {
+                st.opens += 1;
+                assert_eq!(st.opens, 1);
+            }
+            ClientEngineEvent::Closed { .. } => st.closed = true,
+            _ => {}
+        }
+    }
+    if st.closed {
+        assert!(client.is_closed());
+        assert_eq!(client.poll_timeout(), None);
+    }
+}
+
+fuzz_target!(|input: Input| {
+    let mut config = EngineClientConfig::new("localhost", 3000);
+    config.transports = match input.transports % 3 {
+        0 => vec![Transport::Polling, Transport::WebSocket],
+        1 => vec![Transport::WebSocket],
+        _ => vec![Transport::Polling],
+    };
+    config.upgrade = input.upgrade;
+    config.request_timeout = input
+        .request_timeout
+        .map(|ms| Duration::from_millis(ms.into()));
+    config.max_queued_packets = usize::from(input.max_queued).max(1);
+    config.max_incoming_payload = 4096;
+    let t0 = Instant::now();
+    let mut now = t0 + Duration::from_secs(100_000);
+    let Ok(mut client) = EngineClient::new(now, config) else {
+        return;
+    };
+    let mut st = State {
+        requests: Vec::new(),
+        all_requests: Vec::new(),
+        sockets: Vec::new(),
+        opens: 0,
+        closed: false,
+    };
+    drain(&mut client, &mut st);
+    for op in input.ops {
+        match op {
+            Op::Respond { which, ok, body } => {
+                // Mostly answer an outstanding request; sometimes a stale one.
+                let id = if which & 0x80 == 0 {
+                    pick(&st.requests.iter().map(|r| r.0).collect::<Vec<_>>(), which)
+                } else {
+                    pick(&st.all_requests, which)
+                };
+                let Some(id) = id else { continue };
+                st.requests.retain(|r| r.0 != id);
+                let body = match body {
+                    Body::Packets(ps) => {
+                        let mut s = String::new();
+                        for (i, p) in ps.iter().enumerate() {
+                            if i > 0 {
+                                s.push('\x1e');
+                            }
+                            p.encode(&mut s);
+                        }
+                        Bytes::from(s)
+                    }
+                    Body::Bytes(b) => Bytes::from(b),
+                };
+                let status = if ok { 200 } else { 400 };
+                client.handle_http_response(now, id, status, body);
+            }
+            Op::HttpError { which } => {
+                if let Some(id) = pick(&st.all_requests, which) {
+                    st.requests.retain(|r| r.0 != id);
+                    client.handle_http_error(now, id);
+                }
+            }
+            Op::WsOpened { which } => {
+                if let Some(id) = pick(&st.sockets, which) {
+                    client.handle_ws_opened(now, id);
+                }
+            }
+            Op::WsText { which, packet } => {
+                if let Some(id) = pick(&st.sockets, which) {
+                    let mut s = String::new();
+                    packet.encode(&mut s);
+                    client.handle_ws_message(now, id, WsMessage::Text(s.into()));
+                }
+            }
+            Op::WsBinary { which, data } => {
+                if let Some(id) = pick(&st.sockets, which) {
+                    client.handle_ws_message(now, id, WsMessage::Binary(Bytes::from(data)));
+                }
+            }
+            Op::WsClosed { which } => {
+                if let Some(id) = pick(&st.sockets, which) {
+                    client.handle_ws_closed(now, id);
+                }
+            }
+            Op::WsError { which } => {
+                if let Some(id) = pick(&st.sockets, which) {
+                    client.handle_ws_error(now, id);
+                }
+            }
+            Op::Send(m) => {
+                let r = client.send(now, m);
+                if st.closed {
+                    assert!(r.is_err());
+                }
+            }
+            Op::Close => client.close(now),
+            Op::Advance(ms) => now += Duration::from_millis(ms.into()),
+            Op::Backwards(ms) => {
+                now = now
+                    .checked_sub(Duration::from_millis(ms.into()))
+                    .unwrap_or(now)
+            }
+            Op::Timeout => client.handle_timeout(now),
+            Op::FireNextTimer => {
+                if let Some(at) = client.poll_timeout() {
+                    now = now.max(at);
+                    client.handle_timeout(now);
+                }
+            }
+        }
+        drain(&mut client, &mut st);
+    }
+});
