@@ -421,7 +421,7 @@ impl Pair {
                 });
             }
             ClientTransmit::WsSend { id, msg } => {
-                if self.open_ws.get(&id).copied().flatten().is_some() {
+                if self.conn_of(id).is_some() {
                     self.schedule(Item::WsToServer { id, msg });
                 }
             }
@@ -568,7 +568,8 @@ impl Pair {
                 self.client.handle_ws_error(now, id);
             }
             Item::WsToServer { id, msg } => {
-                let Some(conn) = self.open_ws.get(&id).copied().flatten() else {
+                // Frames sent before the client's close still arrive.
+                let Some(conn) = self.conn_of(id) else {
                     return;
                 };
                 let name = self.ws_name(id);
@@ -597,12 +598,7 @@ impl Pair {
             }
             Item::WsCloseToServer { id } => {
                 let name = self.ws_name(id);
-                let conn = self
-                    .conn_ws
-                    .iter()
-                    .find(|(_, w)| **w == id)
-                    .map(|(c, _)| *c);
-                if let Some(conn) = conn {
+                if let Some(conn) = self.conn_of(id) {
                     self.conn_ws.remove(&conn);
                     self.log(format!("c→s {name} CLOSE"));
                     self.server.handle_ws_closed(now, conn);
@@ -617,6 +613,14 @@ impl Pair {
                 self.client.handle_ws_closed(now, id);
             }
         }
+    }
+
+    /// The server connection of a client WebSocket, while the server knows it.
+    fn conn_of(&self, id: WsId) -> Option<ConnId> {
+        self.conn_ws
+            .iter()
+            .find(|(_, w)| **w == id)
+            .map(|(c, _)| *c)
     }
 
     /// The display name of a server socket.
