@@ -20,11 +20,17 @@ use std::time::{Duration, Instant};
 
 /// Starts the Node server on `port` (0 = any) and waits for its port line.
 fn node_server(port: u16, ping_interval_ms: u32) -> Server {
+    node_server_with(port, ping_interval_ms, 2000)
+}
+
+/// [`node_server`] with both heartbeat settings.
+fn node_server_with(port: u16, ping_interval_ms: u32, ping_timeout_ms: u32) -> Server {
     require_npm_package("socket.io");
     let script = interop_dir().join("node_server.js");
     let script = script.to_string_lossy().into_owned();
     let port = port.to_string();
     let interval = ping_interval_ms.to_string();
+    let timeout = ping_timeout_ms.to_string();
     spawn_server(
         Path::new("node"),
         &[
@@ -34,7 +40,7 @@ fn node_server(port: u16, ping_interval_ms: u32) -> Server {
             "--ping-interval",
             &interval,
             "--ping-timeout",
-            "2000",
+            &timeout,
         ],
         Duration::from_secs(15),
     )
@@ -461,4 +467,61 @@ fn same_bytes_as_official_client_polling() {
 #[test]
 fn same_bytes_as_official_client_websocket() {
     same_bytes_as_official("websocket");
+}
+
+/// Heartbeats with the official server: still connected after several ping intervals;
+/// when the server freezes (SIGSTOP), "ping timeout" within pingInterval + pingTimeout.
+fn heartbeat(transports: &str) {
+    let server = node_server_with(0, 300, 200);
+    let url = server.url();
+    let mut client = Client::spawn(&[
+        "--url",
+        &url,
+        "--transports",
+        transports,
+        "--script",
+        "heartbeat",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ctx = || server.process.output_report();
+    client.wait_for("step", "connected", deadline, &ctx());
+    let v = client.wait_for("step", "idle", deadline, &ctx());
+    assert_eq!(v["disconnects"], 0, "{v}");
+    assert_eq!(v["connected"], true, "{v}");
+    assert_eq!(v["sid_unchanged"], true, "{v}");
+    let v = client.wait_for("step", "alive", deadline, &ctx());
+    assert_eq!(v["args"], json!(["still here"]), "{v}");
+
+    let stopped = Instant::now();
+    let status = Command::new("kill")
+        .args(["-STOP", &server.process.id().to_string()])
+        .status()
+        .expect("run kill -STOP");
+    assert!(status.success());
+    let v = client.wait_for("step", "disconnected", deadline, "");
+    let took = stopped.elapsed();
+    assert_eq!(v["reason"], "ping timeout", "{v}");
+    // At most pingInterval + pingTimeout (500 ms) after the last ping, plus slack.
+    assert!(
+        took < Duration::from_millis(1500),
+        "ping timeout took {took:?}"
+    );
+    let _ = Command::new("kill")
+        .args(["-CONT", &server.process.id().to_string()])
+        .status();
+}
+
+#[test]
+fn heartbeat_polling() {
+    heartbeat("polling");
+}
+
+#[test]
+fn heartbeat_websocket() {
+    heartbeat("websocket");
+}
+
+#[test]
+fn heartbeat_upgraded() {
+    heartbeat("polling,websocket");
 }

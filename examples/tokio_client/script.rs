@@ -131,7 +131,12 @@ pub async fn run(name: &str, a: &CliArgs, engine: EngineClientConfig) -> Result<
     let result = match name {
         "interop" => interop(a, engine).await,
         "reconnect" => reconnect(a, engine).await,
-        other => return Err(format!("unknown script {other:?} (interop, reconnect)")),
+        "heartbeat" => heartbeat(a, engine).await,
+        other => {
+            return Err(format!(
+                "unknown script {other:?} (interop, reconnect, heartbeat)"
+            ))
+        }
     };
     if let Err(e) = &result {
         out(json!({ "error": e }));
@@ -308,5 +313,42 @@ async fn reconnect(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String
     out(json!({"step": "received", "args": show_args(&args)}));
     d.with(|m, now| m.close(now));
     d.settle(Duration::from_millis(200)).await;
+    Ok(())
+}
+
+/// Stay connected across several heartbeats, prove the connection still works, then
+/// report how the connection ends when the server stops answering (the test freezes
+/// it with SIGSTOP): "ping timeout".
+async fn heartbeat(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String> {
+    let mut d = new_driver(a, engine)?;
+    let main = open(a, &mut d, "/", a.auth.clone())?;
+    let sid = wait_connected(&mut d, main).await?;
+    out(json!({"step": "connected", "sid": sid}));
+
+    let mut disconnects = 0;
+    let until = Instant::now() + Duration::from_millis(1500);
+    while let Some(e) = d
+        .next_event_within(until.saturating_duration_since(Instant::now()))
+        .await
+    {
+        disconnects += usize::from(matches!(e, ClientEvent::Disconnected { .. }));
+    }
+    out(json!({
+        "step": "idle",
+        "disconnects": disconnects,
+        "connected": d.core().is_connected(main),
+        "sid_unchanged": d.core().socket_sid(main) == Some(sid.as_str()),
+    }));
+
+    emit(&mut d, main, "message", &("still here",))?;
+    let (args, _) = wait_event(&mut d, main, "message-back").await?;
+    out(json!({"step": "alive", "args": show_args(&args)}));
+
+    let reason = wait(&mut d, "disconnect", |e| match e {
+        ClientEvent::Disconnected { socket, reason } if socket == main => Check::Done(reason),
+        _ => Check::Skip,
+    })
+    .await?;
+    out(json!({"step": "disconnected", "reason": reason.as_str()}));
     Ok(())
 }
