@@ -503,7 +503,7 @@ fn heartbeat(transports: &str) {
     assert_eq!(v["reason"], "ping timeout", "{v}");
     // At most pingInterval + pingTimeout (500 ms) after the last ping, plus slack.
     assert!(
-        took < Duration::from_millis(1500),
+        took < Duration::from_millis(2500),
         "ping timeout took {took:?}"
     );
     let _ = Command::new("kill")
