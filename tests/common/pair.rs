@@ -200,6 +200,10 @@ impl Pair {
 
     /// Runs `f` on the server, then drains both sides.
     pub fn server_do<R>(&mut self, f: impl FnOnce(&mut SocketIoServer) -> R) -> R {
+        // The server's commands (emit_with_ack timeouts) use the latest time it saw:
+        // bring it to now first.
+        self.server.handle_timeout(self.now);
+        self.drain();
         let r = f(&mut self.server);
         self.drain();
         r
