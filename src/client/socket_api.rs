@@ -9,9 +9,10 @@ use crate::time::{Duration, Instant};
 use serde::Serialize;
 
 impl Manager {
-    /// The socket for namespace `nsp` (created on first use, like the JS manager's
-    /// `socket(nsp)`), with `auth` as its CONNECT payload (a JSON object; a later call
-    /// for the same namespace replaces it). The socket does nothing until
+    /// The socket for namespace `nsp`, created on first use with `auth` as its CONNECT
+    /// payload (a JSON object). Like the JS manager's `socket(nsp, opts)`, a later call
+    /// for the same namespace returns the same socket and ignores `auth` (change it with
+    /// [`set_auth`](Self::set_auth)). The socket does nothing until
     /// [`connect`](Self::connect).
     ///
     /// Errors: [`Error::InvalidNamespace`] if `nsp` does not start with `/` or contains
@@ -28,15 +29,28 @@ impl Manager {
             return Err(Error::Serialize("auth must be a JSON object".into()));
         }
         if let Some(i) = self.sockets.iter().position(|s| s.nsp == nsp) {
-            if let Some(s) = self.sockets.get_mut(i) {
-                s.auth = auth;
-            }
             return Ok(SocketId(i as u32));
         }
         let id = u32::try_from(self.sockets.len())
             .map_err(|_| Error::InvalidConfig("too many sockets"))?;
         self.sockets.push(SocketState::new(nsp.to_owned(), auth));
         Ok(SocketId(id))
+    }
+
+    /// Replaces the CONNECT payload of a socket (used from its next CONNECT on, e.g.
+    /// after a token refresh, before a reconnection).
+    ///
+    /// Errors: [`Error::UnknownSocket`]; [`Error::Serialize`] if `auth` is not an object.
+    pub fn set_auth(
+        &mut self,
+        socket: SocketId,
+        auth: Option<serde_json::Value>,
+    ) -> Result<(), Error> {
+        if auth.as_ref().is_some_and(|a| !a.is_object()) {
+            return Err(Error::Serialize("auth must be a JSON object".into()));
+        }
+        self.state_mut(socket)?.auth = auth;
+        Ok(())
     }
 
     /// Connects the socket to its namespace: opens the connection if needed and sends
