@@ -1,5 +1,370 @@
 #![no_main]
-// Placeholder: replaced by the target's owner.
-use libfuzzer_sys::fuzz_target;
+//! Arbitrary sequences of Socket.IO packets (over WebSocket and polling, valid-looking and
+//! raw), application commands (accept, reject, emit, ack, join, leave, broadcast,
+//! disconnect, close, shutdown) and time steps against the Socket.IO server core.
+//!
+//! Invariants: no panic; no `handle_*` error; a socket is reported disconnected at most
+//! once and never used by an event after that; a peer-caused disconnect has a known
+//! reason; with no input for long enough every socket and session is gone and no timer
+//! is left.
 
-fuzz_target!(|_data: &[u8]| {});
+use arbitrary::Arbitrary;
+use bytes::Bytes;
+use libfuzzer_sys::fuzz_target;
+use socketio_proto::engineio::{Packet, WsMessage};
+use socketio_proto::ids::SequentialIds;
+use socketio_proto::server::io::{
+    ConnectRequestId, IoConfig, IoEvent, SocketId, SocketIoServer, Target,
+};
+use socketio_proto::server::{ConnId, HttpRequest, Transmit};
+use socketio_proto::socketio::Value;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+const NSPS: [&str; 4] = ["/", "/admin", "/dyn-1", "/nope"];
+const NAMES: [&str; 5] = ["chat", "message", "disconnect", "1", "x,y"];
+const ROOMS: [&str; 3] = ["red", "blue", "S0000000000000000001"];
+
+#[derive(Arbitrary, Debug)]
+enum Sio {
+    Connect { nsp: u8, auth: Option<String> },
+    Event { nsp: u8, name: u8, ack: Option<u16>, args: String },
+    Ack { nsp: u8, id: u16, args: String },
+    BinaryEvent { nsp: u8, count: u8, nums: Vec<u8>, ack: Option<u8> },
+    BinaryAck { nsp: u8, id: u16, count: u8 },
+    Attachment(Vec<u8>),
+    Disconnect { nsp: u8 },
+    ConnectError { nsp: u8 },
+    /// A Socket.IO packet in raw text (the Engine.IO `4` is added).
+    Raw(String),
+    /// Any Engine.IO text frame.
+    Engine(String),
+    Pong,
+}
+
+impl Sio {
+    fn nsp(i: u8) -> String {
+        let n = NSPS[i as usize % NSPS.len()];
+        if n == "/" {
+            String::new()
+        } else {
+            format!("{n},")
+        }
+    }
+
+    fn to_ws(&self) -> WsMessage {
+        let text = match self {
+            Sio::Connect { nsp, auth } => format!(
+                "40{}{}",
+                Sio::nsp(*nsp),
+                auth.as_ref().map_or(String::new(), |a| format!("{{\"a\":{:?}}}", a))
+            ),
+            Sio::Event { nsp, name, ack, args } => format!(
+                "42{}{}[{:?}{}{}]",
+                Sio::nsp(*nsp),
+                ack.map_or(String::new(), |a| a.to_string()),
+                NAMES[*name as usize % NAMES.len()],
+                if args.is_empty() { "" } else { "," },
+                args
+            ),
+            Sio::Ack { nsp, id, args } => format!("43{}{id}[{args}]", Sio::nsp(*nsp)),
+            Sio::BinaryEvent { nsp, count, nums, ack } => {
+                let ph: Vec<String> = nums
+                    .iter()
+                    .map(|n| format!("{{\"_placeholder\":true,\"num\":{n}}}"))
+                    .collect();
+                format!(
+                    "45{count}-{}{}[\"b\",{}]",
+                    Sio::nsp(*nsp),
+                    ack.map_or(String::new(), |a| a.to_string()),
+                    ph.join(",")
+                )
+            }
+            Sio::BinaryAck { nsp, id, count } => format!(
+                "46{count}-{}{id}[{{\"_placeholder\":true,\"num\":0}}]",
+                Sio::nsp(*nsp)
+            ),
+            Sio::Attachment(b) => return WsMessage::Binary(Bytes::from(b.clone())),
+            Sio::Disconnect { nsp } => format!("41{}", Sio::nsp(*nsp)),
+            Sio::ConnectError { nsp } => format!("44{}{{\"message\":\"x\"}}", Sio::nsp(*nsp)),
+            Sio::Raw(s) => format!("4{s}"),
+            Sio::Engine(s) => s.clone(),
+            Sio::Pong => "3".to_owned(),
+        };
+        WsMessage::Text(text.into())
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    WsOpen,
+    PollOpen,
+    Ws(u8, Sio),
+    WsClose(u8),
+    Post(u8, Vec<Sio>),
+    Get(u8),
+    Accept(u8),
+    Reject(u8, Option<String>),
+    Emit { socket: u8, name: u8, binary: bool, ack_ms: Option<u16> },
+    AckReply { socket: u8, id: u16, binary: bool },
+    Join(u8, u8),
+    Leave(u8, u8),
+    Broadcast { nsp: u8, to: Vec<u8>, except: Vec<u8>, from: Option<u8>, volatile: bool, ack_ms: Option<u16> },
+    Disconnect(u8),
+    CloseSession(u8),
+    Shutdown,
+    Advance(u16),
+}
+
+struct State {
+    io: SocketIoServer,
+    now: Instant,
+    conns: Vec<ConnId>,
+    polls: Vec<String>,
+    requests: Vec<ConnectRequestId>,
+    sockets: Vec<SocketId>,
+    gone: HashSet<SocketId>,
+}
+
+fn pick<T: Copy>(v: &[T], i: u8) -> Option<T> {
+    if v.is_empty() {
+        None
+    } else {
+        Some(v[i as usize % v.len()])
+    }
+}
+
+impl State {
+    fn drain(&mut self) {
+        while self.io.poll_transmit().is_some() {}
+        while let Some(ev) = self.io.poll_event() {
+            match ev {
+                IoEvent::ConnectRequest { request, nsp, .. } => {
+                    assert!(nsp.starts_with('/'));
+                    self.requests.push(request);
+                }
+                IoEvent::Event { socket, .. } | IoEvent::AckReceived { socket, .. } => {
+                    assert!(!self.gone.contains(&socket), "event from a gone socket");
+                }
+                IoEvent::BroadcastAckReceived { socket, .. } => {
+                    assert!(!self.gone.contains(&socket), "ack from a gone socket");
+                }
+                IoEvent::AckTimeout { .. } | IoEvent::BroadcastAckComplete { .. } => {}
+                IoEvent::Disconnected { socket, reason } => {
+                    assert!(self.gone.insert(socket), "disconnected twice");
+                    assert!(!reason.as_str().is_empty());
+                }
+            }
+        }
+    }
+
+    fn run(&mut self, op: Op) {
+        let now = self.now;
+        match op {
+            Op::WsOpen => {
+                let c = self.io.handle_ws_open(
+                    now,
+                    &HttpRequest::get("/socket.io/?EIO=4&transport=websocket"),
+                );
+                self.conns.push(c);
+            }
+            Op::PollOpen => {
+                self.io.handle_http_request(
+                    now,
+                    HttpRequest::get("/socket.io/?EIO=4&transport=polling"),
+                );
+                while let Some(t) = self.io.poll_transmit() {
+                    if let Transmit::HttpResponse(r) = t {
+                        let body = String::from_utf8_lossy(&r.body).into_owned();
+                        if let Some(json) = body.strip_prefix('0') {
+                            let v: serde_json::Value =
+                                serde_json::from_str(json).expect("handshake JSON");
+                            if let Some(sid) = v["sid"].as_str() {
+                                self.polls.push(sid.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            Op::Ws(c, sio) => {
+                if let Some(c) = pick(&self.conns, c) {
+                    self.io.handle_ws_message(now, c, sio.to_ws());
+                }
+            }
+            Op::WsClose(c) => {
+                if let Some(c) = pick(&self.conns, c) {
+                    self.io.handle_ws_closed(now, c);
+                }
+            }
+            Op::Post(p, frames) => {
+                if let Some(sid) = self.polls.get(p as usize % self.polls.len().max(1)).cloned() {
+                    let mut body = String::new();
+                    for (i, f) in frames.iter().enumerate() {
+                        if i > 0 {
+                            body.push('\x1e');
+                        }
+                        match f.to_ws() {
+                            WsMessage::Text(t) => body.push_str(&t),
+                            WsMessage::Binary(b) => {
+                                Packet::binary(b).encode_text_into(&mut body);
+                            }
+                        }
+                    }
+                    let uri = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+                    self.io.handle_http_request(now, HttpRequest::post(uri, body));
+                }
+            }
+            Op::Get(p) => {
+                if let Some(sid) = self.polls.get(p as usize % self.polls.len().max(1)).cloned() {
+                    let uri = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+                    self.io.handle_http_request(now, HttpRequest::get(uri));
+                }
+            }
+            Op::Accept(r) => {
+                if let Some(r) = pick(&self.requests, r) {
+                    if let Ok(s) = self.io.accept(r) {
+                        self.sockets.push(s);
+                    }
+                }
+            }
+            Op::Reject(r, msg) => {
+                if let Some(r) = pick(&self.requests, r) {
+                    let data = msg.as_ref().map(|m| serde_json::json!({ "m": m }));
+                    let _ = self.io.reject(r, msg.as_deref().unwrap_or("no"), data);
+                }
+            }
+            Op::Emit { socket, name, binary, ack_ms } => {
+                if let Some(s) = pick(&self.sockets, socket) {
+                    let name = NAMES[name as usize % NAMES.len()];
+                    let bin = Value::Binary(Bytes::from_static(b"bin"));
+                    let r = match (binary, ack_ms) {
+                        (true, None) => self.io.emit(s, name, &(1, &bin)).map(|_| 0),
+                        (false, None) => self.io.emit(s, name, &("a",)).map(|_| 0),
+                        (true, Some(ms)) => self.io.emit_with_ack(s, name, &(&bin,), Duration::from_millis(ms.into())),
+                        (false, Some(ms)) => self.io.emit_with_ack(s, name, &(), Duration::from_millis(ms.into())),
+                    };
+                    if r.is_ok() {
+                        assert!(!self.gone.contains(&s), "emit to a gone socket succeeded");
+                    }
+                }
+            }
+            Op::AckReply { socket, id, binary } => {
+                if let Some(s) = pick(&self.sockets, socket) {
+                    let _ = if binary {
+                        self.io.ack(s, id.into(), &[Value::Binary(Bytes::from_static(b"x"))])
+                    } else {
+                        self.io.ack(s, id.into(), &("ok",))
+                    };
+                }
+            }
+            Op::Join(s, r) => {
+                if let Some(s) = pick(&self.sockets, s) {
+                    let _ = self.io.join(s, ROOMS[r as usize % ROOMS.len()]);
+                }
+            }
+            Op::Leave(s, r) => {
+                if let Some(s) = pick(&self.sockets, s) {
+                    let _ = self.io.leave(s, ROOMS[r as usize % ROOMS.len()]);
+                }
+            }
+            Op::Broadcast { nsp, to, except, from, volatile, ack_ms } => {
+                let mut t = match from.and_then(|f| pick(&self.sockets, f)) {
+                    Some(s) => match self.io.broadcast_from(s) {
+                        Ok(t) => t,
+                        Err(_) => Target::namespace(NSPS[nsp as usize % NSPS.len()]),
+                    },
+                    None => Target::namespace(NSPS[nsp as usize % NSPS.len()]),
+                };
+                for r in to.iter().take(4) {
+                    t = t.to(ROOMS[*r as usize % ROOMS.len()]);
+                }
+                for r in except.iter().take(4) {
+                    t = t.except(ROOMS[*r as usize % ROOMS.len()]);
+                }
+                if volatile {
+                    t = t.volatile();
+                }
+                let expected = self.io.targets(&t);
+                for s in &expected {
+                    assert!(!self.gone.contains(s), "target is a gone socket");
+                }
+                match ack_ms {
+                    None => {
+                        if let Ok(n) = self.io.broadcast(&t, "news", &("x",)) {
+                            assert!(n <= expected.len());
+                        }
+                    }
+                    Some(ms) => {
+                        let _ = self.io.broadcast_with_ack(&t, "q", &(), Duration::from_millis(ms.into()));
+                    }
+                }
+            }
+            Op::Disconnect(s) => {
+                if let Some(s) = pick(&self.sockets, s) {
+                    let _ = self.io.disconnect(s);
+                }
+            }
+            Op::CloseSession(s) => {
+                if let Some(s) = pick(&self.sockets, s) {
+                    if let Some(session) = self.io.socket_session(s) {
+                        let _ = self.io.close_session(session);
+                    }
+                }
+            }
+            Op::Shutdown => self.io.shutdown(now),
+            Op::Advance(ms) => {
+                self.now += Duration::from_millis(ms.into()) * 8;
+                let target = self.now;
+                for _ in 0..1000 {
+                    match self.io.poll_timeout() {
+                        Some(at) if at <= target => {
+                            self.io.handle_timeout(at);
+                            self.drain();
+                        }
+                        _ => break,
+                    }
+                }
+                self.io.handle_timeout(target);
+            }
+        }
+        self.drain();
+    }
+}
+
+fuzz_target!(|ops: Vec<Op>| {
+    let config = IoConfig {
+        max_namespaces: 3,
+        max_namespaces_per_session: 2,
+        max_attachments: 3,
+        max_pending_acks: 4,
+        ..IoConfig::default()
+    }
+    .dynamic_namespaces(|n| n.starts_with("/dyn"));
+    let Ok(mut io) = SocketIoServer::new(
+        config,
+        Box::new(SequentialIds::new("E")),
+        Box::new(SequentialIds::new("S")),
+    ) else {
+        return;
+    };
+    let _ = io.register_namespace("/admin");
+    let mut st = State {
+        io,
+        now: Instant::now(),
+        conns: Vec::new(),
+        polls: Vec::new(),
+        requests: Vec::new(),
+        sockets: Vec::new(),
+        gone: HashSet::new(),
+    };
+    for op in ops.into_iter().take(256) {
+        st.run(op);
+    }
+    // Silence: after long enough with no pongs, everything is gone.
+    for _ in 0..20 {
+        st.run(Op::Advance(u16::MAX));
+    }
+    assert_eq!(st.io.socket_count(), 0, "sockets outlived their sessions");
+    assert_eq!(st.io.engine().session_count(), 0, "sessions outlived the ping timeout");
+    assert_eq!(st.io.poll_timeout(), None, "timers left");
+});
