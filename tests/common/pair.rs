@@ -290,6 +290,17 @@ impl Pair {
         self.drain();
     }
 
+    /// Sends a raw frame to the client on its open WebSocket, as if the server had sent
+    /// it (to test malformed input). Returns false if no WebSocket is open.
+    pub fn inject_to_client(&mut self, msg: WsMessage) -> bool {
+        let Some(id) = self.conn_ws.values().next().copied() else {
+            return false;
+        };
+        self.note("injected frame");
+        self.schedule(Item::WsToClient { id, msg });
+        true
+    }
+
     // ----- internals ------------------------------------------------------------------
 
     fn drop_connections(&mut self, notify_server: bool) {
