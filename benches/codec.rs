@@ -1,1 +1,333 @@
-fn main() {}
+//! Codec benchmark: our Socket.IO decode/encode against serde_json on the same JSON.
+//!
+//! For each case of a fixed mix, and for the whole mix, prints packets/s and MB/s for
+//! (a) decode with validation (arguments left raw), (b) decode into a `Value` tree,
+//! (c) encode from a `Serialize` value; beside them serde_json on the JSON parts alone:
+//! `from_slice::<IgnoredAny>`, `from_slice::<Value>`, `to_writer`; and the ratios
+//! (ours / serde_json time; targets: a ≤ 1.2, b ≤ 1.1, c ≤ 1.1).
+//!
+//! Run with `cargo bench --bench codec`.
+
+use bytes::Bytes;
+use serde::de::IgnoredAny;
+use serde_json::json;
+use socketio_proto::engineio::{self as eio, decode_payload};
+use socketio_proto::socketio::{encode_event, Decoder, Packet, Value};
+use socketio_proto::Utf8Bytes;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// One benchmark case: what goes over the wire, and the JSON parts alone.
+struct Case {
+    name: &'static str,
+    /// Socket.IO frames with their attachments, or one polling body of Engine.IO
+    /// messages (decoded by Engine.IO first).
+    input: Input,
+    /// The JSON part of every packet, for the serde_json baselines.
+    json: Vec<Vec<u8>>,
+    /// The same JSON as values, for the `to_writer` baseline.
+    values: Vec<serde_json::Value>,
+    /// Encodes every packet of the case; returns the bytes written.
+    encode: Box<dyn Fn() -> usize>,
+    packets: usize,
+    bytes: usize,
+}
+
+enum Input {
+    Frames(Vec<(Utf8Bytes, Vec<Bytes>)>),
+    Polling(Bytes),
+}
+
+fn event_case(
+    name: &'static str,
+    nsp: &'static str,
+    ev: &'static str,
+    id: Option<u64>,
+    args: Vec<serde_json::Value>,
+) -> Case {
+    let mut full = vec![json!(ev)];
+    full.extend(args.iter().cloned());
+    let full = serde_json::Value::Array(full);
+    let enc = encode_event(nsp, ev, id, &args).unwrap();
+    let json = serde_json::to_vec(&full).unwrap();
+    Case {
+        name,
+        bytes: enc.text.len(),
+        input: Input::Frames(vec![(enc.text, vec![])]),
+        json: vec![json],
+        values: vec![full],
+        encode: Box::new(move || encode_event(nsp, ev, id, &args).unwrap().text.len()),
+        packets: 1,
+    }
+}
+
+fn blob(n: usize) -> serde_json::Value {
+    let items: Vec<_> = (0..n)
+        .map(|i| json!({"id": i, "name": format!("user-{i}"), "score": i as f64 * 1.5, "tags": ["a", "b"], "active": i % 2 == 0}))
+        .collect();
+    json!({ "items": items })
+}
+
+fn cases() -> Vec<Case> {
+    let mut cases = vec![
+        event_case(
+            "small event /",
+            "/",
+            "chat",
+            None,
+            vec![json!({"user": "alice", "text": "hello world", "ts": 1_700_000_000_000u64})],
+        ),
+        event_case(
+            "nsp event + ack id",
+            "/chat",
+            "message",
+            Some(42),
+            vec![json!("hi there"), json!({"room": "lobby", "n": 7})],
+        ),
+        event_case("1 KiB event", "/", "data", None, vec![blob(12)]),
+        event_case("16 KiB event", "/", "data", None, vec![blob(190)]),
+    ];
+    for c in &cases {
+        eprintln!("{:>20}: {} bytes", c.name, c.bytes);
+    }
+
+    // ACK.
+    let ack_args = vec![json!({"ok": true, "id": "abc123"})];
+    let ack = Packet::ack("/chat", 42, &ack_args).unwrap().encode();
+    cases.push(Case {
+        name: "ack",
+        bytes: ack.text.len(),
+        input: Input::Frames(vec![(ack.text, vec![])]),
+        json: vec![serde_json::to_vec(&ack_args).unwrap()],
+        values: vec![json!(ack_args)],
+        encode: Box::new(move || {
+            socketio_proto::socketio::encode_ack("/chat", 42, &ack_args)
+                .unwrap()
+                .text
+                .len()
+        }),
+        packets: 1,
+    });
+
+    // Binary event with a 1 KiB attachment.
+    let data = Bytes::from(vec![0xabu8; 1024]);
+    let bin_args = (
+        json!({"name": "f.bin", "size": 1024}),
+        Value::Binary(data.clone()),
+    );
+    let enc = encode_event("/", "upload", Some(7), &bin_args).unwrap();
+    let bin_json =
+        json!(["upload", {"name": "f.bin", "size": 1024}, {"_placeholder": true, "num": 0}]);
+    cases.push(Case {
+        name: "binary event 1 KiB",
+        bytes: enc.text.len() + 1024,
+        json: vec![serde_json::to_vec(&bin_json).unwrap()],
+        values: vec![bin_json],
+        input: Input::Frames(vec![(enc.text, enc.attachments)]),
+        encode: Box::new(move || {
+            let e = encode_event("/", "upload", Some(7), &bin_args).unwrap();
+            e.text.len() + e.attachments[0].len()
+        }),
+        packets: 1,
+    });
+
+    // CONNECT with auth, and DISCONNECT.
+    let auth = json!({"token": "abcdef0123456789"});
+    let c = Packet::connect("/chat", Some(&auth)).unwrap().encode();
+    let d = Packet::disconnect("/chat").unwrap().encode();
+    cases.push(Case {
+        name: "connect + disconnect",
+        bytes: c.text.len() + d.text.len(),
+        json: vec![serde_json::to_vec(&auth).unwrap()],
+        values: vec![auth.clone()],
+        input: Input::Frames(vec![(c.text, vec![]), (d.text, vec![])]),
+        encode: Box::new(move || {
+            Packet::connect("/chat", Some(&auth))
+                .unwrap()
+                .encode()
+                .text
+                .len()
+                + Packet::disconnect("/chat").unwrap().encode().text.len()
+        }),
+        packets: 2,
+    });
+
+    // One polling payload of 50 events.
+    let msgs: Vec<Vec<serde_json::Value>> = (0..50)
+        .map(|i| vec![json!(format!("msg {i}")), json!({"seq": i, "from": "bob"})])
+        .collect();
+    let frames: Vec<eio::Packet> = msgs
+        .iter()
+        .map(|m| eio::Packet::text(encode_event("/", "chat", None, m).unwrap().text))
+        .collect();
+    let body = eio::payload::encode_all(&frames);
+    let json_parts: Vec<serde_json::Value> = msgs
+        .iter()
+        .map(|m| {
+            let mut a = vec![json!("chat")];
+            a.extend(m.iter().cloned());
+            serde_json::Value::Array(a)
+        })
+        .collect();
+    cases.push(Case {
+        name: "polling payload x50",
+        bytes: body.len(),
+        json: json_parts
+            .iter()
+            .map(|v| serde_json::to_vec(v).unwrap())
+            .collect(),
+        values: json_parts,
+        input: Input::Polling(Bytes::from(body)),
+        encode: Box::new(move || {
+            let packets: Vec<eio::Packet> = msgs
+                .iter()
+                .map(|m| eio::Packet::text(encode_event("/", "chat", None, m).unwrap().text))
+                .collect();
+            eio::payload::encode_all(&packets).len()
+        }),
+        packets: 50,
+    });
+    cases
+}
+
+/// Decodes every packet of the case; with `tree`, also builds the argument values.
+fn decode(input: &Input, tree: bool) -> usize {
+    let mut d = Decoder::default();
+    let mut n = 0;
+    let mut on_packet = |p: Packet| {
+        if tree {
+            if let Some(args) = p.args() {
+                n += black_box(args.to_values().unwrap()).len();
+            }
+        }
+        n += black_box(p).nsp.len();
+    };
+    match input {
+        Input::Frames(frames) => {
+            for (text, atts) in frames {
+                let mut out = d.decode_text(text).unwrap();
+                for a in atts {
+                    out = d.decode_binary(a.clone()).unwrap();
+                }
+                on_packet(out.unwrap());
+            }
+        }
+        Input::Polling(body) => {
+            for p in decode_payload(body.clone(), usize::MAX).unwrap() {
+                if let eio::Packet::Message(eio::Message::Text(t)) = p {
+                    on_packet(d.decode_text(&t).unwrap().unwrap());
+                }
+            }
+        }
+    }
+    n
+}
+
+/// Median nanoseconds per call of `f`, over 7 samples of at least 25 ms each.
+fn measure(mut f: impl FnMut() -> usize) -> f64 {
+    let start = Instant::now();
+    let mut iters = 0u64;
+    while start.elapsed() < Duration::from_millis(15) {
+        black_box(f());
+        iters += 1;
+    }
+    let per_sample = (iters * 25 / 15).max(1);
+    let mut samples: Vec<f64> = (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..per_sample {
+                black_box(f());
+            }
+            t.elapsed().as_nanos() as f64 / per_sample as f64
+        })
+        .collect();
+    samples.sort_by(|a, b| a.total_cmp(b));
+    samples[3]
+}
+
+struct Row {
+    ours: [f64; 3],
+    base: [f64; 3],
+    packets: usize,
+    bytes: usize,
+}
+
+fn print_row(name: &str, r: &Row) {
+    let pps = |ns: f64| r.packets as f64 / ns * 1e9;
+    let mbs = |ns: f64| r.bytes as f64 / ns * 1e3;
+    let cell = |o: f64, b: f64| {
+        format!(
+            "{:>9.0}k/s {:>7.1}MB/s | {:>9.0}k/s {:>7.1}MB/s | {:>5.2}x",
+            pps(o) / 1e3,
+            mbs(o),
+            pps(b) / 1e3,
+            mbs(b),
+            o / b
+        )
+    };
+    println!("{name:<22} (a) {}", cell(r.ours[0], r.base[0]));
+    println!("{:<22} (b) {}", "", cell(r.ours[1], r.base[1]));
+    println!("{:<22} (c) {}", "", cell(r.ours[2], r.base[2]));
+}
+
+fn main() {
+    let cases = cases();
+    println!(
+        "{:<22}     {:>27} | {:>27} | ratio",
+        "case", "ours (packets, MB/s)", "serde_json"
+    );
+    println!("(a) decode+validate vs IgnoredAny, (b) decode+Value tree vs from_slice::<Value>, (c) encode vs to_writer");
+    let mut total = Row {
+        ours: [0.0; 3],
+        base: [0.0; 3],
+        packets: 0,
+        bytes: 0,
+    };
+    for c in &cases {
+        let a = measure(|| decode(&c.input, false));
+        let b = measure(|| decode(&c.input, true));
+        let enc = measure(|| (c.encode)());
+        let ig = measure(|| {
+            c.json
+                .iter()
+                .map(|j| {
+                    serde_json::from_slice::<IgnoredAny>(j).unwrap();
+                    j.len()
+                })
+                .sum()
+        });
+        let val = measure(|| {
+            c.json
+                .iter()
+                .map(|j| {
+                    black_box(serde_json::from_slice::<serde_json::Value>(j).unwrap()).is_null()
+                        as usize
+                })
+                .sum()
+        });
+        let wr = measure(|| {
+            c.values
+                .iter()
+                .map(|v| {
+                    let mut out = Vec::with_capacity(64);
+                    serde_json::to_writer(&mut out, v).unwrap();
+                    black_box(out).len()
+                })
+                .sum()
+        });
+        let row = Row {
+            ours: [a, b, enc],
+            base: [ig, val, wr],
+            packets: c.packets,
+            bytes: c.bytes,
+        };
+        print_row(c.name, &row);
+        for i in 0..3 {
+            total.ours[i] += row.ours[i];
+            total.base[i] += row.base[i];
+        }
+        total.packets += c.packets;
+        total.bytes += c.bytes;
+    }
+    print_row("WHOLE MIX", &total);
+}
