@@ -8,7 +8,8 @@ use socketio_proto::client::engine::{
     ClientEngineEvent, ClientTransmit, EngineClient, EngineClientConfig, HttpMethod, HttpRequest,
     RequestId, WsId,
 };
-use socketio_proto::engineio::WsMessage;
+use socketio_proto::engineio::{Message, WsMessage};
+use socketio_proto::Error;
 use std::time::{Duration, Instant};
 
 /// Open packet of the scripted server (polling, upgrades to websocket).
@@ -180,6 +181,24 @@ impl Script {
     pub fn ws_closed(&mut self, id: WsId) {
         self.log(format!("<- WS-CLOSED {id}"));
         self.client.handle_ws_closed(self.now, id);
+        self.drain();
+    }
+
+    /// The application sends a message (logged, then drained).
+    pub fn app_send(&mut self, msg: Message) -> Result<(), Error> {
+        self.log(format!("APP send {msg:?}"));
+        let r = self.client.send(self.now, msg);
+        if let Err(e) = &r {
+            self.log(format!("APP send failed: {e}"));
+        }
+        self.drain();
+        r
+    }
+
+    /// The application closes the connection.
+    pub fn app_close(&mut self) {
+        self.log("APP close()".to_string());
+        self.client.close(self.now);
         self.drain();
     }
 

@@ -42,7 +42,7 @@ fn handshake_over_polling() {
     assert!(hs.body.is_empty());
     assert_eq!(hs.content_type, None);
     assert!(!s.client.is_open());
-    s.client.send(s.now, msg("early")).unwrap();
+    s.app_send(msg("early")).unwrap();
     assert!(
         s.client.poll_transmit().is_none(),
         "nothing sent before open"
@@ -92,11 +92,10 @@ fn batches_posts_within_max_payload() {
     let mut s = opened(polling_only(), OPEN_NO_UPGRADE);
     s.take();
     for m in ["aaaa", "bbbb", "cccc", "dddd", "eeee"] {
-        s.client.send(s.now, msg(m)).unwrap();
+        s.app_send(msg(m)).unwrap();
         s.drain();
     }
-    s.client
-        .send(s.now, Message::Binary(Bytes::from_static(&[0, 255])))
+    s.app_send(Message::Binary(Bytes::from_static(&[0, 255])))
         .unwrap();
     s.drain();
     let (t, _) = s.take();
@@ -129,9 +128,9 @@ fn queue_is_bounded() {
     let mut c = polling_only();
     c.max_queued_packets = 2;
     let mut s = Script::new(c);
-    s.client.send(s.now, msg("1")).unwrap();
-    s.client.send(s.now, msg("2")).unwrap();
-    assert_eq!(s.client.send(s.now, msg("3")), Err(Error::QueueFull(2)));
+    s.app_send(msg("1")).unwrap();
+    s.app_send(msg("2")).unwrap();
+    assert_eq!(s.app_send(msg("3")), Err(Error::QueueFull(2)));
 }
 
 #[test]
@@ -194,7 +193,7 @@ fn server_close_packet() {
         ]
     );
     assert!(t.is_empty(), "no request after the close");
-    assert_eq!(s.client.send(s.now, msg("x")), Err(Error::Closed));
+    assert_eq!(s.app_send(msg("x")), Err(Error::Closed));
     common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
@@ -237,18 +236,18 @@ fn malformed_payload_is_a_parse_error() {
 #[test]
 fn local_close_waits_for_post_in_flight() {
     let mut s = opened(polling_only(), OPEN_NO_UPGRADE);
-    s.client.send(s.now, msg("one")).unwrap();
-    s.client.send(s.now, msg("two")).unwrap();
+    s.app_send(msg("one")).unwrap();
+    s.app_send(msg("two")).unwrap();
     s.drain();
     let (t, _) = s.take();
     let p1 = post(&t);
     assert_eq!(p1.body, Bytes::from_static(b"4one"));
     s.note("close() with a POST in flight");
-    s.client.close(s.now);
+    s.app_close();
     s.drain();
     let (t, e) = s.take();
     assert!(t.is_empty() && e.is_empty(), "waits for the POST");
-    assert_eq!(s.client.send(s.now, msg("x")), Err(Error::Closed));
+    assert_eq!(s.app_send(msg("x")), Err(Error::Closed));
     s.advance(4);
     s.respond(p1.id, 200, "ok");
     let (t, e) = s.take();
@@ -269,7 +268,7 @@ fn local_close_waits_for_post_in_flight() {
 fn local_close_before_open() {
     let mut s = Script::new(polling_only());
     let (t, _) = s.take();
-    s.client.close(s.now);
+    s.app_close();
     s.drain();
     let (t2, e) = s.take();
     assert!(t2.is_empty());

@@ -35,7 +35,7 @@ fn handshake_over_websocket_only() {
     assert_eq!(t.len(), 1);
     let (ws, path) = ws_open(&t);
     assert_eq!(path, "/socket.io/?EIO=4&transport=websocket");
-    s.client.send(s.now, msg("queued")).unwrap();
+    s.app_send(msg("queued")).unwrap();
     s.advance(3);
     s.ws_opened(ws);
     assert_eq!(s.take(), (vec![], vec![]), "waits for the open packet");
@@ -52,8 +52,7 @@ fn handshake_over_websocket_only() {
     s.advance(10);
     s.ws_text(ws, "4hi");
     s.ws_binary(ws, &[9, 8]);
-    s.client
-        .send(s.now, Message::Binary(Bytes::from_static(&[1, 2])))
+    s.app_send(Message::Binary(Bytes::from_static(&[1, 2])))
         .unwrap();
     s.drain();
     let (t, e) = s.take();
@@ -124,7 +123,7 @@ fn upgrade_success() {
     assert_eq!(ws_sent(&t).iter().map(text).collect::<Vec<_>>(), ["2probe"]);
 
     // Still polling while probing: a send goes out as a POST.
-    s.client.send(s.now, msg("during probe")).unwrap();
+    s.app_send(msg("during probe")).unwrap();
     s.drain();
     let (t, _) = s.take();
     let p = post(&t);
@@ -135,7 +134,7 @@ fn upgrade_success() {
     let (t, e) = s.take();
     assert!(t.is_empty(), "paused: waits for the GET and the POST");
     assert!(e.is_empty());
-    s.client.send(s.now, msg("buffered")).unwrap();
+    s.app_send(msg("buffered")).unwrap();
     s.drain();
     assert!(s.take().0.is_empty(), "no POST while paused");
 
@@ -161,8 +160,8 @@ fn upgrade_success() {
     assert_eq!(e, vec![ClientEngineEvent::Message(msg("over ws"))]);
 
     s.note("local close over websocket");
-    s.client.send(s.now, msg("last")).unwrap();
-    s.client.close(s.now);
+    s.app_send(msg("last")).unwrap();
+    s.app_close();
     s.drain();
     let (t, e) = s.take();
     assert_eq!(
@@ -181,7 +180,7 @@ fn upgrade_failure_probe_closes() {
     s.ws_opened(probe);
     s.advance(3);
     s.ws_text(probe, "3probe");
-    s.client.send(s.now, msg("held")).unwrap();
+    s.app_send(msg("held")).unwrap();
     s.drain();
     s.take();
     s.note("probe closes before the upgrade completes");
