@@ -51,7 +51,11 @@ fn acks_both_ways_with_timeouts() {
     p.advance(Duration::from_millis(10));
     let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
     match evs.as_slice() {
-        [ClientEvent::Ack { socket, id: 0, args }] => {
+        [ClientEvent::Ack {
+            socket,
+            id: 0,
+            args,
+        }] => {
             assert_eq!(*socket, s);
             assert_eq!(args.deserialize::<(i32,)>().unwrap(), (3,));
         }
@@ -73,7 +77,8 @@ fn acks_both_ways_with_timeouts() {
     assert_eq!(evs[0].0 - start, Duration::from_secs(1));
     // A late answer is ignored.
     p.take_server_events();
-    p.server_do(|srv_io| srv_io.ack(srv, 1, &("late",))).unwrap();
+    p.server_do(|srv_io| srv_io.ack(srv, 1, &("late",)))
+        .unwrap();
     p.advance(Duration::from_millis(10));
     assert!(p.take_client_events().is_empty());
 
@@ -92,7 +97,8 @@ fn acks_both_ways_with_timeouts() {
         })
         .unwrap();
     assert_eq!(req.socket(), s);
-    p.client_do(|c, now| c.ack(now, req, &("answer", 42))).unwrap();
+    p.client_do(|c, now| c.ack(now, req, &("answer", 42)))
+        .unwrap();
     p.advance(Duration::from_millis(10));
     let got = p.take_server_events();
     match got.as_slice() {
@@ -108,8 +114,10 @@ fn acks_both_ways_with_timeouts() {
 
     // Server → client, not answered: the server's timeout fires.
     p.note("client does not answer");
-    p.server_do(|srv_io| srv_io.emit_with_ack(srv, "question", &("again",), Duration::from_secs(1)))
-        .unwrap();
+    p.server_do(|srv_io| {
+        srv_io.emit_with_ack(srv, "question", &("again",), Duration::from_secs(1))
+    })
+    .unwrap();
     p.advance(Duration::from_secs(2));
     assert!(p
         .take_server_events()
@@ -154,11 +162,12 @@ fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
     let file = Value::Binary(Bytes::from_static(&[1, 2, 3]));
     let mut meta = BTreeMap::new();
     meta.insert("name".to_owned(), Value::String("f.bin".into()));
-    meta.insert("data".to_owned(), Value::Binary(Bytes::from_static(&[0xff, 0])));
-    p.client_do(|c, now| {
-        c.emit_with_ack(now, s, "upload", &(file, Value::Object(meta)), None)
-    })
-    .unwrap();
+    meta.insert(
+        "data".to_owned(),
+        Value::Binary(Bytes::from_static(&[0xff, 0])),
+    );
+    p.client_do(|c, now| c.emit_with_ack(now, s, "upload", &(file, Value::Object(meta)), None))
+        .unwrap();
     p.advance(Duration::from_millis(20));
     let (args, ack) = p
         .take_server_events()
@@ -178,12 +187,19 @@ fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
     );
     // The server answers with binary, and sends a binary event nested in an array.
     p.server_do(|io| {
-        io.ack(srv, ack.unwrap(), &(Value::Binary(Bytes::from_static(b"ok")),))
-            .unwrap();
+        io.ack(
+            srv,
+            ack.unwrap(),
+            &(Value::Binary(Bytes::from_static(b"ok")),),
+        )
+        .unwrap();
         io.emit(
             srv,
             "chunk",
-            &(vec![Value::from(7u64), Value::Binary(Bytes::from_static(&[9, 9]))],),
+            &(vec![
+                Value::from(7u64),
+                Value::Binary(Bytes::from_static(&[9, 9])),
+            ],),
         )
         .unwrap();
     });

@@ -28,7 +28,8 @@ fn offline_emits_flush_in_order_after_reconnect() {
     let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
     p.client_do(|c, now| c.connect(now, s)).unwrap();
     // Emitted before the namespace is joined: buffered, sent right after CONNECT.
-    p.client_do(|c, now| c.emit(now, s, "early", &(0,))).unwrap();
+    p.client_do(|c, now| c.emit(now, s, "early", &(0,)))
+        .unwrap();
     assert_eq!(p.client.buffered(s), 1);
     p.advance(Duration::from_millis(100));
     assert!(p.client.is_connected(s));
@@ -93,9 +94,13 @@ fn volatile_emits_go_out_only_when_connected() {
     let mut p = Pair::with_transports(vec![Transport::WebSocket]);
     let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
     p.client_do(|c, now| c.connect(now, s)).unwrap();
-    assert!(!p.client_do(|c, now| c.emit_volatile(now, s, "too early", &())).unwrap());
+    assert!(!p
+        .client_do(|c, now| c.emit_volatile(now, s, "too early", &()))
+        .unwrap());
     p.advance(Duration::from_millis(100));
-    assert!(p.client_do(|c, now| c.emit_volatile(now, s, "tick", &(1,))).unwrap());
+    assert!(p
+        .client_do(|c, now| c.emit_volatile(now, s, "tick", &(1,)))
+        .unwrap());
     p.advance(Duration::from_millis(100));
     let names: Vec<String> = p
         .take_server_events()
@@ -130,12 +135,18 @@ fn send_buffer_is_bounded() {
         m.emit(now, s, "disconnect", &()),
         Err(Error::ReservedEventName("disconnect".into()))
     );
-    assert!(matches!(m.socket("chat", None), Err(Error::InvalidNamespace(_))));
+    assert!(matches!(
+        m.socket("chat", None),
+        Err(Error::InvalidNamespace(_))
+    ));
     assert!(matches!(
         m.socket("/", Some(serde_json::json!([1]))),
         Err(Error::Serialize(_))
     ));
-    assert!(m.poll_transmit().is_none(), "nothing opened without connect");
+    assert!(
+        m.poll_transmit().is_none(),
+        "nothing opened without connect"
+    );
 }
 
 #[test]

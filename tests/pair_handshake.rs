@@ -35,8 +35,12 @@ fn polling_then_upgrade() {
         .iter()
         .map(common::pair::server_event_text)
         .collect();
-    assert!(evs.iter().any(|e| e.contains("ConnectRequest / auth={\"token\":\"abc\"}")));
-    assert!(evs.iter().any(|e| e.contains("\"hello\" [\"hello\",\"world\",1]")));
+    assert!(evs
+        .iter()
+        .any(|e| e.contains("ConnectRequest / auth={\"token\":\"abc\"}")));
+    assert!(evs
+        .iter()
+        .any(|e| e.contains("\"hello\" [\"hello\",\"world\",1]")));
     with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
 }
 
@@ -49,7 +53,10 @@ fn websocket_only() {
     let events: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
     assert_eq!(events.first(), Some(&ClientEvent::Open));
     assert!(matches!(events.get(1), Some(ClientEvent::Connected { .. })));
-    assert!(p.trace.iter().all(|l| !l.contains("GET")), "no polling at all");
+    assert!(
+        p.trace.iter().all(|l| !l.contains("GET")),
+        "no polling at all"
+    );
     with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
 }
 
@@ -74,13 +81,17 @@ fn polling_only() {
         .take_client_events()
         .into_iter()
         .filter_map(|(_, e)| match e {
-            ClientEvent::Event { event, args, .. } => {
-                Some(format!("{event} {}", args.deserialize::<(String,)>().unwrap().0))
-            }
+            ClientEvent::Event { event, args, .. } => Some(format!(
+                "{event} {}",
+                args.deserialize::<(String,)>().unwrap().0
+            )),
             _ => None,
         })
         .collect();
     assert_eq!(got, vec!["news x"]);
-    assert!(p.trace.iter().all(|l| !l.contains("OPEN")), "never upgrades");
+    assert!(
+        p.trace.iter().all(|l| !l.contains("OPEN")),
+        "never upgrades"
+    );
     with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
 }

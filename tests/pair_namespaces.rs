@@ -24,14 +24,25 @@ fn two_namespaces_share_one_connection() {
     p.client_do(|c, now| c.connect(now, chat)).unwrap();
     p.advance(Duration::from_millis(100));
     assert!(p.client.is_connected(main) && p.client.is_connected(chat));
-    assert!(p.trace.iter().any(|l| l.ends_with(r#"40/chat,{"room":"r1"}"#)));
+    assert!(p
+        .trace
+        .iter()
+        .any(|l| l.ends_with(r#"40/chat,{"room":"r1"}"#)));
     // One Engine.IO session carries both sockets.
     assert_eq!(p.server.engine().session_count(), 1);
     assert_eq!(p.server.socket_count(), 2);
-    assert_eq!(p.trace.iter().filter(|l| l.contains("OPEN /socket.io")).count(), 1);
+    assert_eq!(
+        p.trace
+            .iter()
+            .filter(|l| l.contains("OPEN /socket.io"))
+            .count(),
+        1
+    );
 
-    p.client_do(|c, now| c.emit(now, chat, "say", &("hi",))).unwrap();
-    p.client_do(|c, now| c.emit(now, main, "say", &("root",))).unwrap();
+    p.client_do(|c, now| c.emit(now, chat, "say", &("hi",)))
+        .unwrap();
+    p.client_do(|c, now| c.emit(now, main, "say", &("root",)))
+        .unwrap();
     let (s_main, s_chat) = {
         let a = p.accepted();
         (a[0], a[1])
@@ -68,7 +79,10 @@ fn two_namespaces_share_one_connection() {
         .collect();
     assert_eq!(
         client,
-        vec![(chat.as_u32(), "to chat".into()), (main.as_u32(), "to main".into())]
+        vec![
+            (chat.as_u32(), "to chat".into()),
+            (main.as_u32(), "to main".into())
+        ]
     );
 
     // Leaving /chat keeps / and the connection.
@@ -101,7 +115,11 @@ fn refused_and_unknown_namespaces() {
                 if nsp == "/" {
                     io.accept(request).map(|_| ())
                 } else {
-                    io.reject(request, "not authorized", Some(serde_json::json!({"code": 403})))
+                    io.reject(
+                        request,
+                        "not authorized",
+                        Some(serde_json::json!({"code": 403})),
+                    )
                 }
             })
             .unwrap();
@@ -169,6 +187,9 @@ fn server_disconnect_means_no_reconnection() {
         ]
     );
     assert!(!p.client.is_open() && !p.client.is_reconnecting());
-    assert!(!p.trace.iter().any(|l| l.contains("w2")), "no new connection");
+    assert!(
+        !p.trace.iter().any(|l| l.contains("w2")),
+        "no new connection"
+    );
     with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
 }

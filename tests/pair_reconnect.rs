@@ -20,7 +20,12 @@ fn pair(transports: Vec<Transport>, attempts: Option<u32>, seed: u64) -> Pair {
 }
 
 fn bounds(n: u32) -> (Duration, Duration) {
-    Backoff::new(Duration::from_millis(1000), Duration::from_millis(5000), 0.5).bounds(n)
+    Backoff::new(
+        Duration::from_millis(1000),
+        Duration::from_millis(5000),
+        0.5,
+    )
+    .bounds(n)
 }
 
 fn connect(p: &mut Pair) -> socketio_proto::client::SocketId {
@@ -65,7 +70,10 @@ fn server_restart_then_reconnect() {
         .unwrap();
     let (lo, hi) = bounds(1);
     let delay = *attempt_at - close_at;
-    assert!(lo <= delay && delay <= hi, "{delay:?} not in {lo:?}..={hi:?}");
+    assert!(
+        lo <= delay && delay <= hi,
+        "{delay:?} not in {lo:?}..={hi:?}"
+    );
     assert!(evs
         .iter()
         .any(|(_, e)| *e == ClientEvent::Reconnected { attempt: 1 }));
@@ -107,7 +115,10 @@ fn link_cut_backs_off_exponentially_then_recovers() {
                 last_end = Some(*t);
             }
             ClientEvent::ReconnectError { error } => {
-                assert_eq!(*error, OpenError::Engine(socketio_proto::client::engine::CloseReason::TransportError));
+                assert_eq!(
+                    *error,
+                    OpenError::Engine(socketio_proto::client::engine::CloseReason::TransportError)
+                );
                 last_end = Some(*t);
             }
             ClientEvent::ReconnectAttempt { attempt } => {

@@ -64,7 +64,11 @@ fn handshake_that_never_completes_times_out() {
     let mut c = ManagerConfig::new("127.0.0.1", 3000);
     c.engine.transports = vec![Transport::WebSocket];
     c.timeout = Some(Duration::from_secs(2));
-    let mut p = Pair::new(c, IoConfig::default(), Box::new(FixedRandom::new(vec![0.5])));
+    let mut p = Pair::new(
+        c,
+        IoConfig::default(),
+        Box::new(FixedRandom::new(vec![0.5])),
+    );
     p.link.blackhole_to_client = true;
     let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
     p.client_do(|c, now| c.connect(now, s)).unwrap();
@@ -110,15 +114,24 @@ fn stale_transport_reports_are_ignored() {
     let Some(ClientTransmit::HttpRequest(second)) = m.poll_transmit() else {
         panic!("retry GET expected");
     };
-    assert_ne!(first.id, second.id, "ids are never reused across connections");
+    assert_ne!(
+        first.id, second.id,
+        "ids are never reused across connections"
+    );
     // A late answer to the first connection's request changes nothing.
     m.handle_http_response(
         at,
         first.id,
         200,
-        Bytes::from_static(b"0{\"sid\":\"x\",\"upgrades\":[],\"pingInterval\":1,\"pingTimeout\":1}"),
+        Bytes::from_static(
+            b"0{\"sid\":\"x\",\"upgrades\":[],\"pingInterval\":1,\"pingTimeout\":1}",
+        ),
     );
-    m.handle_ws_message(at, socketio_proto::client::engine::WsId(first.id.0), WsMessage::Text("4x".into()));
+    m.handle_ws_message(
+        at,
+        socketio_proto::client::engine::WsId(first.id.0),
+        WsMessage::Text("4x".into()),
+    );
     assert!(!m.is_open());
     let evs: Vec<ClientEvent> = std::iter::from_fn(|| m.poll_event()).collect();
     assert_eq!(evs, vec![ClientEvent::ReconnectAttempt { attempt: 1 }]);
