@@ -217,3 +217,21 @@ fn cors_headers_and_preflight() {
     assert_eq!(h.resp(rid).header("access-control-allow-origin"), None);
     with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
+
+#[test]
+fn options_without_cors_is_a_bad_handshake() {
+    let mut h = H::new();
+    let rid = h.request(HttpRequest::get(POLL).with_method(Method::Options));
+    assert_eq!(h.json_error(rid), (2, "Bad handshake method".to_owned()));
+    assert_eq!(h.server.session_count(), 0);
+    // Config is validated.
+    let bad = EngineConfig {
+        path: "engine.io".into(),
+        ..EngineConfig::default()
+    };
+    assert!(socketio_proto::server::EngineServer::new(
+        bad,
+        Box::new(socketio_proto::ids::SequentialIds::new("s"))
+    )
+    .is_err());
+}

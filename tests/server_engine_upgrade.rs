@@ -123,3 +123,40 @@ fn websocket_errors_close_the_session() {
     }
     with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
+
+#[test]
+fn upgrade_limits_and_options() {
+    use socketio_proto::server::EngineConfig;
+    // No upgrades offered: the handshake says so, and upgrade WebSockets are closed.
+    let mut h = H::with(EngineConfig {
+        allow_upgrades: false,
+        ..EngineConfig::default()
+    });
+    let rid = h.get(POLL);
+    assert!(h.body(rid).contains(r#""upgrades":[]"#));
+    let ws = h.ws_open(&ws_uri(SID1));
+    assert_eq!(h.ws_closed, vec![ws]);
+    // At most max_pending_upgrades WebSockets negotiate at once.
+    let mut h = H::with(EngineConfig {
+        max_pending_upgrades: 1,
+        ..EngineConfig::default()
+    });
+    h.handshake_polling();
+    h.handshake_polling();
+    let a = h.ws_open(&ws_uri(SID1));
+    let b = h.ws_open(&ws_uri(SID2));
+    assert_eq!(h.ws_closed, vec![b]);
+    h.ws_closed(a);
+    let c = h.ws_open(&ws_uri(SID2));
+    assert!(!h.ws_closed.contains(&c));
+    // A WebSocket message over max_payload closes the session.
+    let mut h = H::with(EngineConfig {
+        max_payload: 8,
+        ..EngineConfig::default()
+    });
+    let ws = h.ws_open(WS);
+    let s = h.last_opened();
+    h.ws_send(ws, "4123456789");
+    assert_eq!(h.closed_reason(s), Some("transport error"));
+    assert!(h.ws_closed.contains(&ws));
+}
