@@ -175,3 +175,18 @@ fn client_disconnect_sends_disconnect_and_stops() {
     assert!(!p.client.is_reconnecting());
     with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
 }
+
+#[test]
+fn volatile_emit_is_dropped_while_a_post_is_in_flight() {
+    let mut p = Pair::with_transports(vec![Transport::Polling]);
+    let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
+    p.client_do(|c, now| c.connect(now, s)).unwrap();
+    p.advance(Duration::from_millis(100));
+    assert!(p.client_do(|c, now| c.emit_volatile(now, s, "first", &())).unwrap());
+    // The first POST is still in flight: the transport is not writable.
+    assert!(!p.client_do(|c, now| c.emit_volatile(now, s, "second", &())).unwrap());
+    p.advance(Duration::from_millis(20));
+    assert!(p.client_do(|c, now| c.emit_volatile(now, s, "third", &())).unwrap());
+    p.advance(Duration::from_millis(20));
+    assert_eq!(server_event_names(&mut p), vec!["first", "third"]);
+}

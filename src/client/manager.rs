@@ -434,7 +434,7 @@ impl Manager {
 
     /// Whether the engine can take a packet right now (for volatile emits).
     pub(crate) fn writable(&self) -> bool {
-        self.ready == Ready::Open && self.engine.as_ref().is_some_and(|e| e.is_open())
+        self.ready == Ready::Open && self.engine.as_ref().is_some_and(|e| e.is_writable())
     }
 
     /// The ack timeouts that are due.

@@ -27,6 +27,34 @@
 //! Handshake filtering is a synchronous callback, [`EngineConfig::allow_request`]: it
 //! sees every handshake request that passed the protocol checks and answers yes or no
 //! (no: `403 {"code":4,"message":"Forbidden"}`).
+//!
+//! ## Policies
+//!
+//! - **Handles**: [`SessionId`], [`RequestId`] and [`ConnId`] are allocated by the server
+//!   (`handle_http_request` and `handle_ws_open` return them) and never reused.
+//! - **Polling**: one GET is held per session; a second one is answered `400` and closes
+//!   the session (`transport error`, the held poll receives `1`). A POST is handled whole
+//!   in one call, so POSTs never overlap. Bodies over `max_payload` get `413` (the session
+//!   stays); undecodable bodies get `400` and close it (`parse error`). A held poll whose
+//!   client goes away ([`EngineServer::handle_http_aborted`]) closes the session
+//!   (`transport error`), as in the official server.
+//! - **Closing**: a client close packet releases the held poll with a noop `6`; any other
+//!   close releases it with `1`. [`EngineServer::close`] on a polling session with no
+//!   poll held keeps the queue (ending with `1`) for the next poll, for at most
+//!   `ping_timeout`; the `Closed` event is reported at once.
+//! - **Upgrade**: `2probe` → `3probe` and the held poll is released with `6`; while the
+//!   upgrade is pending every poll is answered `6` at once and outgoing messages wait;
+//!   `5` switches the session to WebSocket and flushes them there. Anything else on the
+//!   probing WebSocket, its closing, or `upgrade_timeout` drops that WebSocket only.
+//! - **Heartbeat**: the server pings every `ping_interval`; no pong within `ping_timeout`
+//!   closes with `ping timeout`. A ping from the client closes with `parse error`.
+//! - **Bounds**: sessions (`max_sessions`, then `503`), per-session outgoing queue
+//!   (`max_queue_packets`, then [`Error::QueueFull`](crate::Error::QueueFull) from
+//!   `send`), probing WebSockets (`max_pending_upgrades`), bodies and WebSocket messages
+//!   (`max_payload`). Held polls are at most one per session; nothing else a peer sends
+//!   is buffered.
+//! - **Broadcast**: a [`TextFrame`] is encoded once; over WebSocket every recipient's
+//!   [`Transmit::Ws`] carries a clone of the same buffer.
 
 mod config;
 mod engine;

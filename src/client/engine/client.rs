@@ -207,6 +207,18 @@ impl EngineClient {
         Ok(())
     }
 
+    /// Whether a message sent now would leave at once (the JS transport's `writable`,
+    /// the test for volatile emits): open, nothing queued, and over polling no POST in
+    /// flight and no upgrade pause.
+    pub fn is_writable(&self) -> bool {
+        self.phase == Phase::Open
+            && self.write_buf.is_empty()
+            && match &self.active {
+                Active::Polling { post, paused, .. } => post.is_none() && !*paused,
+                Active::WebSocket { opened, .. } => *opened,
+            }
+    }
+
     /// How many more messages [`send`](Self::send) takes right now before
     /// [`Error::QueueFull`] (for callers that queue several messages atomically, such as
     /// a Socket.IO binary packet and its attachments).
