@@ -259,3 +259,74 @@ fn no_upgrade_when_disabled_or_not_offered() {
         .iter()
         .any(|t| matches!(t, ClientTransmit::OpenWs { .. })));
 }
+
+#[test]
+fn traffic_during_pause_is_handled_then_flushed_over_ws() {
+    let mut s = Script::new(Script::config());
+    let (poll, probe) = handshaken(&mut s);
+    s.ws_opened(probe);
+    s.ws_text(probe, "3probe");
+    s.take();
+    s.advance(50);
+    s.note("the released GET also carries a message and a ping");
+    s.respond(poll, 200, "4late\x1e2\x1e6");
+    let (t, e) = s.take();
+    assert_eq!(
+        e,
+        vec![
+            ClientEngineEvent::Message(msg("late")),
+            ClientEngineEvent::Upgraded
+        ]
+    );
+    assert_eq!(ws_sent(&t).iter().map(text).collect::<Vec<_>>(), ["5", "3"]);
+    assert!(request(&t, HttpMethod::Get).is_none());
+    assert!(request(&t, HttpMethod::Post).is_none());
+    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+}
+
+#[test]
+fn close_during_probe() {
+    let mut s = Script::new(Script::config());
+    let (poll, probe) = handshaken(&mut s);
+    s.ws_opened(probe);
+    s.ws_text(probe, "3probe");
+    s.take();
+    s.app_close();
+    let (t, e) = s.take();
+    assert_eq!(t[0], ClientTransmit::CloseWs { id: probe });
+    assert_eq!(post(&t).body, Bytes::from_static(b"1"));
+    assert_eq!(e, vec![closed(CloseReason::ForcedClose)]);
+    s.respond(poll, 200, "6");
+    s.ws_text(probe, "2");
+    assert_eq!(s.take(), (vec![], vec![]));
+}
+
+#[test]
+fn websocket_open_packet_timeout() {
+    let mut c = Script::config();
+    c.transports = vec![Transport::WebSocket, Transport::Polling];
+    c.request_timeout = Some(ms(250));
+    let mut s = Script::new(c);
+    let (ws, _) = ws_open(&s.take().0);
+    s.advance(10);
+    s.ws_opened(ws);
+    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(250)));
+    s.fire_timeout();
+    let (t, e) = s.take();
+    assert_eq!(e, vec![closed(CloseReason::TransportError)]);
+    assert_eq!(t, vec![ClientTransmit::CloseWs { id: ws }]);
+}
+
+#[test]
+fn oversized_frame_is_a_parse_error() {
+    let mut c = Script::config();
+    c.transports = vec![Transport::WebSocket];
+    c.max_incoming_payload = 8;
+    let mut s = Script::new(c);
+    let (ws, _) = ws_open(&s.take().0);
+    s.ws_opened(ws);
+    // The open packet itself is larger than 8 bytes.
+    s.ws_text(ws, OPEN_WS);
+    let (_, e) = s.take();
+    assert_eq!(e, vec![closed(CloseReason::ParseError)]);
+}
