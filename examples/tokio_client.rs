@@ -7,10 +7,16 @@
 //!     --auth '{"token":"abc"}' --transports polling,websocket
 //! ```
 //!
-//! Prints one JSON line per event; each stdin line is sent as a `message` event.
-//! `--engineio` speaks plain Engine.IO instead (stdin lines are sent as text messages).
-//! `--script interop` runs the fixed interop scenario against
-//! `tests/interop/node_server.js` and prints one JSON line per check.
+//! Prints one JSON line per event; each stdin line is sent as a `message` event (and
+//! the server's ack requests are answered with `["ok"]`).
+//!
+//! - `--engineio` speaks plain Engine.IO instead (path `/engine.io/` unless the URL has
+//!   one; stdin lines are sent as text messages).
+//! - `--script interop|reconnect|heartbeat` runs a fixed scenario against
+//!   `tests/interop/node_server.js` and prints one JSON line per check (see
+//!   `tokio_client/script.rs`; `tests/interop_client_node.rs` asserts on them).
+//! - `--reconnection-delay MS` sets the first reconnection delay (default 1000 ms).
+//! - `SIO_TRACE=1` prints every transmit and network result to stderr.
 
 #[path = "tokio_client/args.rs"]
 mod args;

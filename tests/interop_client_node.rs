@@ -113,27 +113,44 @@ impl Client {
 
     /// Waits (until `deadline`) for a JSON line whose `key` equals `value`.
     fn wait_for(&mut self, key: &str, value: &str, deadline: Instant, extra: &str) -> Value {
+        self.wait_until(&format!("{key}={value}"), deadline, extra, |v| {
+            v.get(key).and_then(Value::as_str) == Some(value)
+        })
+    }
+
+    /// Waits (until `deadline`) for a JSON line that has `key`.
+    fn wait_for_key(&mut self, key: &str, deadline: Instant, extra: &str) -> Value {
+        self.wait_until(key, deadline, extra, |v| v.get(key).is_some())
+    }
+
+    fn wait_until(
+        &mut self,
+        what: &str,
+        deadline: Instant,
+        extra: &str,
+        accept: impl Fn(&Value) -> bool,
+    ) -> Value {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {
                 Ok(line) => {
                     self.seen.push(line.clone());
                     if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                        if v.get(key).and_then(Value::as_str) == Some(value) {
+                        if accept(&v) {
                             return v;
                         }
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     panic!(
-                        "no {key}={value} from the client in time\n{}\n{extra}",
+                        "no {what} from the client in time\n{}\n{extra}",
                         self.report()
                     )
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     thread::sleep(Duration::from_millis(100));
                     panic!(
-                        "client exited ({:?}) before {key}={value}\n{}\n{extra}",
+                        "client exited ({:?}) before {what}\n{}\n{extra}",
                         self.child.try_wait(),
                         self.report()
                     )
@@ -217,13 +234,21 @@ fn interop(transports: &str) {
 
     client.wait_for("check", "done", deadline, &ctx());
 
-    // The server saw exactly what we sent, binary bytes included.
-    let lines: Vec<Value> = server
-        .process
-        .stdout()
-        .iter()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
+    // The server saw exactly what we sent, binary bytes included (its log is read by a
+    // thread: wait for the line that came last).
+    let until = Instant::now() + Duration::from_secs(5);
+    let lines: Vec<Value> = loop {
+        let lines: Vec<Value> = server
+            .process
+            .stdout()
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if lines.iter().any(|v| v["event"] == "disconnect-me") || Instant::now() > until {
+            break lines;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
     let messages: Vec<&Value> = lines
         .iter()
         .filter(|v| v["event"] == "message" && v["nsp"] == "/")
@@ -294,15 +319,23 @@ fn reconnect(transports: &str) {
     let expected: Vec<Value> = (1..=5).map(|i| json!([format!("offline-{i}")])).collect();
     assert_eq!(v["args"], json!([expected]), "{v}");
 
-    // And the server's own log: each buffered message once, in order.
-    let got: Vec<Value> = restarted
-        .stdout()
-        .iter()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["event"] == "message")
-        .map(|v| v["args"].clone())
-        .collect();
-    assert_eq!(got, expected, "{}", restarted.output_report());
+    // And the server's own log (read by a thread, so give it a moment): each buffered
+    // message once, in order, and nothing more.
+    let logged = || -> Vec<Value> {
+        restarted
+            .stdout()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["event"] == "message")
+            .map(|v| v["args"].clone())
+            .collect()
+    };
+    let until = Instant::now() + Duration::from_secs(5);
+    while logged().len() < expected.len() && Instant::now() < until {
+        thread::sleep(Duration::from_millis(20));
+    }
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(logged(), expected, "{}", restarted.output_report());
 }
 
 #[test]
@@ -524,4 +557,43 @@ fn heartbeat_websocket() {
 #[test]
 fn heartbeat_upgraded() {
     heartbeat("polling,websocket");
+}
+
+/// Both of our adapters over real sockets: the client example in plain Engine.IO mode
+/// against the server example's Engine.IO echo (`tokio_server --engineio`).
+fn engineio_echo_with_our_server(transports: &str) {
+    let server = common::process::spawn_example("tokio_server", &["--engineio", "--port", "0"]);
+    let url = server.url();
+    let mut client = Client::spawn(&["--engineio", "--url", &url, "--transports", transports]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ctx = server.process.output_report();
+    let open = client.wait_for_key("open", deadline, &ctx);
+    assert!(
+        open["open"].as_str().is_some_and(|s| !s.is_empty()),
+        "{open}"
+    );
+    if transports == "polling,websocket" {
+        client.wait_for_key("upgraded", deadline, &ctx);
+    }
+    client.send_line("héllo ␞ world");
+    client.send_line("second");
+    let v = client.wait_for_key("text", deadline, &ctx);
+    assert_eq!(v["text"], "héllo ␞ world", "{v}");
+    let v = client.wait_for_key("text", deadline, &ctx);
+    assert_eq!(v["text"], "second", "{v}");
+}
+
+#[test]
+fn engineio_mode_with_our_server_polling() {
+    engineio_echo_with_our_server("polling");
+}
+
+#[test]
+fn engineio_mode_with_our_server_websocket() {
+    engineio_echo_with_our_server("websocket");
+}
+
+#[test]
+fn engineio_mode_with_our_server_upgraded() {
+    engineio_echo_with_our_server("polling,websocket");
 }

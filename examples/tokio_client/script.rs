@@ -103,12 +103,10 @@ fn bin(b: &'static [u8]) -> Value {
 }
 
 fn open(
-    a: &CliArgs,
     d: &mut Driver<Manager>,
     nsp: &str,
     auth: Option<serde_json::Value>,
 ) -> Result<SocketId, String> {
-    let _ = a;
     d.with(|m, now| {
         let s = m.socket(nsp, auth)?;
         m.connect(now, s).map(|()| s)
@@ -151,7 +149,7 @@ async fn interop(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String> 
     let wants_ws = engine.transports.contains(&Transport::WebSocket);
     let mut d = new_driver(a, engine)?;
 
-    let main = open(a, &mut d, "/", a.auth.clone())?;
+    let main = open(&mut d, "/", a.auth.clone())?;
     let sid = wait_connected(&mut d, main).await?;
     out(json!({"check": "connected", "nsp": "/", "sid": sid}));
     let (args, _) = wait_event(&mut d, main, "auth").await?;
@@ -185,7 +183,7 @@ async fn interop(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String> 
     let (got, _) = wait_event(&mut d, main, "got-ack").await?;
     out(json!({"check": "server-ack", "question": show_args(&question), "got": show_args(&got)}));
 
-    let custom = open(a, &mut d, "/custom", Some(json!({"ns": "custom"})))?;
+    let custom = open(&mut d, "/custom", Some(json!({"ns": "custom"})))?;
     let custom_sid = wait_connected(&mut d, custom).await?;
     let (auth, _) = wait_event(&mut d, custom, "auth").await?;
     emit(&mut d, custom, "message", &("in custom", bin(&[9])))?;
@@ -194,7 +192,7 @@ async fn interop(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String> 
         json!({"check": "custom", "sid": custom_sid, "auth": show_args(&auth), "echo": show_args(&echo)}),
     );
 
-    let nope = open(a, &mut d, "/nope", None)?;
+    let nope = open(&mut d, "/nope", None)?;
     let (message, data) = wait(&mut d, "connect_error", |e| match e {
         ClientEvent::ConnectError {
             socket,
@@ -261,7 +259,7 @@ async fn interop(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String> 
 /// for the reconnection; ask the (new) server what it received.
 async fn reconnect(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String> {
     let mut d = new_driver(a, engine)?;
-    let main = open(a, &mut d, "/", a.auth.clone())?;
+    let main = open(&mut d, "/", a.auth.clone())?;
     let sid = wait_connected(&mut d, main).await?;
     out(json!({"step": "connected", "sid": sid}));
 
@@ -321,7 +319,7 @@ async fn reconnect(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String
 /// it with SIGSTOP): "ping timeout".
 async fn heartbeat(a: &CliArgs, engine: EngineClientConfig) -> Result<(), String> {
     let mut d = new_driver(a, engine)?;
-    let main = open(a, &mut d, "/", a.auth.clone())?;
+    let main = open(&mut d, "/", a.auth.clone())?;
     let sid = wait_connected(&mut d, main).await?;
     out(json!({"step": "connected", "sid": sid}));
 
