@@ -477,3 +477,57 @@ fn outer_transmit(generation: u64, t: ClientTransmit) -> ClientTransmit {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::engine::Transport;
+    use crate::ids::FixedRandom;
+
+    fn manager() -> Manager {
+        let mut c = ManagerConfig::new("h", 1);
+        c.engine.transports = vec![Transport::WebSocket];
+        Manager::new(c, Box::new(FixedRandom::new(vec![0.5]))).unwrap()
+    }
+
+    #[test]
+    fn transport_ids_carry_the_generation() {
+        let t = outer_transmit(3, ClientTransmit::CloseWs { id: WsId(7) });
+        assert_eq!(t, ClientTransmit::CloseWs { id: WsId((3 << 32) | 7) });
+        let mut m = manager();
+        assert_eq!(m.inner_id((1 << 32) | 7), None, "no engine yet");
+        m.open(Instant::now());
+        assert_eq!(m.generation, 1);
+        assert_eq!(m.inner_id((1 << 32) | 7), Some(7));
+        assert_eq!(m.inner_id((2 << 32) | 7), None);
+        let Some(ClientTransmit::OpenWs { id, .. }) = m.poll_transmit() else {
+            panic!("OpenWs expected");
+        };
+        assert_eq!(id.0 >> 32, 1);
+    }
+
+    #[test]
+    fn open_is_idempotent_and_close_stops_everything() {
+        let t0 = Instant::now();
+        let mut m = manager();
+        m.open(t0);
+        m.open(t0);
+        assert_eq!(m.generation, 1);
+        assert!(m.poll_timeout().is_some(), "the connection timeout runs");
+        m.close(t0);
+        assert!(m.engine().is_none());
+        assert_eq!(m.poll_timeout(), None);
+        assert!(!m.is_reconnecting());
+    }
+
+    #[test]
+    fn writing_needs_an_open_connection() {
+        let mut m = manager();
+        let packet = crate::socketio::Packet::disconnect("/").unwrap().encode();
+        assert_eq!(
+            m.write_packet(Instant::now(), packet),
+            Err(Error::NotConnected)
+        );
+        assert!(!m.writable());
+    }
+}

@@ -2,6 +2,9 @@
 //!
 //! - [`engine`]: the Engine.IO v4 client (handshake, polling loop, WebSocket upgrade,
 //!   heartbeat watch). The Socket.IO manager and sockets build on it.
+//! - [`Manager`]: the Socket.IO v5 client (the JS client's `Manager` and its sockets):
+//!   namespaces multiplexed on one Engine.IO connection, reconnection with exponential
+//!   back-off ([`backoff`]), send buffer while offline, acknowledgements both ways.
 
 pub mod engine;
 
