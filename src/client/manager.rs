@@ -493,7 +493,12 @@ mod tests {
     #[test]
     fn transport_ids_carry_the_generation() {
         let t = outer_transmit(3, ClientTransmit::CloseWs { id: WsId(7) });
-        assert_eq!(t, ClientTransmit::CloseWs { id: WsId((3 << 32) | 7) });
+        assert_eq!(
+            t,
+            ClientTransmit::CloseWs {
+                id: WsId((3 << 32) | 7)
+            }
+        );
         let mut m = manager();
         assert_eq!(m.inner_id((1 << 32) | 7), None, "no engine yet");
         m.open(Instant::now());
