@@ -93,8 +93,7 @@ pub(crate) struct Session {
     pub(crate) closing: Option<Instant>,
     /// The deadline currently registered in the server's timer table.
     pub(crate) scheduled: Option<Instant>,
-    /// Cached origin headers of the handshake are not kept: each response computes CORS
-    /// from its own request. This holds the CORS headers of the held GET.
+    /// The CORS headers for the held GET's response (computed from that request).
     pub(crate) held_headers: Vec<(&'static str, String)>,
 }
 
