@@ -222,6 +222,38 @@ fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
         }
         other => panic!("{other:?}"),
     }
+    // The server asks; the client answers with binary data.
+    p.server_do(|io| io.emit_with_ack(srv, "need-bytes", &(), Duration::from_secs(5)))
+        .unwrap();
+    p.advance(Duration::from_millis(20));
+    let req = p
+        .take_client_events()
+        .into_iter()
+        .find_map(|(_, e)| match e {
+            ClientEvent::Event { ack, .. } => ack,
+            _ => None,
+        })
+        .unwrap();
+    p.client_do(|c, now| {
+        c.ack(
+            now,
+            req,
+            &("here", Value::Binary(Bytes::from_static(&[4, 5, 6]))),
+        )
+    })
+    .unwrap();
+    p.advance(Duration::from_millis(20));
+    let got = p.take_server_events();
+    match got.as_slice() {
+        [IoEvent::AckReceived { args, .. }] => assert_eq!(
+            args.to_values().unwrap(),
+            vec![
+                Value::String("here".into()),
+                Value::Binary(Bytes::from_static(&[4, 5, 6]))
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
     p
 }
 

@@ -189,3 +189,33 @@ fn initial_connection_refused_then_retried() {
     assert!(evs.contains(&ClientEvent::ReconnectAttempt { attempt: 1 }));
     with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
 }
+
+#[test]
+fn reconnection_disabled() {
+    let mut c = ManagerConfig::new("127.0.0.1", 3000);
+    c.engine.transports = vec![Transport::WebSocket];
+    c.reconnection = false;
+    let mut p = Pair::new(c, IoConfig::default(), Box::new(SeededRandom::new(1)));
+    let s = connect(&mut p);
+    p.restart_server();
+    p.advance(Duration::from_secs(60));
+    let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
+    assert_eq!(
+        evs,
+        vec![
+            ClientEvent::Disconnected {
+                socket: s,
+                reason: DisconnectReason::TransportClose
+            },
+            ClientEvent::Close {
+                reason: DisconnectReason::TransportClose
+            },
+        ]
+    );
+    assert!(!p.client.is_reconnecting());
+    // The socket is still active: connect() reopens and rejoins.
+    assert!(p.client.is_active(s));
+    p.client_do(|c, now| c.connect(now, s)).unwrap();
+    p.advance(Duration::from_millis(100));
+    assert!(p.client.is_connected(s));
+}
