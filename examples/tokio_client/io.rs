@@ -216,15 +216,17 @@ async fn perform(
         Some(s) => s,
         None => connect(addr).await.map_err(|e| e.to_string())?,
     };
+    let mut retried = false;
     let response = loop {
         match sender.try_send_request(request).await {
             Ok(resp) => break resp,
             Err(mut e) => match e.take_message() {
-                Some(back) => {
+                Some(back) if !retried => {
+                    retried = true;
                     request = back;
                     sender = connect(addr).await.map_err(|e| e.to_string())?;
                 }
-                None => return Err(Box::new(e.into_error())),
+                _ => return Err(Box::new(e.into_error())),
             },
         }
     };
