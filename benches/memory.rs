@@ -1,0 +1,176 @@
+//! Memory per idle connection, core only.
+//!
+//! A counting `#[global_allocator]` (a wrapper around `System`) tracks live heap bytes.
+//! The bench connects N idle clients over in-memory WebSocket messages and drains every
+//! transmit and event, then reports the growth of live heap bytes divided by N:
+//!
+//! - `engine.io session`: a bare [`EngineServer`] with N WebSocket sessions;
+//! - `socket.io socket`: a [`SocketIoServer`] with N sockets connected to `/`
+//!   (`handle_ws_open` + CONNECT `40` + `accept`), which includes its Engine.IO session.
+//!
+//! Target: ≤ 2 KiB per connected idle Socket.IO socket.
+//!
+//! ```text
+//! cargo bench --bench memory [-- N]
+//! ```
+
+use socketio_proto::ids::SequentialIds;
+use socketio_proto::server::{EngineConfig, EngineServer, HttpRequest};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::time::Instant;
+
+#[path = "support/sio.rs"]
+mod sio;
+
+/// Counts live heap bytes and allocation calls.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            LIVE.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn live() -> isize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+fn allocs() -> usize {
+    ALLOCS.load(Ordering::Relaxed)
+}
+
+/// One measured configuration.
+struct Row {
+    what: &'static str,
+    n: usize,
+    bytes: isize,
+    allocs: usize,
+    secs: f64,
+}
+
+/// N bare Engine.IO sessions over WebSocket.
+fn engine_sessions(n: usize) -> Row {
+    let now = Instant::now();
+    let config = EngineConfig {
+        max_sessions: n + 1,
+        ..EngineConfig::default()
+    };
+    let mut server = match EngineServer::new(config, Box::new(SequentialIds::new("s"))) {
+        Ok(s) => s,
+        Err(e) => panic!("engine config: {e}"),
+    };
+    let req = HttpRequest::get("/engine.io/?EIO=4&transport=websocket");
+    let (bytes0, allocs0, t0) = (live(), allocs(), Instant::now());
+    let mut frames = 0usize;
+    for _ in 0..n {
+        let _conn = server.handle_ws_open(now, &req);
+        while server.poll_transmit().is_some() {
+            frames += 1;
+        }
+        while server.poll_event().is_some() {}
+    }
+    let row = Row {
+        what: "engine.io session",
+        n,
+        bytes: live() - bytes0,
+        allocs: allocs() - allocs0,
+        secs: t0.elapsed().as_secs_f64(),
+    };
+    assert_eq!(frames, n, "one open packet per session");
+    assert_eq!(server.session_count(), n);
+    drop(server);
+    row
+}
+
+/// N Socket.IO sockets connected to `/` over WebSocket.
+fn socketio_sockets(n: usize) -> Row {
+    let now = Instant::now();
+    let mut server = sio::server(n);
+    // Warm up once (lazily built tables, the `/` namespace's first socket).
+    let warm = sio::connect_one(&mut server, now);
+    let _ = warm;
+    // The bench's own Vec of handles is allocated before the baseline.
+    let mut sockets = Vec::with_capacity(n);
+    let (bytes0, allocs0, t0) = (live(), allocs(), Instant::now());
+    for _ in 0..n {
+        sockets.push(sio::connect_one(&mut server, now));
+    }
+    let row = Row {
+        what: "socket.io socket",
+        n,
+        bytes: live() - bytes0,
+        allocs: allocs() - allocs0,
+        secs: t0.elapsed().as_secs_f64(),
+    };
+    assert_eq!(sio::connected(&server), n + 1);
+    drop(sockets);
+    drop(server);
+    row
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let rows = [engine_sessions(n), socketio_sockets(n)];
+    println!();
+    println!(
+        "{:<20} {:>8} {:>14} {:>14} {:>12} {:>10}",
+        "what", "N", "bytes/conn", "allocs/conn", "total KiB", "setup ms"
+    );
+    for r in &rows {
+        println!(
+            "{:<20} {:>8} {:>14.0} {:>14.1} {:>12.0} {:>10.1}",
+            r.what,
+            r.n,
+            r.bytes as f64 / r.n as f64,
+            r.allocs as f64 / r.n as f64,
+            r.bytes as f64 / 1024.0,
+            r.secs * 1e3
+        );
+    }
+    let per_socket = rows[1].bytes as f64 / rows[1].n as f64;
+    println!(
+        "\nsocket.io idle socket: {per_socket:.0} bytes (target <= 2048): {}",
+        if per_socket <= 2048.0 { "OK" } else { "MISSED" }
+    );
+}
