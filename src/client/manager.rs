@@ -48,6 +48,32 @@ const LOW_MASK: u64 = (1 << GEN_SHIFT) - 1;
 /// the manager waits the back-off delay and builds a new [`EngineClient`], then sends
 /// CONNECT again for every socket that should be connected. Request and WebSocket ids of
 /// a replaced connection are never reused; reports about them are ignored.
+///
+/// ```
+/// use socketio_proto::client::engine::ClientTransmit;
+/// use socketio_proto::client::{ClientEvent, Manager, ManagerConfig};
+/// use socketio_proto::ids::SeededRandom;
+/// use std::time::Instant;
+///
+/// let config = ManagerConfig::new("localhost", 3000);
+/// let mut io = Manager::new(config, Box::new(SeededRandom::new(1))).unwrap();
+/// let chat = io.socket("/chat", Some(serde_json::json!({"token": "t"}))).unwrap();
+/// let now = Instant::now();
+/// io.connect(now, chat).unwrap();
+/// io.emit(now, chat, "hello", &("world",)).unwrap(); // buffered until connected
+/// while let Some(t) = io.poll_transmit() {
+///     if let ClientTransmit::HttpRequest(req) = t {
+///         assert!(req.path_and_query.starts_with("/socket.io/?EIO=4&transport=polling"));
+///         // Perform it; report with io.handle_http_response(now, req.id, status, body).
+///     }
+/// }
+/// while let Some(ev) = io.poll_event() {
+///     if let ClientEvent::Event { event, args, ack, .. } = ev {
+///         let _ = (event, args.deserialize::<(String,)>(), ack);
+///     }
+/// }
+/// // Sleep until io.poll_timeout(), then io.handle_timeout(now), and drain again.
+/// ```
 pub struct Manager {
     pub(crate) config: ManagerConfig,
     pub(crate) clock: Clock,
