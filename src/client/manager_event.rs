@@ -214,7 +214,8 @@ pub enum ClientEvent {
         /// The id `emit_with_ack` returned.
         id: u64,
     },
-    /// The socket is no longer connected to its namespace.
+    /// The socket is no longer connected to its namespace. Only sockets that were
+    /// connected get it (a socket still waiting for its CONNECT reply does not).
     Disconnected {
         /// The socket.
         socket: SocketId,
