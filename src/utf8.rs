@@ -128,6 +128,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::reversed_empty_ranges)]
     fn slice_respects_char_boundaries() {
         let s = Utf8Bytes::from("héllo");
         assert_eq!(s.slice(0..1).unwrap(), "h");
