@@ -23,7 +23,14 @@ use std::time::{Duration, Instant};
 #[path = "support/sio.rs"]
 mod sio;
 
-const RUNS: usize = 7;
+/// Timed repetitions per size (the median is reported); `BENCH_RUNS` overrides it
+/// (e.g. to profile the broadcast path alone).
+fn runs() -> usize {
+    std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7)
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -65,8 +72,8 @@ fn engine_fanout(n: usize) -> Duration {
     }
     assert_eq!(sessions.len(), n);
     let frame = TextFrame::new(r#"2["news","hello"]"#);
-    let mut times = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
+    let mut times = Vec::with_capacity(runs());
+    for _ in 0..runs() {
         let t0 = Instant::now();
         for &s in &sessions {
             if let Err(e) = server.send(s, frame.clone()) {
@@ -93,8 +100,8 @@ fn socketio_room(n: usize) -> (Duration, Duration) {
     }
     let setup = t0.elapsed();
     sio::drain(&mut server);
-    let mut times = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
+    let mut times = Vec::with_capacity(runs());
+    for _ in 0..runs() {
         let t0 = Instant::now();
         sio::broadcast_to_room(&mut server, "room", "news", "hello");
         let frames = sio::drain(&mut server);
