@@ -5,7 +5,7 @@ use super::types::{ConnectRequestId, DisconnectReason, IoEvent, SocketId};
 use super::{Client, PendingConnect, SocketIoServer};
 use crate::engineio::Message;
 use crate::server::{EngineEvent, SessionId};
-use crate::socketio::{Packet, PacketData};
+use crate::socketio::{Decoder, DecoderConfig, Packet, PacketData};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,7 +19,7 @@ impl SocketIoServer {
                     .now()
                     .map(|now| self.timers.add(now + timeout, Timer::Connect(session)));
                 let client = Client {
-                    decoder: self.new_decoder(),
+                    decoder: None,
                     sockets: Vec::new(),
                     pending: Vec::new(),
                     connect_timer,
@@ -44,10 +44,29 @@ impl SocketIoServer {
         let Some(client) = self.clients.get_mut(&session) else {
             return;
         };
-        let decoded = match msg {
-            Message::Text(t) => client.decoder.decode_text(&t),
-            Message::Binary(b) => client.decoder.decode_binary(b),
+        // A session mid-binary-packet owns its decoder; the others share `scratch`.
+        let own = client.decoder.is_some();
+        let decoder = match client.decoder.as_deref_mut() {
+            Some(d) => d,
+            None => &mut self.scratch,
         };
+        let decoded = match msg {
+            Message::Text(t) => decoder.decode_text(&t),
+            Message::Binary(b) => decoder.decode_binary(b),
+        };
+        let waiting = decoded.is_ok() && decoder.is_waiting();
+        let config = DecoderConfig {
+            max_attachments: self.config.max_attachments,
+        };
+        if own && !waiting {
+            client.decoder = None;
+        } else if !own && waiting {
+            let taken = std::mem::replace(&mut self.scratch, Decoder::new(config));
+            client.decoder = Some(Box::new(taken));
+        } else if !own && self.scratch.is_waiting() {
+            // Defensive: never leave partial state in the shared decoder.
+            self.scratch = Decoder::new(config);
+        }
         match decoded {
             Ok(Some(packet)) => self.on_packet(session, packet),
             Ok(None) => {}

@@ -63,10 +63,11 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Per Engine.IO session: the decoder and the namespaces it joined or asks for.
+/// Per Engine.IO session: the namespaces it joined or asks for, and a decoder while a
+/// binary packet waits for its attachments (idle sessions share the server's decoder).
 #[derive(Debug)]
 struct Client {
-    decoder: Decoder,
+    decoder: Option<Box<Decoder>>,
     /// (namespace index, socket) for each joined namespace.
     sockets: Vec<(u32, SocketId)>,
     /// (namespace name, request) for each CONNECT the application has not answered.
@@ -101,6 +102,8 @@ pub struct SocketIoServer {
     clients: HashMap<SessionId, Client>,
     sockets: SocketTable,
     nsps: Namespaces,
+    /// The decoder for sessions not in the middle of a binary packet.
+    scratch: Decoder,
     requests: HashMap<ConnectRequestId, PendingConnect>,
     next_request: u64,
     timers: Timers,
@@ -130,6 +133,7 @@ impl SocketIoServer {
         socket_ids: Box<dyn IdSource>,
     ) -> Result<Self, Error> {
         config.validate()?;
+        let scratch_config = config.max_attachments;
         let engine = EngineServer::new(config.engine.clone(), engine_ids)?;
         let mut nsps = Namespaces::default();
         nsps.get_or_create(crate::socketio::MAIN_NAMESPACE);
@@ -141,6 +145,9 @@ impl SocketIoServer {
             clients: HashMap::new(),
             sockets: SocketTable::default(),
             nsps,
+            scratch: Decoder::new(DecoderConfig {
+                max_attachments: scratch_config,
+            }),
             requests: HashMap::new(),
             next_request: 0,
             timers: Timers::default(),
@@ -321,12 +328,6 @@ impl SocketIoServer {
     }
 
     // ----- internals -----
-
-    fn new_decoder(&self) -> Decoder {
-        Decoder::new(DecoderConfig {
-            max_attachments: self.config.max_attachments,
-        })
-    }
 
     /// Processes every event the engine produced.
     fn pump(&mut self) {

@@ -1,0 +1,88 @@
+//! Socket.IO server at scale: many WebSocket sockets, a large room broadcast shares one
+//! frame, and idle sockets hold no per-socket room allocations.
+mod server_io_support;
+
+use socketio_proto::engineio::WsMessage;
+use socketio_proto::ids::SequentialIds;
+use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer, Target};
+use socketio_proto::server::{HttpRequest, Transmit};
+use std::time::Instant;
+
+/// Connects `n` WebSocket clients to `/` (the cheap way a bench does it).
+fn connect_many(io: &mut SocketIoServer, now: Instant, n: usize) -> Vec<SocketId> {
+    let req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let conn = io.handle_ws_open(now, &req);
+        io.handle_ws_message(now, conn, WsMessage::Text("40".into()));
+        while let Some(ev) = io.poll_event() {
+            if let IoEvent::ConnectRequest { request, .. } = ev {
+                out.push(io.accept(request).expect("accept"));
+            }
+        }
+        while io.poll_transmit().is_some() {}
+    }
+    out
+}
+
+#[test]
+fn large_room_broadcast_shares_one_frame() {
+    let n = if cfg!(debug_assertions) {
+        5_000
+    } else {
+        100_000
+    };
+    let mut io = SocketIoServer::new(
+        IoConfig::default(),
+        Box::new(SequentialIds::new("E")),
+        Box::new(SequentialIds::new("S")),
+    )
+    .unwrap();
+    let now = Instant::now();
+    let socks = connect_many(&mut io, now, n);
+    assert_eq!(io.socket_count(), n);
+    for s in &socks {
+        io.join(*s, "all").unwrap();
+    }
+    for s in socks.iter().step_by(2) {
+        io.join(*s, "even").unwrap();
+    }
+    assert_eq!(io.room_len("/", "all"), n);
+    assert_eq!(io.room_len("/", "even"), n.div_ceil(2));
+
+    let target = Target::namespace("/").to("all");
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let sent = io.broadcast(&target, "tick", &(1,)).unwrap();
+        let el = t.elapsed();
+        assert_eq!(sent, n);
+        let mut frames = 0;
+        let mut first: Option<*const u8> = None;
+        while let Some(t) = io.poll_transmit() {
+            if let Transmit::Ws {
+                msg: WsMessage::Text(text),
+                ..
+            } = t
+            {
+                frames += 1;
+                let p = text.as_ptr();
+                assert_eq!(*first.get_or_insert(p), p, "every frame shares one buffer");
+            }
+        }
+        assert_eq!(frames, n);
+        best = best.min(el.as_nanos() as f64 / n as f64);
+    }
+    eprintln!("broadcast to a room of {n}: {best:.1} ns per recipient (best of 3)");
+
+    let t = Instant::now();
+    let sent = io
+        .broadcast(&Target::namespace("/").to("all").except("even"), "odd", &())
+        .unwrap();
+    assert_eq!(sent, n / 2);
+    eprintln!(
+        "room minus room of {n}: {:.1} ns per socket",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
+    while io.poll_transmit().is_some() {}
+}
