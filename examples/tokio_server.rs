@@ -7,12 +7,15 @@
 //!     [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]
 //! ```
 //!
+//! Without `--engineio` it runs the Socket.IO server on `/socket.io/` (see [`socketio`]
+//! for its test application; `--connect-timeout MS` sets the Socket.IO connect timeout).
 //! `--engineio` runs a plain Engine.IO echo server: every message (text or binary) goes
 //! back to its sender. On start it prints `listening on http://127.0.0.1:PORT`; Ctrl-C or
 //! SIGTERM shut it down cleanly (every session closed, held polls released).
 //!
 //! Layout: [`driver`] is the task that owns the core (a [`driver::Backend`]), [`http`]
-//! the hyper service, [`ws`] the WebSocket pump, [`echo`] the Engine.IO echo backend.
+//! the hyper service, [`ws`] the WebSocket pump, [`echo`] the Engine.IO echo backend,
+//! [`socketio`] the Socket.IO backend.
 
 #[path = "tokio_server/driver.rs"]
 mod driver;
@@ -20,6 +23,8 @@ mod driver;
 mod echo;
 #[path = "tokio_server/http.rs"]
 mod http;
+#[path = "tokio_server/socketio.rs"]
+mod socketio;
 #[path = "tokio_server/ws.rs"]
 mod ws;
 
@@ -44,10 +49,11 @@ struct Options {
     ping_timeout: Option<u64>,
     max_payload: Option<usize>,
     engineio: bool,
+    connect_timeout: Option<u64>,
 }
 
 const USAGE: &str = "usage: tokio_server [--engineio] [--port N] [--path P] \
-[--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]";
+[--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES] [--connect-timeout MS]";
 
 fn parse_args() -> Result<Options, String> {
     let mut opts = Options {
@@ -57,6 +63,7 @@ fn parse_args() -> Result<Options, String> {
         ping_timeout: None,
         max_payload: None,
         engineio: false,
+        connect_timeout: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -84,6 +91,7 @@ fn parse_args() -> Result<Options, String> {
                 opts.max_payload =
                     Some(usize::try_from(n).map_err(|_| "--max-payload too large".to_string())?);
             }
+            "--connect-timeout" => opts.connect_timeout = Some(number(&arg, value(&arg)?)?),
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -122,8 +130,8 @@ fn main() -> ExitCode {
         }
     };
     if !opts.engineio {
-        eprintln!("Socket.IO mode arrives with the Socket.IO server layer; use --engineio");
-        return ExitCode::from(2);
+        let engine = engine_config(&opts, "/socket.io/");
+        return socketio::main(opts.port, engine, opts.connect_timeout);
     }
     let config = engine_config(&opts, "/engine.io/");
     let max_payload = config.max_payload;
