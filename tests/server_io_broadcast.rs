@@ -242,3 +242,26 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
     );
     common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
+
+#[test]
+fn volatile_emit_to_one_socket() {
+    let mut h = Harness::new();
+    let (conn, ws_socket) = h.connect_ws("/");
+    assert_eq!(h.io.emit_volatile(ws_socket, "v", &(1,)), Ok(true));
+    h.app("emit_volatile over WebSocket");
+    assert_eq!(h.ws_texts(conn).last().unwrap(), r#"42["v",1]"#);
+    let (_, _) = h.get(POLL_URI);
+    let uri = format!("{POLL_URI}&sid=E0000000000000000002");
+    let (_, evs) = h.post(&uri, "40");
+    let polling = h.accept(&evs[0]);
+    let (_, _) = h.get(&uri); // takes the CONNECT reply; no GET held now
+    assert_eq!(h.io.emit_volatile(polling, "v", &(2,)), Ok(false));
+    let (_, _) = h.get(&uri); // held
+    assert_eq!(h.io.emit_volatile(polling, "v", &(3,)), Ok(true));
+    h.app("emit_volatile to polling with a GET held");
+    let last = h.transmits.last().unwrap();
+    assert!(
+        matches!(last, Transmit::HttpResponse(r) if &r.body[..] == br#"42["v",3]"#),
+        "{last:?}"
+    );
+}

@@ -113,6 +113,23 @@ impl SocketIoServer {
         self.engine.send_many(session, out_messages(&enc))
     }
 
+    /// Emits an event only if the socket's transport can send it right now (a
+    /// WebSocket, or a held long-poll); otherwise drops it. Returns whether it was sent.
+    /// Errors as [`emit`](Self::emit), except that a full queue drops the event too.
+    pub fn emit_volatile<A: Serialize + ?Sized>(
+        &mut self,
+        socket: SocketId,
+        event: &str,
+        args: &A,
+    ) -> Result<bool, Error> {
+        let (session, nsp) = self.socket_route(socket)?;
+        let enc = encode_event(&nsp, event, None, args)?;
+        if !self.engine.is_writable(session) {
+            return Ok(false);
+        }
+        Ok(self.engine.send_many(session, out_messages(&enc)).is_ok())
+    }
+
     /// Emits the `message` event (the official `socket.send(...)`).
     pub fn send<A: Serialize + ?Sized>(&mut self, socket: SocketId, args: &A) -> Result<(), Error> {
         self.emit(socket, "message", args)

@@ -46,6 +46,8 @@ mod namespaces;
 mod sockets;
 mod types;
 
+/// The arguments of received events and acks (the codec's type, re-exported).
+pub use crate::socketio::Args;
 pub use broadcast::Target;
 pub use config::{IoConfig, NamespaceFilter};
 pub use types::{BroadcastAckId, ConnectRequestId, DisconnectReason, IoEvent, SocketId};
