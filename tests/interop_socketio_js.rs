@@ -10,7 +10,12 @@
 //! five clients, and a namespace-wide broadcast. It prints what it saw as one JSON line
 //! and this file asserts on it.
 //!
-//! The same script also runs against `tests/interop/sio_server.js` (the application
+//! `tests/interop/sio_raw.js` uses the official `engine.io-client` to look at raw
+//! Socket.IO packets: the CONNECT reply precedes what the connect handler emits, the
+//! CONNECT_ERROR of an unknown namespace, and `--connect-timeout` closing a session
+//! that never sends CONNECT.
+//!
+//! The same scripts also run against `tests/interop/sio_server.js` (the application
 //! written on the official Node `socket.io` server) as a control: the expectations
 //! here are the official server's behaviour.
 //!
@@ -27,39 +32,32 @@ use std::time::Duration;
 
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(40);
 
+const SERVER_ARGS: [&str; 8] = [
+    "--port",
+    "0",
+    "--ping-interval",
+    "2000",
+    "--ping-timeout",
+    "2000",
+    "--connect-timeout",
+    "600",
+];
+
 fn start_example() -> Server {
     require_npm_package("socket.io-client");
-    spawn_example(
-        "tokio_server",
-        &[
-            "--port",
-            "0",
-            "--ping-interval",
-            "2000",
-            "--ping-timeout",
-            "2000",
-        ],
-    )
+    require_npm_package("engine.io-client");
+    spawn_example("tokio_server", &SERVER_ARGS)
 }
 
 fn start_reference() -> Server {
     require_npm_package("socket.io");
     require_npm_package("socket.io-client");
+    require_npm_package("engine.io-client");
     let script = interop_dir().join("sio_server.js");
     let script = script.to_string_lossy().into_owned();
-    spawn_server(
-        Path::new("node"),
-        &[
-            &script,
-            "--port",
-            "0",
-            "--ping-interval",
-            "2000",
-            "--ping-timeout",
-            "2000",
-        ],
-        Duration::from_secs(10),
-    )
+    let mut args = vec![script.as_str()];
+    args.extend_from_slice(&SERVER_ARGS);
+    spawn_server(Path::new("node"), &args, Duration::from_secs(10))
 }
 
 fn bin(hex: &str) -> Value {
@@ -181,6 +179,81 @@ fn run_and_check(server: &Server, mode: &str) {
         field("broadcast_counts"),
         json!({ "root": 1, "plain": 1, "a": 1, "b": 1, "c": 1 })
     );
+}
+
+/// Asserts `packet` is a CONNECT reply `0[nsp,]{"sid":"<20 chars>"}`.
+fn assert_connect_reply(packet: &Value, prefix: &str) {
+    let p = packet.as_str().unwrap_or_default();
+    let sid = p
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix("{\"sid\":\""))
+        .and_then(|r| r.strip_suffix("\"}"))
+        .unwrap_or_else(|| panic!("not a CONNECT reply with prefix {prefix:?}: {p:?}"));
+    assert_eq!(sid.len(), 20, "sid {sid:?}");
+    assert!(sid
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+}
+
+/// Raw packets over engine.io-client: the CONNECT reply precedes what the connect
+/// handler emits; `/custom` without auth gets `{}`; `/nope` gets CONNECT_ERROR.
+fn check_raw_order(server: &Server, transport: &str) {
+    let out = run_node(
+        "sio_raw.js",
+        &[&server.url(), "order", transport],
+        SCRIPT_TIMEOUT,
+    );
+    let report = || format!("{}\n{}", out.report(), server.process.output_report());
+    assert!(out.status.success(), "raw script failed\n{}", report());
+    let r = out.json();
+    let packets = r["packets"].as_array().cloned().unwrap_or_default();
+    assert_eq!(packets.len(), 5, "{}", report());
+    assert_connect_reply(&packets[0], "0");
+    assert_eq!(packets[1], json!(r#"2["auth",{"token":"raw"}]"#));
+    assert_connect_reply(&packets[2], "0/custom,");
+    assert_eq!(packets[3], json!(r#"2/custom,["auth",{}]"#));
+    assert_eq!(
+        packets[4],
+        json!(r#"4/nope,{"message":"Invalid namespace"}"#)
+    );
+}
+
+/// A session that never sends CONNECT is closed after `--connect-timeout` (600 ms).
+fn check_connect_timeout(server: &Server, transport: &str) {
+    let out = run_node(
+        "sio_raw.js",
+        &[&server.url(), "connect-timeout", transport],
+        SCRIPT_TIMEOUT,
+    );
+    let report = || format!("{}\n{}", out.report(), server.process.output_report());
+    assert!(out.status.success(), "raw script failed\n{}", report());
+    let r = out.json();
+    assert_eq!(r["closed"], json!(true), "{}", report());
+    assert_eq!(r["packets"], json!([]), "{}", report());
+    let after = r["after_ms"].as_u64().unwrap_or(0);
+    assert!(
+        (500..=2500).contains(&after),
+        "closed after {after} ms, expected about 600\n{}",
+        report()
+    );
+}
+
+#[test]
+fn raw_packet_order_and_connect_timeout() {
+    let server = start_example();
+    for transport in ["polling", "websocket"] {
+        check_raw_order(&server, transport);
+        check_connect_timeout(&server, transport);
+    }
+}
+
+#[test]
+fn reference_node_server_raw_packets_and_connect_timeout() {
+    let server = start_reference();
+    for transport in ["polling", "websocket"] {
+        check_raw_order(&server, transport);
+        check_connect_timeout(&server, transport);
+    }
 }
 
 #[test]
