@@ -399,3 +399,27 @@ fn path_flag_moves_the_endpoint() {
     );
     assert_echoed(&json, 6);
 }
+
+#[test]
+fn oversized_websocket_message_ends_the_session() {
+    let server = echo_server_with(&["--max-payload", "1000"]);
+    let url = server.url();
+    // The batch holds a 20 000 character message: over the limit.
+    let out = run_node(
+        "engineio_client.js",
+        &[&url, "--transports", "websocket"],
+        SCRIPT_TIMEOUT,
+    );
+    let json = out.json();
+    assert_eq!(json["ok"], false, "{json}");
+    assert_eq!(json["closed"], true, "{json}");
+    assert_eq!(json["close_reason"], "transport close", "{json}");
+    // Messages sent before the big one were echoed; nothing after it.
+    let received = json["received"].as_array().expect("received").len();
+    assert!(received < 6, "{json}");
+    assert!(
+        wait_for_log(&server, "closed:"),
+        "{}",
+        server.process.output_report()
+    );
+}

@@ -84,7 +84,12 @@ pub async fn run(shared: Arc<Shared>, on_upgrade: OnUpgrade, req: HttpRequest) {
                     Some(Ok(Message::Text(t))) => WsMessage::Text(Utf8Bytes::from(t)),
                     Some(Ok(Message::Binary(b))) => WsMessage::Binary(b.into()),
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                    Some(Ok(Message::Close(_))) => {
+                        // tungstenite has queued the close reply; push it out.
+                        let _ = sink.flush().await;
+                        return;
+                    }
+                    Some(Err(_)) | None => return,
                 };
                 if shared.core.inputs.send(Input::WsMessage { conn, msg }).await.is_err() {
                     return;
