@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde::de::IgnoredAny;
 use serde_json::json;
 use socketio_proto::engineio::{self as eio, decode_payload};
-use socketio_proto::socketio::{encode_event, Decoder, Packet, Value};
+use socketio_proto::socketio::{encode_event, Decoder, Packet, PacketData, Value};
 use socketio_proto::Utf8Bytes;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -192,15 +192,20 @@ fn cases() -> Vec<Case> {
 
 /// Decodes every packet of the case; with `tree`, also builds the argument values.
 fn decode(input: &Input, tree: bool) -> usize {
-    let mut d = Decoder::default();
+    // With `tree`, the decoder parses arguments into values in its one validating pass.
+    let mut d = if tree {
+        Decoder::default().with_values()
+    } else {
+        Decoder::default()
+    };
     let mut n = 0;
     let mut on_packet = |p: Packet| {
+        n += black_box(&p).nsp.len();
         if tree {
-            if let Some(args) = p.args() {
-                n += black_box(args.to_values().unwrap()).len();
+            if let PacketData::Event { args, .. } | PacketData::Ack(args) = p.data {
+                n += black_box(args.into_values().unwrap()).len();
             }
         }
-        n += black_box(p).nsp.len();
     };
     match input {
         Input::Frames(frames) => {
@@ -223,26 +228,38 @@ fn decode(input: &Input, tree: bool) -> usize {
     n
 }
 
-/// Median nanoseconds per call of `f`, over 7 samples of at least 25 ms each.
-fn measure(mut f: impl FnMut() -> usize) -> f64 {
+/// Iterations of `f` that take about `ms` milliseconds.
+fn calibrate(f: &mut impl FnMut() -> usize, ms: u64) -> u64 {
     let start = Instant::now();
     let mut iters = 0u64;
-    while start.elapsed() < Duration::from_millis(15) {
+    while start.elapsed() < Duration::from_millis(ms) {
         black_box(f());
         iters += 1;
     }
-    let per_sample = (iters * 25 / 15).max(1);
-    let mut samples: Vec<f64> = (0..7)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_sample {
-                black_box(f());
-            }
-            t.elapsed().as_nanos() as f64 / per_sample as f64
-        })
-        .collect();
-    samples.sort_by(|a, b| a.total_cmp(b));
-    samples[3]
+    iters.max(1)
+}
+
+fn sample(f: &mut impl FnMut() -> usize, iters: u64) -> f64 {
+    let t = Instant::now();
+    for _ in 0..iters {
+        black_box(f());
+    }
+    t.elapsed().as_nanos() as f64 / iters as f64
+}
+
+/// Median nanoseconds per call of `ours` and of `base`, over 9 samples of about 12 ms
+/// each, taken alternately so that both see the same machine load.
+fn measure(mut ours: impl FnMut() -> usize, mut base: impl FnMut() -> usize) -> (f64, f64) {
+    let (n1, n2) = (calibrate(&mut ours, 6) * 2, calibrate(&mut base, 6) * 2);
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for _ in 0..9 {
+        a.push(sample(&mut ours, n1));
+        b.push(sample(&mut base, n2));
+    }
+    a.sort_by(|x, y| x.total_cmp(y));
+    b.sort_by(|x, y| x.total_cmp(y));
+    (a[4], b[4])
 }
 
 struct Row {
@@ -271,7 +288,11 @@ fn print_row(name: &str, r: &Row) {
 }
 
 fn main() {
-    let cases = cases();
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let cases: Vec<Case> = cases()
+        .into_iter()
+        .filter(|c| filter.as_deref().map_or(true, |f| c.name.contains(f)))
+        .collect();
     println!(
         "{:<22}     {:>27} | {:>27} | ratio",
         "case", "ours (packets, MB/s)", "serde_json"
@@ -284,37 +305,43 @@ fn main() {
         bytes: 0,
     };
     for c in &cases {
-        let a = measure(|| decode(&c.input, false));
-        let b = measure(|| decode(&c.input, true));
-        let enc = measure(|| (c.encode)());
-        let ig = measure(|| {
-            c.json
-                .iter()
-                .map(|j| {
-                    serde_json::from_slice::<IgnoredAny>(j).unwrap();
-                    j.len()
-                })
-                .sum()
-        });
-        let val = measure(|| {
-            c.json
-                .iter()
-                .map(|j| {
-                    black_box(serde_json::from_slice::<serde_json::Value>(j).unwrap()).is_null()
-                        as usize
-                })
-                .sum()
-        });
-        let wr = measure(|| {
-            c.values
-                .iter()
-                .map(|v| {
-                    let mut out = Vec::with_capacity(64);
-                    serde_json::to_writer(&mut out, v).unwrap();
-                    black_box(out).len()
-                })
-                .sum()
-        });
+        let (a, ig) = measure(
+            || decode(&c.input, false),
+            || {
+                c.json
+                    .iter()
+                    .map(|j| {
+                        serde_json::from_slice::<IgnoredAny>(j).unwrap();
+                        j.len()
+                    })
+                    .sum()
+            },
+        );
+        let (b, val) = measure(
+            || decode(&c.input, true),
+            || {
+                c.json
+                    .iter()
+                    .map(|j| {
+                        black_box(serde_json::from_slice::<serde_json::Value>(j).unwrap()).is_null()
+                            as usize
+                    })
+                    .sum()
+            },
+        );
+        let (enc, wr) = measure(
+            || (c.encode)(),
+            || {
+                c.values
+                    .iter()
+                    .map(|v| {
+                        let mut out = Vec::with_capacity(64);
+                        serde_json::to_writer(&mut out, v).unwrap();
+                        black_box(out).len()
+                    })
+                    .sum()
+            },
+        );
         let row = Row {
             ours: [a, b, enc],
             base: [ig, val, wr],

@@ -14,10 +14,9 @@ fn b(x: &'static [u8]) -> Bytes {
     Bytes::from_static(x)
 }
 
-/// Feeds one text frame and its attachments; returns the packet (must complete exactly
-/// with the last message).
-fn decode(text: &str, attachments: &[Bytes]) -> Result<Packet, DecodeError> {
-    let mut d = Decoder::default();
+/// Feeds one text frame and its attachments through `d`; returns the packet (must
+/// complete exactly with the last message).
+fn decode_with(mut d: Decoder, text: &str, attachments: &[Bytes]) -> Result<Packet, DecodeError> {
     let first = d.decode_text(&Utf8Bytes::from(text))?;
     if attachments.is_empty() {
         return Ok(first.expect("text packet completes at once"));
@@ -32,10 +31,30 @@ fn decode(text: &str, attachments: &[Bytes]) -> Result<Packet, DecodeError> {
     Ok(out.unwrap())
 }
 
+/// Decodes with the lazy decoder and with the one that builds values, and checks that
+/// they agree (same packet or same error, same values).
+fn decode(text: &str, attachments: &[Bytes]) -> Result<Packet, DecodeError> {
+    let lazy = decode_with(Decoder::default(), text, attachments);
+    let eager = decode_with(Decoder::default().with_values(), text, attachments);
+    assert_eq!(lazy, eager, "{text}");
+    if let (Ok(l), Ok(e)) = (&lazy, &eager) {
+        if let Some(args) = l.args() {
+            assert!(args.values().is_none());
+            assert_eq!(
+                e.args().unwrap().values(),
+                Some(&args.to_values().unwrap()[..])
+            );
+            assert_eq!(
+                e.clone().args().unwrap().clone().into_values().unwrap(),
+                args.to_values().unwrap()
+            );
+        }
+    }
+    lazy
+}
+
 fn dec_err(text: &str) -> DecodeError {
-    Decoder::default()
-        .decode_text(&Utf8Bytes::from(text))
-        .expect_err(text)
+    decode(text, &[]).expect_err(text)
 }
 
 /// Every example of the socket.io-protocol README (v5), with its attachments.
@@ -130,12 +149,8 @@ fn builders_produce_the_spec_bytes() {
     let enc = bin.encode();
     assert_eq!(enc.text, format!(r#"51-14["foo",{P0}]"#).as_str());
     assert_eq!(enc.attachments, vec![b(&[1, 2, 3, 4])]);
-    let two = vec![
-        Value::from("baz"),
-        Value::Binary(b(&[1, 2])),
-        Value::Binary(b(&[3, 4])),
-    ];
-    let enc = encode_event("/admin", "baz", None, &two[1..]).unwrap();
+    let two = [Value::Binary(b(&[1, 2])), Value::Binary(b(&[3, 4]))];
+    let enc = encode_event("/admin", "baz", None, &two[..]).unwrap();
     assert_eq!(
         enc.text,
         format!(r#"52-/admin,["baz",{P0},{{"_placeholder":true,"num":1}}]"#).as_str()
@@ -336,7 +351,7 @@ fn every_payload_error() {
 fn deep_nesting() {
     let deep = format!(r#"["a",{}{P0}{}]"#, "[".repeat(200), "]".repeat(200));
     // Validation of a text EVENT skips values iteratively: no stack use, accepted...
-    let p = decode(&format!("2{deep}"), &[]).unwrap();
+    let p = decode_with(Decoder::default(), &format!("2{deep}"), &[]).unwrap();
     // ...but a tree cannot be built from it.
     assert!(matches!(
         p.args().unwrap().to_values(),

@@ -18,12 +18,37 @@ use std::marker::PhantomData;
 /// Deserialize them later into your own type with [`Args::deserialize`] (straight from
 /// the JSON text when there is no binary data), or into [`Value`]s with
 /// [`Args::to_values`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// A [`Decoder`](super::Decoder) configured with
+/// [`build_values`](super::DecoderConfig::build_values) also parses the arguments into
+/// [`Value`]s while validating (one pass); see [`Args::values`]. Equality and hashing
+/// look at the wire form only.
+#[derive(Debug, Clone)]
 pub struct Args {
     json: Utf8Bytes,
     attachments: Vec<Bytes>,
     /// The first array element is the event name, not an argument.
     skip_first: bool,
+    /// The arguments as values, when the decoder built them.
+    values: Option<Vec<Value>>,
+}
+
+impl PartialEq for Args {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+            && self.attachments == other.attachments
+            && self.skip_first == other.skip_first
+    }
+}
+
+impl Eq for Args {}
+
+impl std::hash::Hash for Args {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.json.hash(state);
+        self.attachments.hash(state);
+        self.skip_first.hash(state);
+    }
 }
 
 impl Args {
@@ -32,6 +57,7 @@ impl Args {
             json,
             attachments,
             skip_first,
+            values: None,
         }
     }
 
@@ -39,19 +65,34 @@ impl Args {
         self.attachments = attachments;
     }
 
+    /// Caches the argument values (the event name already removed).
+    pub(crate) fn set_values(&mut self, values: Vec<Value>) {
+        self.values = Some(values);
+    }
+
+    /// The arguments as values, if the decoder built them
+    /// ([`DecoderConfig::build_values`](super::DecoderConfig::build_values)).
+    pub fn values(&self) -> Option<&[Value]> {
+        self.values.as_deref()
+    }
+
+    /// The arguments as values: the ones the decoder built, or parsed now.
+    pub fn into_values(self) -> Result<Vec<Value>, Error> {
+        match self.values {
+            Some(v) => Ok(v),
+            None => self.to_values(),
+        }
+    }
+
     /// ACK arguments from anything that serializes as a sequence (a tuple, array or
     /// `Vec`; `()` for none); binary values (`Value::Binary`, or anything serialized with
     /// `serialize_bytes`) become attachments.
     pub fn from_serialize<T: serde::Serialize + ?Sized>(args: &T) -> Result<Args, Error> {
-        let mut out = Vec::with_capacity(64);
         let mut attachments = Vec::new();
-        super::ser::write_json(&mut out, &mut attachments, args)?;
-        super::encode::unit_to_empty_array(&mut out, 0)?;
-        Ok(Args::from_parts(
-            super::encode::utf8_from_json(out),
-            attachments,
-            false,
-        ))
+        let ((), json) = super::ser::with_scratch(|out| {
+            super::encode::write_ack_body(out, &mut attachments, args)
+        })?;
+        Ok(Args::from_parts(json, attachments, false))
     }
 
     /// The JSON array as it goes on the wire: for an EVENT, including the event name.
@@ -80,7 +121,7 @@ impl Args {
             marker: PhantomData,
         };
         if self.attachments.is_empty() {
-            let mut de = serde_json::Deserializer::from_slice(self.json.as_bytes());
+            let mut de = serde_json::Deserializer::from_str(self.json.as_str());
             let v = de::Deserializer::deserialize_seq(&mut de, visitor).map_err(deser)?;
             de.end().map_err(deser)?;
             Ok(v)
@@ -92,6 +133,9 @@ impl Args {
 
     /// The arguments as [`Value`]s, binary placeholders replaced by the attachments.
     pub fn to_values(&self) -> Result<Vec<Value>, Error> {
+        if let Some(v) = &self.values {
+            return Ok(v.clone());
+        }
         match self.tree()? {
             Value::Array(mut a) => {
                 if self.skip_first && !a.is_empty() {
@@ -105,7 +149,7 @@ impl Args {
 
     /// The whole JSON array as a tree, placeholders filled in.
     fn tree(&self) -> Result<Value, Error> {
-        let mut tree: Value = serde_json::from_slice(self.json.as_bytes()).map_err(deser)?;
+        let mut tree: Value = serde_json::from_str(self.json.as_str()).map_err(deser)?;
         if !self.attachments.is_empty() {
             binary::fill(&mut tree, &self.attachments);
         }

@@ -51,6 +51,7 @@ struct Pending {
 #[derive(Debug, Default)]
 pub struct Decoder {
     config: DecoderConfig,
+    build_values: bool,
     pending: Option<Pending>,
 }
 
@@ -59,8 +60,17 @@ impl Decoder {
     pub fn new(config: DecoderConfig) -> Self {
         Decoder {
             config,
+            build_values: false,
             pending: None,
         }
+    }
+
+    /// Also parse event and ack arguments into [`Value`]s while validating (one pass
+    /// over the JSON instead of a validating scan now and a parse later); read them with
+    /// [`Args::values`] / [`Args::into_values`].
+    pub fn with_values(mut self) -> Self {
+        self.build_values = true;
+        self
     }
 
     /// Whether a binary packet is waiting for attachments.
@@ -74,7 +84,7 @@ impl Decoder {
         if self.pending.take().is_some() {
             return Err(DecodeError::ExpectedAttachment);
         }
-        let (packet, attachments) = decode_packet(text, self.config.max_attachments)?;
+        let (packet, attachments) = decode(text, self.config.max_attachments, self.build_values)?;
         if attachments == 0 {
             return Ok(Some(packet));
         }
@@ -103,10 +113,20 @@ impl Decoder {
             received,
             ..
         } = pending;
+        let is_event = matches!(packet.data, PacketData::Event { .. });
         if let PacketData::Event { args, .. } | PacketData::Ack(args) = &mut packet.data {
-            let tree: Value = serde_json::from_slice(args.json().as_bytes())
+            let mut tree: Value = serde_json::from_str(args.json().as_str())
                 .map_err(|e| json_error(e, "invalid JSON"))?;
             binary::check(&tree, received.len())?;
+            if self.build_values {
+                binary::fill(&mut tree, &received);
+                if let Value::Array(mut values) = tree {
+                    if is_event && !values.is_empty() {
+                        values.remove(0);
+                    }
+                    args.set_values(values);
+                }
+            }
             args.set_attachments(received);
         }
         Ok(Some(packet))
@@ -118,6 +138,14 @@ impl Decoder {
 pub fn decode_packet(
     text: &Utf8Bytes,
     max_attachments: usize,
+) -> Result<(Packet, usize), DecodeError> {
+    decode(text, max_attachments, false)
+}
+
+fn decode(
+    text: &Utf8Bytes,
+    max_attachments: usize,
+    build_values: bool,
 ) -> Result<(Packet, usize), DecodeError> {
     let b = text.as_bytes();
     let ty = PacketType::from_byte(*b.first().ok_or(DecodeError::Empty)?)?;
@@ -165,7 +193,12 @@ pub fn decode_packet(
     };
     // Everything so far is ASCII, so `i` is a char boundary.
     let json = text.slice(i..b.len()).ok_or(DecodeError::InvalidUtf8)?;
-    let data = decode_data(ty, json)?;
+    // Binary packets build their values once the attachments are in.
+    let data = if build_values && !ty.is_binary() {
+        decode_values(ty, json)?
+    } else {
+        decode_data(ty, json)?
+    };
     Ok((Packet { nsp, id, data }, attachments))
 }
 
@@ -212,14 +245,14 @@ fn with_packet(e: DecodeError, ty: PacketType) -> DecodeError {
 
 /// Checks that `json` is one JSON value accepted by `check` and nothing else.
 fn validate(
-    json: &[u8],
+    json: &str,
     ty: PacketType,
     shape: &'static str,
     check: impl FnOnce(
-        &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
+        &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>,
     ) -> serde_json::Result<()>,
 ) -> Result<(), DecodeError> {
-    let mut de = serde_json::Deserializer::from_slice(json);
+    let mut de = serde_json::Deserializer::from_str(json);
     check(&mut de)
         .and_then(|()| de.end())
         .map_err(|e| with_packet(json_error(e, shape), ty))
@@ -232,12 +265,12 @@ fn first_byte(json: &[u8]) -> Option<u8> {
 }
 
 fn decode_data(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeError> {
-    let raw = json.as_bytes().clone();
+    let raw = json.as_str();
     Ok(match ty {
         PacketType::Connect if json.is_empty() => PacketData::Connect(None),
         PacketType::Connect => {
             const SHAPE: &str = "payload must be an object";
-            validate(&raw, ty, SHAPE, |de| {
+            validate(raw, ty, SHAPE, |de| {
                 de.deserialize_map(IgnoredAny).map(drop)
             })?;
             PacketData::Connect(Some(json))
@@ -246,10 +279,10 @@ fn decode_data(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeErro
         PacketType::Disconnect => return Err(invalid(ty, "must not have a payload")),
         PacketType::ConnectError => {
             const SHAPE: &str = "payload must be an object or a string";
-            if !matches!(first_byte(&raw), Some(b'{' | b'"')) {
+            if !matches!(first_byte(raw.as_bytes()), Some(b'{' | b'"')) {
                 return Err(invalid(ty, SHAPE));
             }
-            validate(&raw, ty, SHAPE, |de| {
+            validate(raw, ty, SHAPE, |de| {
                 de.deserialize_any(IgnoredAny).map(drop)
             })?;
             PacketData::ConnectError(json)
@@ -261,7 +294,7 @@ fn decode_data(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeErro
         }
         PacketType::Ack | PacketType::BinaryAck => {
             const SHAPE: &str = "payload must be an array";
-            validate(&raw, ty, SHAPE, |de| {
+            validate(raw, ty, SHAPE, |de| {
                 de.deserialize_seq(IgnoredAny).map(drop)
             })?;
             PacketData::Ack(Args::from_parts(json, Vec::new(), false))
@@ -270,8 +303,10 @@ fn decode_data(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeErro
             const SHAPE: &str =
                 "payload must be a non-empty array starting with a string or number";
             let mut name = None;
-            validate(&raw, ty, SHAPE, |de| {
-                name = Some(de.deserialize_seq(EventScan { base: &raw })?);
+            validate(raw, ty, SHAPE, |de| {
+                name = Some(de.deserialize_seq(EventScan {
+                    base: raw.as_bytes(),
+                })?);
                 Ok(())
             })?;
             let name = match name {
@@ -290,6 +325,41 @@ fn decode_data(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeErro
             }
         }
     })
+}
+
+/// Like [`decode_data`], but parses EVENT and ACK arguments into values in the same pass.
+fn decode_values(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeError> {
+    const EVENT: &str = "payload must be a non-empty array starting with a string or number";
+    let (shape, skip_first) = match ty {
+        PacketType::Event => (EVENT, true),
+        PacketType::Ack => ("payload must be an array", false),
+        _ => return decode_data(ty, json),
+    };
+    if json.is_empty() {
+        return Err(invalid(ty, "payload is mandatory"));
+    }
+    let tree: Value =
+        serde_json::from_str(json.as_str()).map_err(|e| with_packet(json_error(e, shape), ty))?;
+    let Value::Array(mut values) = tree else {
+        return Err(invalid(ty, shape));
+    };
+    if !skip_first {
+        let mut args = Args::from_parts(json, Vec::new(), false);
+        args.set_values(values);
+        return Ok(PacketData::Ack(args));
+    }
+    let name = match values.first() {
+        Some(Value::String(s)) if is_reserved_event(s) => {
+            return Err(DecodeError::ReservedEventName(s.clone()))
+        }
+        Some(Value::String(s)) => Utf8Bytes::from(s.as_str()),
+        Some(Value::Number(n)) => Utf8Bytes::from(n.to_string()),
+        _ => return Err(invalid(ty, shape)),
+    };
+    values.remove(0);
+    let mut args = Args::from_parts(json, Vec::new(), true);
+    args.set_values(values);
+    Ok(PacketData::Event { name, args })
 }
 
 /// The event name: a range of the input when it had no escapes, else a new string.

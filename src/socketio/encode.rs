@@ -1,8 +1,11 @@
 //! Encoding: a packet becomes one text frame plus its binary attachments.
+//!
+//! Frames are written into a reused thread-local buffer and copied once into an exactly
+//! sized string (see [`with_scratch`]).
 
 use super::args::not_a_sequence;
 use super::packet::{is_reserved_event, Packet, PacketData, PacketType, MAIN_NAMESPACE};
-use super::ser::{write_json, write_u64};
+use super::ser::{with_scratch, write_json, write_u64};
 use crate::error::Error;
 use crate::utf8::Utf8Bytes;
 use bytes::Bytes;
@@ -16,14 +19,6 @@ pub struct Encoded {
     pub text: Utf8Bytes,
     /// The binary attachments.
     pub attachments: Vec<Bytes>,
-}
-
-/// Turns JSON written by `serde_json` (plus ASCII headers) into a string.
-pub(crate) fn utf8_from_json(buf: Vec<u8>) -> Utf8Bytes {
-    // SAFETY: every caller fills `buf` only with ASCII headers, `str` data and output of
-    // `serde_json`'s serializer, which writes valid UTF-8 (its own `to_string` relies
-    // on the same guarantee).
-    Utf8Bytes::from(unsafe { String::from_utf8_unchecked(buf) })
 }
 
 /// Writes `<type>[<attachments>-][<nsp>,][<id>]`.
@@ -64,80 +59,15 @@ fn write_event_body<T: Serialize + ?Sized>(
     Ok(())
 }
 
-/// The JSON array of an event and its attachments.
-pub(crate) fn event_body<T: Serialize + ?Sized>(
-    name: &str,
+/// Writes the JSON of ACK arguments at the end of `out`; `args` must serialize as a
+/// sequence, and `()` becomes `[]`.
+pub(crate) fn write_ack_body<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    attachments: &mut Vec<Bytes>,
     args: &T,
-) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
-    let mut out = Vec::with_capacity(64);
-    let mut attachments = Vec::new();
-    write_event_body(&mut out, &mut attachments, name, args)?;
-    Ok((utf8_from_json(out), attachments))
-}
-
-/// Encodes an EVENT straight from `args` into the frame buffer, without building a
-/// [`Packet`] first: the fast path for emitting. `args` must serialize as a sequence
-/// (see [`Packet::event`]); binary values make it a BINARY_EVENT.
-pub fn encode_event<T: Serialize + ?Sized>(
-    nsp: &str,
-    name: &str,
-    id: Option<u64>,
-    args: &T,
-) -> Result<Encoded, Error> {
-    if !nsp.starts_with('/') || nsp.contains(',') {
-        return Err(Error::InvalidNamespace(nsp.to_owned()));
-    }
-    if is_reserved_event(name) {
-        return Err(Error::ReservedEventName(name.to_owned()));
-    }
-    let mut out = Vec::with_capacity(64 + nsp.len() + name.len());
-    let mut attachments = Vec::new();
-    write_header(&mut out, PacketType::Event, 0, nsp, id);
-    let body_at = out.len();
-    write_event_body(&mut out, &mut attachments, name, args)?;
-    if !attachments.is_empty() {
-        out = with_binary_header(
-            &out[body_at..],
-            PacketType::BinaryEvent,
-            attachments.len(),
-            nsp,
-            id,
-        );
-    }
-    Ok(Encoded {
-        text: utf8_from_json(out),
-        attachments,
-    })
-}
-
-/// Encodes an ACK straight from `args` (must serialize as a sequence).
-pub fn encode_ack<T: Serialize + ?Sized>(nsp: &str, id: u64, args: &T) -> Result<Encoded, Error> {
-    if !nsp.starts_with('/') || nsp.contains(',') {
-        return Err(Error::InvalidNamespace(nsp.to_owned()));
-    }
-    let mut out = Vec::with_capacity(64 + nsp.len());
-    let mut attachments = Vec::new();
-    write_header(&mut out, PacketType::Ack, 0, nsp, Some(id));
-    let body_at = out.len();
-    write_json(&mut out, &mut attachments, args)?;
-    unit_to_empty_array(&mut out, body_at)?;
-    if !attachments.is_empty() {
-        out = with_binary_header(
-            &out[body_at..],
-            PacketType::BinaryAck,
-            attachments.len(),
-            nsp,
-            Some(id),
-        );
-    }
-    Ok(Encoded {
-        text: utf8_from_json(out),
-        attachments,
-    })
-}
-
-/// Checks that the JSON from `at` is an array; `null` (from `()`) becomes `[]`.
-pub(crate) fn unit_to_empty_array(out: &mut Vec<u8>, at: usize) -> Result<(), Error> {
+) -> Result<(), Error> {
+    let at = out.len();
+    write_json(out, attachments, args)?;
     match out.get(at..) {
         Some(b"null") => {
             out.truncate(at);
@@ -149,17 +79,85 @@ pub(crate) fn unit_to_empty_array(out: &mut Vec<u8>, at: usize) -> Result<(), Er
     }
 }
 
-fn with_binary_header(
-    body: &[u8],
+/// The JSON array of an event and its attachments.
+pub(crate) fn event_body<T: Serialize + ?Sized>(
+    name: &str,
+    args: &T,
+) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
+    let mut attachments = Vec::new();
+    let ((), json) = with_scratch(|out| write_event_body(out, &mut attachments, name, args))?;
+    Ok((json, attachments))
+}
+
+fn check_nsp(nsp: &str) -> Result<(), Error> {
+    if !nsp.starts_with('/') || nsp.contains(',') {
+        return Err(Error::InvalidNamespace(nsp.to_owned()));
+    }
+    Ok(())
+}
+
+/// Writes a frame whose header depends on the attachment count, known only after the
+/// body is serialized: the body goes after a header for zero attachments, and in the
+/// rare binary case the frame is rebuilt with the right header.
+fn frame(
     ty: PacketType,
-    count: usize,
+    binary_ty: PacketType,
     nsp: &str,
     id: Option<u64>,
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + nsp.len() + 32);
-    write_header(&mut out, ty, count, nsp, id);
-    out.extend_from_slice(body);
-    out
+    body: impl FnOnce(&mut Vec<u8>, &mut Vec<Bytes>) -> Result<(), Error>,
+) -> Result<Encoded, Error> {
+    let mut attachments = Vec::new();
+    let (body_at, text) = with_scratch(|out| {
+        write_header(out, ty, 0, nsp, id);
+        let body_at = out.len();
+        body(out, &mut attachments)?;
+        Ok(body_at)
+    })?;
+    if attachments.is_empty() {
+        return Ok(Encoded { text, attachments });
+    }
+    let body = text.as_bytes().slice(body_at..);
+    let count = attachments.len();
+    let ((), text) = with_scratch(|out| {
+        write_header(out, binary_ty, count, nsp, id);
+        out.extend_from_slice(&body);
+        Ok(())
+    })?;
+    Ok(Encoded { text, attachments })
+}
+
+/// Encodes an EVENT straight from `args` into the frame buffer, without building a
+/// [`Packet`] first: the fast path for emitting. `args` must serialize as a sequence
+/// (see [`Packet::event`]); binary values make it a BINARY_EVENT.
+pub fn encode_event<T: Serialize + ?Sized>(
+    nsp: &str,
+    name: &str,
+    id: Option<u64>,
+    args: &T,
+) -> Result<Encoded, Error> {
+    check_nsp(nsp)?;
+    if is_reserved_event(name) {
+        return Err(Error::ReservedEventName(name.to_owned()));
+    }
+    frame(
+        PacketType::Event,
+        PacketType::BinaryEvent,
+        nsp,
+        id,
+        |out, att| write_event_body(out, att, name, args),
+    )
+}
+
+/// Encodes an ACK straight from `args` (must serialize as a sequence; `()` for none).
+pub fn encode_ack<T: Serialize + ?Sized>(nsp: &str, id: u64, args: &T) -> Result<Encoded, Error> {
+    check_nsp(nsp)?;
+    frame(
+        PacketType::Ack,
+        PacketType::BinaryAck,
+        nsp,
+        Some(id),
+        |out, att| write_ack_body(out, att, args),
+    )
 }
 
 impl Packet {
@@ -173,17 +171,15 @@ impl Packet {
             }
             PacketData::ConnectError(j) => (j, &[]),
         };
-        let mut out = Vec::with_capacity(body.len() + self.nsp.len() + 24);
-        write_header(
-            &mut out,
-            self.packet_type(),
-            attachments.len(),
-            &self.nsp,
-            self.id,
-        );
-        out.extend_from_slice(body.as_bytes());
+        let ty = self.packet_type();
+        let written = with_scratch(|out| {
+            write_header(out, ty, attachments.len(), &self.nsp, self.id);
+            out.extend_from_slice(body.as_bytes());
+            Ok(())
+        });
         Encoded {
-            text: utf8_from_json(out),
+            // Writing a header and a string cannot fail.
+            text: written.map(|((), t)| t).unwrap_or_default(),
             attachments: attachments.to_vec(),
         }
     }

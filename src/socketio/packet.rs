@@ -136,9 +136,10 @@ fn check_nsp(nsp: &str) -> Result<Utf8Bytes, Error> {
 }
 
 fn json<T: Serialize + ?Sized>(v: &T) -> Result<Utf8Bytes, Error> {
-    serde_json::to_string(v)
-        .map(Utf8Bytes::from)
-        .map_err(|e| Error::Serialize(e.to_string()))
+    super::ser::with_scratch(|out| {
+        serde_json::to_writer(out, v).map_err(|e| Error::Serialize(e.to_string()))
+    })
+    .map(|((), text)| text)
 }
 
 fn json_object<T: Serialize + ?Sized>(v: &T) -> Result<Utf8Bytes, Error> {

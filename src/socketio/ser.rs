@@ -9,14 +9,43 @@
 //! without copying, its `Serialize` impl stashes a clone in a thread-local slot
 //! ([`with_stash`]) and [`bytes_for`] takes it back when the slice is the same memory.
 
+use crate::utf8::Utf8Bytes;
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::ser::Formatter;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 
 thread_local! {
     static STASH: RefCell<Option<Bytes>> = const { RefCell::new(None) };
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// A scratch buffer larger than this is not kept for the next encode.
+const SCRATCH_KEEP: usize = 256 * 1024;
+
+/// Runs `f` with a cleared, reused output buffer, then copies what it wrote into an
+/// exactly sized string: one allocation per frame, and no regrowth while serializing.
+///
+/// `f` must write only valid UTF-8 (ASCII headers, `str` data, `serde_json` output).
+pub(crate) fn with_scratch<R>(
+    f: impl FnOnce(&mut Vec<u8>) -> Result<R, crate::Error>,
+) -> Result<(R, Utf8Bytes), crate::Error> {
+    let mut buf = SCRATCH.with(Cell::take);
+    buf.clear();
+    let out = f(&mut buf).map(|r| (r, text_from(&buf)));
+    if buf.capacity() <= SCRATCH_KEEP {
+        SCRATCH.with(|s| s.set(buf));
+    }
+    out
+}
+
+/// An exactly sized string holding `buf`.
+fn text_from(buf: &[u8]) -> Utf8Bytes {
+    // SAFETY: `with_scratch` callers write only ASCII headers, `str` data and output of
+    // `serde_json`'s serializer, which is valid UTF-8 (its own `to_string` relies on the
+    // same guarantee).
+    Utf8Bytes::from(unsafe { String::from_utf8_unchecked(buf.to_vec()) })
 }
 
 /// Runs `f` with `bytes` stashed, so that [`bytes_for`] can share it instead of copying.
