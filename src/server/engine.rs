@@ -17,6 +17,30 @@ use crate::utf8::Utf8Bytes;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Instant;
 
+/// Hashes the server-allocated `SessionId` numbers (never chosen by a peer, so a
+/// DoS-resistant hash buys nothing) with one multiply instead of SipHash.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Builds [`IdHasher`]s.
+pub(crate) type IdHasherBuilder = std::hash::BuildHasherDefault<IdHasher>;
+
 /// What a WebSocket connection is to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ConnRole {
@@ -47,7 +71,7 @@ pub struct EngineServer {
     pub(crate) config: EngineConfig,
     ids: Box<dyn IdSource>,
     pub(crate) clock: Clock,
-    pub(crate) sessions: HashMap<SessionId, Session>,
+    pub(crate) sessions: HashMap<SessionId, Session, IdHasherBuilder>,
     pub(crate) by_sid: HashMap<String, SessionId>,
     pub(crate) conns: HashMap<ConnId, ConnRole>,
     /// Held polls, to find the session of an aborted request.
@@ -81,7 +105,7 @@ impl EngineServer {
             config,
             ids,
             clock: Clock::default(),
-            sessions: HashMap::new(),
+            sessions: HashMap::default(),
             by_sid: HashMap::new(),
             conns: HashMap::new(),
             held: HashMap::new(),
@@ -172,7 +196,32 @@ impl EngineServer {
     /// [`Error::QueueFull`] if `max_queue_packets` messages already wait (nothing is
     /// queued; the caller may drop the message or close the session).
     pub fn send(&mut self, session: SessionId, msg: impl Into<OutMessage>) -> Result<(), Error> {
-        self.send_many(session, [msg.into()])
+        let msg = msg.into();
+        let max = self.config.max_queue_packets;
+        let s = self
+            .sessions
+            .get_mut(&session)
+            .filter(|s| s.closing.is_none())
+            .ok_or(Error::UnknownSession)?;
+        match s.active {
+            // Nothing waits before it on an open WebSocket: straight out (what `flush`
+            // would do), without touching the queue (broadcast fast path).
+            Active::Ws(conn) if s.queue.is_empty() => {
+                self.transmits.push_back(Transmit::Ws {
+                    conn,
+                    msg: Out::Msg(msg).to_ws(),
+                });
+                Ok(())
+            }
+            _ => {
+                if s.queue.len() >= max {
+                    return Err(Error::QueueFull(max));
+                }
+                s.queue.push_back(Out::Msg(msg));
+                self.flush(session);
+                Ok(())
+            }
+        }
     }
 
     /// Queues several messages atomically (all or none), e.g. a Socket.IO binary packet
