@@ -1,0 +1,203 @@
+//! The chat application: a [`Backend`] over the Socket.IO server core.
+//!
+//! Protocol of the chat (namespace `/`):
+//!
+//! - CONNECT auth `{"name": "alice"}` (1 to [`MAX_NAME_CHARS`] characters after
+//!   trimming); anything else is refused with a CONNECT_ERROR `invalid name`.
+//! - server → the new user: `welcome` `{"name", "online"}`; → everyone else:
+//!   `user joined` `{"name", "online"}`; on leaving, `user left` `{"name", "online"}`.
+//! - client → server: `chat message` `(text)` with an optional ack. The text must be a
+//!   non-empty string of at most [`MAX_MESSAGE_CHARS`] characters; it goes to everyone
+//!   else as `chat message` `{"name", "text"}` and the ack answers `{"ok": true}` (or
+//!   `{"ok": false, "error": …}` when it was refused).
+//! - client → server: `typing` `(bool)`; everyone else gets a volatile `typing`
+//!   `{"name", "typing"}` (dropped for clients that cannot take it right now).
+
+use crate::driver::Backend;
+use serde_json::json;
+use socketio_proto::engineio::WsMessage;
+use socketio_proto::server::io::{IoEvent, SocketId, SocketIoServer, Target};
+use socketio_proto::server::{ConnId, HttpRequest, HttpResponse, RequestId, Transmit};
+use socketio_proto::socketio::Args;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Longest accepted chat message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 500;
+/// Longest accepted user name, in characters.
+pub const MAX_NAME_CHARS: usize = 32;
+
+/// The chat server: the Socket.IO core plus the names of the connected users.
+pub struct ChatBackend {
+    io: SocketIoServer,
+    names: HashMap<SocketId, String>,
+}
+
+impl ChatBackend {
+    /// Wraps `io` (the main namespace `/` is the chat room).
+    pub fn new(io: SocketIoServer) -> Self {
+        ChatBackend {
+            io,
+            names: HashMap::new(),
+        }
+    }
+
+    fn online(&self) -> usize {
+        self.names.len()
+    }
+
+    fn on_event(&mut self, event: IoEvent) {
+        match event {
+            IoEvent::ConnectRequest { request, auth, .. } => match valid_name(auth.as_ref()) {
+                Some(name) => match self.io.accept(request) {
+                    Ok(socket) => self.joined(socket, name),
+                    Err(e) => eprintln!("accept failed: {e}"),
+                },
+                None => {
+                    let _ = self.io.reject(request, "invalid name", None);
+                }
+            },
+            IoEvent::Event {
+                socket,
+                event,
+                args,
+                ack,
+            } => match event.as_str() {
+                "chat message" => self.chat_message(socket, &args, ack),
+                "typing" => self.typing(socket, &args),
+                other => {
+                    if let Some(id) = ack {
+                        let reply =
+                            json!({"ok": false, "error": format!("unknown event {other:?}")});
+                        let _ = self.io.ack(socket, id, &(reply,));
+                    }
+                }
+            },
+            IoEvent::Disconnected { socket, reason } => {
+                if let Some(name) = self.names.remove(&socket) {
+                    eprintln!("{name} left ({reason})");
+                    let online = self.online();
+                    let _ = self.io.broadcast(
+                        &Target::default(),
+                        "user left",
+                        &(json!({"name": name, "online": online}),),
+                    );
+                }
+            }
+            // Acks of server emits: this app asks for none.
+            _ => {}
+        }
+    }
+
+    fn joined(&mut self, socket: SocketId, name: String) {
+        eprintln!("{name} joined");
+        self.names.insert(socket, name.clone());
+        let online = self.online();
+        let info = json!({"name": name, "online": online});
+        let _ = self.io.emit(socket, "welcome", &(info.clone(),));
+        if let Ok(others) = self.io.broadcast_from(socket) {
+            let _ = self.io.broadcast(&others, "user joined", &(info,));
+        }
+    }
+
+    fn chat_message(&mut self, socket: SocketId, args: &Args, ack: Option<u64>) {
+        let reply = match (args.deserialize::<(String,)>(), self.names.get(&socket)) {
+            (Ok((text,)), Some(name)) => match check_message(&text) {
+                Ok(()) => {
+                    let payload = json!({"name": name, "text": text});
+                    match self.io.broadcast_from(socket) {
+                        Ok(others) => {
+                            let _ = self.io.broadcast(&others, "chat message", &(payload,));
+                            json!({"ok": true})
+                        }
+                        Err(e) => json!({"ok": false, "error": e.to_string()}),
+                    }
+                }
+                Err(error) => json!({"ok": false, "error": error}),
+            },
+            (Err(_), _) => json!({"ok": false, "error": "a message is one string"}),
+            (_, None) => json!({"ok": false, "error": "not in the chat"}),
+        };
+        if let Some(id) = ack {
+            let _ = self.io.ack(socket, id, &(reply,));
+        }
+    }
+
+    fn typing(&mut self, socket: SocketId, args: &Args) {
+        let typing = args.deserialize::<(bool,)>().map(|(t,)| t).unwrap_or(false);
+        let Some(name) = self.names.get(&socket) else {
+            return;
+        };
+        let payload = json!({"name": name, "typing": typing});
+        if let Ok(others) = self.io.broadcast_from(socket) {
+            let _ = self.io.broadcast(&others.volatile(), "typing", &(payload,));
+        }
+    }
+}
+
+/// The user name from a CONNECT payload `{"name": "…"}`, trimmed, if it is acceptable.
+pub fn valid_name(auth: Option<&serde_json::Value>) -> Option<String> {
+    let name = auth?.get("name")?.as_str()?.trim();
+    let chars = name.chars().count();
+    let printable = name.chars().all(|c| !c.is_control());
+    (chars >= 1 && chars <= MAX_NAME_CHARS && printable).then(|| name.to_owned())
+}
+
+/// Checks a chat message against the server's rules.
+pub fn check_message(text: &str) -> Result<(), &'static str> {
+    if text.trim().is_empty() {
+        Err("empty message")
+    } else if text.chars().count() > MAX_MESSAGE_CHARS {
+        Err("message too long")
+    } else {
+        Ok(())
+    }
+}
+
+impl Backend for ChatBackend {
+    fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId {
+        self.io.handle_http_request(now, req)
+    }
+
+    fn handle_http_aborted(&mut self, now: Instant, req: RequestId) {
+        self.io.handle_http_aborted(now, req);
+    }
+
+    fn check_ws_request(&mut self, _now: Instant, req: &HttpRequest) -> Option<HttpResponse> {
+        self.io.check_ws_request(req).err()
+    }
+
+    fn handle_ws_open(&mut self, now: Instant, req: HttpRequest) -> ConnId {
+        self.io.handle_ws_open(now, &req)
+    }
+
+    fn handle_ws_message(&mut self, now: Instant, conn: ConnId, msg: WsMessage) {
+        self.io.handle_ws_message(now, conn, msg);
+    }
+
+    fn handle_ws_closed(&mut self, now: Instant, conn: ConnId) {
+        self.io.handle_ws_closed(now, conn);
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.io.handle_timeout(now);
+    }
+
+    fn shutdown(&mut self, now: Instant) {
+        self.io.shutdown(now);
+    }
+
+    fn process_events(&mut self, _now: Instant) {
+        while let Some(event) = self.io.poll_event() {
+            self.on_event(event);
+        }
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.io.poll_transmit()
+    }
+
+    fn poll_timeout(&mut self) -> Option<Instant> {
+        self.io.poll_timeout()
+    }
+}

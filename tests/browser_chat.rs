@@ -1,0 +1,522 @@
+//! The chat example in a real browser: Debian's headless Chromium runs the page (our
+//! plain-JS client `chat.js`) for two users, alice and bob, while a third user, carol,
+//! is the official npm `socket.io-client` in Node. The test proves that the browser's
+//! messages reach the other users and theirs reach the browser, that the server refuses
+//! an over-long message and an empty name, that `typing` and join/leave notices are
+//! broadcast, and it leaves a screenshot of alice's page (`$TMPDIR/chat.png`).
+//!
+//! Chromium is driven over the DevTools protocol (`--remote-debugging-port`): a
+//! `--dump-dom --virtual-time-budget` run cannot be used because virtual time does not
+//! wait for WebSocket traffic — the budget runs out before the first reply arrives.
+//!
+//! Needs `/usr/bin/chromium` (`apt-get install chromium`; `CHROMIUM=path` overrides),
+//! node, and `tests/interop/node_modules` (`bash .ci/test`). Missing ones fail the test.
+
+mod common;
+
+use base64::Engine as _;
+use common::process::{interop_dir, require_npm_package, spawn_example};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Carol: the official socket.io-client. Prints one JSON line per event; answers
+/// alice's first message (announcing it with `typing` first); exits once everyone else
+/// has left. Also checks that an empty name is refused.
+const CAROL: &str = r#"
+const { io } = require("socket.io-client");
+const url = process.env.CHAT_URL;
+const out = (o) => console.log(JSON.stringify(o));
+const nameless = io(url, { auth: { name: "   " }, reconnection: false, forceNew: true });
+nameless.on("connect_error", (e) => { out({ event: "nameless_error", args: [e.message] }); nameless.close(); });
+const s = io(url, { auth: { name: "carol" }, reconnection: false, forceNew: true });
+s.on("connect", () => out({ event: "connect" }));
+s.on("connect_error", (e) => { out({ event: "connect_error", args: [e.message] }); process.exit(1); });
+s.onAny((event, ...args) => out({ event, args }));
+let answered = false;
+s.on("chat message", (m) => {
+  if (m.name !== "alice" || answered) return;
+  answered = true;
+  s.emit("typing", true);
+  setTimeout(() => s.emit("chat message", "hi alice, carol here", (ack) => out({ event: "ack", args: [ack] })), 100);
+});
+s.on("user left", (info) => {
+  if (info.online === 1) { out({ event: "done" }); s.close(); setTimeout(() => process.exit(0), 100); }
+});
+setTimeout(() => { out({ event: "timeout" }); process.exit(2); }, 90000);
+"#;
+
+const STEP: Duration = Duration::from_secs(30);
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        path.is_file(),
+        "{} not found: this test needs Debian's chromium \
+         (`apt-get update && apt-get install -y chromium`)",
+        path.display()
+    );
+    path
+}
+
+/// A scratch directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("browser_chat-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child killed and reaped on drop.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Headless Chromium with a DevTools endpoint.
+struct Browser {
+    _process: Kill,
+    // Dropped after the process (fields drop in order): Chromium is gone when the
+    // profile is removed.
+    _profile: TempDir,
+    ws_url: String,
+}
+
+impl Browser {
+    fn launch() -> Self {
+        let profile = TempDir::new("profile");
+        let log = std::fs::File::create(profile.0.join("chromium.log")).expect("log file");
+        let child = Command::new(chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--window-size=1000,700",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.0.display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start chromium: {e}"));
+        let mut process = Kill(child);
+        // Chromium writes "PORT\n/devtools/browser/ID" once it listens.
+        let port_file = profile.0.join("DevToolsActivePort");
+        let deadline = Instant::now() + STEP;
+        let ws_url = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                let mut lines = text.lines();
+                if let (Some(port), Some(path)) = (lines.next(), lines.next()) {
+                    break format!("ws://127.0.0.1:{port}{path}");
+                }
+            }
+            if let Ok(Some(status)) = process.0.try_wait() {
+                panic!(
+                    "chromium exited ({status}) before opening DevTools:\n{}",
+                    chromium_log(&profile.0)
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromium did not open DevTools within {STEP:?}:\n{}",
+                chromium_log(&profile.0)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Browser {
+            _process: process,
+            _profile: profile,
+            ws_url,
+        }
+    }
+}
+
+fn chromium_log(profile: &Path) -> String {
+    std::fs::read_to_string(profile.join("chromium.log")).unwrap_or_default()
+}
+
+/// A DevTools protocol connection to the browser (flat sessions for pages).
+struct Cdp {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+}
+
+impl Cdp {
+    async fn connect(url: &str) -> Self {
+        let (ws, _) = tokio::time::timeout(STEP, tokio_tungstenite::connect_async(url))
+            .await
+            .expect("DevTools connect timed out")
+            .expect("DevTools connect");
+        Cdp { ws, next_id: 1 }
+    }
+
+    /// Calls `method` (on a page when `session` is given) and returns its result.
+    async fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut msg = json!({"id": id, "method": method, "params": params});
+        if let Some(s) = session {
+            msg["sessionId"] = json!(s);
+        }
+        self.ws
+            .send(Message::Text(msg.to_string()))
+            .await
+            .expect("DevTools send");
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .unwrap_or_else(|_| panic!("DevTools: no answer to {method} within {STEP:?}"))
+                .expect("DevTools connection closed")
+                .expect("DevTools read");
+            let Message::Text(text) = frame else { continue };
+            let v: Value = serde_json::from_str(&text).expect("DevTools JSON");
+            if v["id"] != json!(id) {
+                continue; // an event, or an answer to nothing we wait for
+            }
+            if let Some(err) = v.get("error") {
+                panic!("DevTools {method} failed: {err}");
+            }
+            return v["result"].clone();
+        }
+    }
+
+    /// Opens `url` in a new page; returns the page's session id.
+    async fn open(&mut self, url: &str) -> String {
+        let target = self
+            .call(None, "Target.createTarget", json!({"url": url}))
+            .await;
+        let target_id = target["targetId"].as_str().expect("targetId").to_owned();
+        let attached = self
+            .call(
+                None,
+                "Target.attachToTarget",
+                json!({"targetId": target_id, "flatten": true}),
+            )
+            .await;
+        attached["sessionId"]
+            .as_str()
+            .expect("sessionId")
+            .to_owned()
+    }
+
+    /// Evaluates `expr` in the page and returns its value.
+    async fn eval(&mut self, session: &str, expr: &str) -> Value {
+        let r = self
+            .call(
+                Some(session),
+                "Runtime.evaluate",
+                json!({"expression": expr, "returnByValue": true}),
+            )
+            .await;
+        if let Some(e) = r.get("exceptionDetails") {
+            panic!("page threw evaluating {expr}: {e}");
+        }
+        r["result"]["value"].clone()
+    }
+
+    /// Waits until the page's autotest has a status; returns (status, result, DOM).
+    async fn autotest(&mut self, session: &str, who: &str) -> (String, Value, String) {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let status = self
+                .eval(
+                    session,
+                    "(document.getElementById('autotest') || {dataset: {}}).dataset.status || ''",
+                )
+                .await;
+            let status = status.as_str().unwrap_or_default().to_owned();
+            if !status.is_empty() {
+                let text = self
+                    .eval(session, "document.getElementById('autotest').textContent")
+                    .await;
+                let result: Value = serde_json::from_str(text.as_str().unwrap_or_default())
+                    .unwrap_or_else(|e| panic!("{who}: autotest output is not JSON ({e}): {text}"));
+                let dom = self
+                    .eval(session, "document.documentElement.outerHTML")
+                    .await;
+                return (status, result, dom.as_str().unwrap_or_default().to_owned());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{who}: the page's autotest did not finish within {STEP:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Carol: the node peer, its JSON lines collected by a thread.
+struct Peer {
+    _process: Kill,
+    lines: Arc<Mutex<Vec<Value>>>,
+    rx: mpsc::Receiver<Value>,
+}
+
+impl Peer {
+    fn spawn(url: &str) -> Self {
+        require_npm_package("socket.io-client");
+        let mut child = Command::new("node")
+            .arg("-e")
+            .arg(CAROL)
+            .current_dir(interop_dir())
+            .env("CHAT_URL", url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start node (apt-get install nodejs): {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let store = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let Ok(v) = serde_json::from_str::<Value>(&line) else {
+                    continue;
+                };
+                if let Ok(mut l) = store.lock() {
+                    l.push(v.clone());
+                }
+                let _ = tx.send(v);
+            }
+        });
+        Peer {
+            _process: Kill(child),
+            lines,
+            rx,
+        }
+    }
+
+    /// Waits for an event line matching `pred`.
+    fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(v) = self.lines().into_iter().find(|v| pred(v)) {
+            return v;
+        }
+        let deadline = Instant::now() + STEP;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(v) if pred(&v) => return v,
+                Ok(_) => {}
+                Err(_) => panic!("carol: no {what} within {STEP:?}; saw {:#?}", self.lines()),
+            }
+        }
+    }
+
+    fn lines(&self) -> Vec<Value> {
+        self.lines.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+fn event<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    (v["event"] == json!(name)).then(|| &v["args"][0])
+}
+
+/// A plain `GET path` over HTTP/1.1; the whole response as text.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(STEP)).expect("read timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write request");
+    let mut out = String::new();
+    stream.read_to_string(&mut out).expect("read response");
+    out
+}
+
+fn screenshot_path() -> PathBuf {
+    std::env::var_os("CHAT_SCREENSHOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("chat.png"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_users_chat_with_each_other_and_the_official_client() {
+    chromium(); // fail early with the install hint
+    let server = spawn_example("chat", &["--port", "0"]);
+    let base = server.url();
+
+    // The page and the script are served.
+    let page = http_get(server.port, "/?name=x");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.contains("content-type: text/html; charset=utf-8"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<script src="/chat.js"></script>"#),
+        "{page}"
+    );
+    let script = http_get(server.port, "/chat.js");
+    assert!(script.starts_with("HTTP/1.1 200"), "{script}");
+    assert!(script.contains("class ChatSocket"), "{script}");
+
+    let carol = Peer::spawn(&base);
+    let nameless = carol.wait_for("refusal of an empty name", |v| {
+        event(v, "nameless_error").is_some()
+    });
+    assert_eq!(nameless["args"][0], "invalid name");
+    let welcome = carol.wait_for("welcome", |v| event(v, "welcome").is_some());
+    assert_eq!(welcome["args"][0], json!({"name": "carol", "online": 1}));
+
+    let browser = Browser::launch();
+    let mut cdp = Cdp::connect(&browser.ws_url).await;
+
+    // Bob (browser) joins first and says hello; carol sees both.
+    let bob = cdp
+        .open(&format!("{base}/?autotest=1&name=bob&expect=alice&reply=1"))
+        .await;
+    carol.wait_for("bob joining", |v| {
+        event(v, "user joined") == Some(&json!({"name": "bob", "online": 2}))
+    });
+    carol.wait_for("bob's hello", |v| {
+        event(v, "chat message") == Some(&json!({"name": "bob", "text": "hello from bob"}))
+    });
+
+    // Alice (browser) joins, says hello, and waits for answers from bob and carol.
+    let alice = cdp
+        .open(&format!("{base}/?autotest=1&name=alice&expect=bob,carol"))
+        .await;
+    cdp.call(
+        Some(&alice),
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 1000, "height": 700, "deviceScaleFactor": 1, "mobile": false}),
+    )
+    .await;
+    let (status, result, dom) = cdp.autotest(&alice, "alice").await;
+    assert_eq!(status, "done", "alice: {result:#}");
+    assert_eq!(result["online"], 3, "alice: {result:#}");
+    assert_eq!(
+        result["tooLong"],
+        json!({"ok": false, "error": "message too long"})
+    );
+    assert_eq!(result["ack"], json!({"ok": true}));
+    let received = result["received"].as_array().expect("received");
+    assert!(received.contains(&json!({"name": "bob", "text": "hi alice, bob here"})));
+    assert!(received.contains(&json!({"name": "carol", "text": "hi alice, carol here"})));
+    assert!(
+        result["typing"]
+            .as_array()
+            .expect("typing")
+            .contains(&json!({"name": "carol", "typing": true})),
+        "alice saw no typing from carol: {result:#}"
+    );
+    // The DOM shows the conversation.
+    assert!(
+        dom.contains(r#"<div class="bubble">hello from alice</div>"#),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(r#"<div class="bubble">hi alice, carol here</div>"#),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(r#"<div class="bubble">hi alice, bob here</div>"#),
+        "{dom}"
+    );
+    assert!(dom.contains("welcome, alice!"), "{dom}");
+    assert!(
+        dom.contains(r#"<span id="online" class="pill">3 online</span>"#),
+        "{dom}"
+    );
+    assert!(dom.contains(r#"<span id="status" class="pill online">connected</span>"#));
+
+    let (status, result, dom) = cdp.autotest(&bob, "bob").await;
+    assert_eq!(status, "done", "bob: {result:#}");
+    assert_eq!(result["online"], 2);
+    assert_eq!(result["joined"], json!(["alice"]));
+    assert!(result["received"]
+        .as_array()
+        .expect("received")
+        .contains(&json!({"name": "alice", "text": "hello from alice"})));
+    assert!(dom.contains("alice joined"), "{dom}");
+    assert!(dom.contains(r#"<div class="bubble">hello from alice</div>"#));
+
+    // Carol (official client) got alice's message and her own reply was acked.
+    carol.wait_for("alice's hello", |v| {
+        event(v, "chat message") == Some(&json!({"name": "alice", "text": "hello from alice"}))
+    });
+    carol.wait_for("bob's answer to alice", |v| {
+        event(v, "chat message") == Some(&json!({"name": "bob", "text": "hi alice, bob here"}))
+    });
+    carol.wait_for("the ack", |v| event(v, "ack") == Some(&json!({"ok": true})));
+    // The over-long message went to nobody.
+    assert!(
+        !carol.lines().iter().any(|v| {
+            event(v, "chat message")
+                .and_then(|m| m["text"].as_str())
+                .is_some_and(|t| t.starts_with("xxxx"))
+        }),
+        "the server broadcast an over-long message"
+    );
+
+    // A picture of alice's page (look at it when changing the page).
+    let shot = cdp
+        .call(
+            Some(&alice),
+            "Page.captureScreenshot",
+            json!({"format": "png"}),
+        )
+        .await;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().expect("screenshot data"))
+        .expect("screenshot base64");
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    let path = screenshot_path();
+    std::fs::write(&path, &png).expect("write screenshot");
+    eprintln!("screenshot of alice's page: {}", path.display());
+
+    // Bob and alice leave (their pages close): carol is told, the count goes down.
+    cdp.call(Some(&bob), "Page.close", json!({})).await;
+    carol.wait_for("bob leaving", |v| {
+        event(v, "user left") == Some(&json!({"name": "bob", "online": 2}))
+    });
+    cdp.call(Some(&alice), "Page.close", json!({})).await;
+    carol.wait_for("alice leaving", |v| {
+        event(v, "user left") == Some(&json!({"name": "alice", "online": 1}))
+    });
+    carol.wait_for("carol's end", |v| v["event"] == "done");
+
+    drop(cdp);
+    drop(browser);
+    drop(server);
+}
