@@ -15,7 +15,9 @@
 mod common;
 
 use base64::Engine as _;
-use common::process::{interop_dir, require_npm_package, spawn_example};
+use common::process::{
+    example_path, interop_dir, require_npm_package, spawn_example, spawn_server,
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -234,19 +236,32 @@ impl Cdp {
             .to_owned()
     }
 
-    /// Evaluates `expr` in the page and returns its value.
+    /// Evaluates `expr` in the page (awaiting it if it is a promise) and returns its
+    /// value.
     async fn eval(&mut self, session: &str, expr: &str) -> Value {
         let r = self
             .call(
                 Some(session),
                 "Runtime.evaluate",
-                json!({"expression": expr, "returnByValue": true}),
+                json!({"expression": expr, "returnByValue": true, "awaitPromise": true}),
             )
             .await;
         if let Some(e) = r.get("exceptionDetails") {
             panic!("page threw evaluating {expr}: {e}");
         }
         r["result"]["value"].clone()
+    }
+
+    /// Waits until `expr` evaluates to `true` in the page.
+    async fn wait_until(&mut self, session: &str, expr: &str, what: &str) {
+        let deadline = Instant::now() + STEP;
+        while self.eval(session, expr).await != json!(true) {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not true within {STEP:?}: {expr}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the page's autotest has a status; returns (status, result, DOM).
@@ -519,4 +534,76 @@ async fn browser_users_chat_with_each_other_and_the_official_client() {
     drop(cdp);
     drop(browser);
     drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_client_reconnects_after_a_server_restart() {
+    chromium();
+    let mut server = spawn_example("chat", &["--port", "0"]);
+    let port = server.port;
+    let base = server.url();
+    let browser = Browser::launch();
+    let mut cdp = Cdp::connect(&browser.ws_url).await;
+    let dave = cdp.open(&format!("{base}/?name=dave")).await;
+    let connected = "(document.getElementById('status') || {}).textContent === 'connected'";
+    cdp.wait_until(&dave, connected, "dave connected").await;
+    assert_eq!(
+        cdp.eval(&dave, "send('before the restart')").await,
+        json!({"ok": true})
+    );
+
+    // The server goes away: the page notices, shows it, and retries after a delay.
+    assert!(
+        server.process.terminate(STEP).is_some(),
+        "the chat server did not stop on SIGTERM"
+    );
+    cdp.wait_until(&dave, &format!("!({connected})"), "dave offline")
+        .await;
+    cdp.wait_until(
+        &dave,
+        "document.getElementById('input').disabled",
+        "input disabled while offline",
+    )
+    .await;
+
+    // Back on the same port: the page reconnects with the same name by itself.
+    let port_arg = port.to_string();
+    let _server = spawn_server(
+        &example_path("chat"),
+        &["--port", &port_arg],
+        Duration::from_secs(10),
+    );
+    cdp.wait_until(&dave, connected, "dave reconnected").await;
+    assert_eq!(
+        cdp.eval(&dave, "send('after the restart')").await,
+        json!({"ok": true})
+    );
+    let notices = cdp
+        .eval(
+            &dave,
+            "[...document.querySelectorAll('.notice span')].map((n) => n.textContent)",
+        )
+        .await;
+    let notices: Vec<String> = serde_json::from_value(notices).expect("notices");
+    assert_eq!(
+        notices.iter().filter(|n| *n == "welcome, dave!").count(),
+        2,
+        "{notices:?}"
+    );
+    assert!(
+        notices.iter().any(|n| n.starts_with("disconnected (")),
+        "{notices:?}"
+    );
+    assert!(
+        notices.iter().any(|n| n.starts_with("reconnecting in ")),
+        "{notices:?}"
+    );
+    assert_eq!(
+        cdp.eval(
+            &dave,
+            "document.querySelectorAll('.msg.mine.failed').length"
+        )
+        .await,
+        json!(0)
+    );
 }

@@ -140,7 +140,7 @@ pub fn valid_name(auth: Option<&serde_json::Value>) -> Option<String> {
     let name = auth?.get("name")?.as_str()?.trim();
     let chars = name.chars().count();
     let printable = name.chars().all(|c| !c.is_control());
-    (chars >= 1 && chars <= MAX_NAME_CHARS && printable).then(|| name.to_owned())
+    ((1..=MAX_NAME_CHARS).contains(&chars) && printable).then(|| name.to_owned())
 }
 
 /// Checks a chat message against the server's rules.
