@@ -220,3 +220,22 @@ fn double_connect_is_a_parse_error() {
     assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
     common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
+
+#[test]
+fn socket_survives_the_upgrade_to_websocket() {
+    let mut h = Harness::new();
+    let (_, _) = h.get(POLL_URI);
+    let uri = format!("{POLL_URI}&sid=E0000000000000000001");
+    let (_, evs) = h.post(&uri, "40");
+    let socket = h.accept(&connect_request(&evs));
+    let (_, _) = h.get(&uri);
+    let ws = h.ws_open_uri("/socket.io/?EIO=4&transport=websocket&sid=E0000000000000000001");
+    h.ws_text(ws, "2probe");
+    h.ws_text(ws, "5");
+    h.io.emit(socket, "after", &("upgrade",)).unwrap();
+    h.app("emit after upgrade");
+    assert_eq!(h.ws_texts(ws).last().unwrap(), r#"42["after","upgrade"]"#);
+    let evs = h.ws_text(ws, r#"42["hi"]"#);
+    assert!(matches!(&evs[0], IoEvent::Event { socket: s, .. } if *s == socket));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+}

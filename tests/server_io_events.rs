@@ -191,3 +191,39 @@ fn pending_acks_time_out_when_the_socket_leaves() {
     assert!(matches!(evs[1], IoEvent::Disconnected { .. }));
     assert_eq!(h.io.poll_timeout(), h.io.engine().poll_timeout());
 }
+
+#[test]
+fn binary_both_ways_over_polling() {
+    let mut h = Harness::new();
+    let (_, _) = h.get(server_io_support::POLL_URI);
+    let uri = format!("{}&sid=E0000000000000000001", server_io_support::POLL_URI);
+    let (_, evs) = h.post(&uri, "40");
+    let socket = h.accept(&evs[0]);
+    let (_, _) = h.get(&uri);
+    // A binary event and its attachment in one payload (`b` + base64).
+    let (_, evs) = h.post(
+        &uri,
+        "451-[\"up\",{\"_placeholder\":true,\"num\":0}]\u{1e}bAQID",
+    );
+    let IoEvent::Event { event, args, .. } = &evs[0] else {
+        panic!("{evs:?}")
+    };
+    assert_eq!(&**event, "up");
+    assert_eq!(args.attachments(), &[Bytes::from_static(&[1, 2, 3])]);
+    h.io.emit(
+        socket,
+        "down",
+        &(Value::Binary(Bytes::from_static(&[4, 5])),),
+    )
+    .unwrap();
+    h.app("emit down with binary");
+    let (_, _) = h.get(&uri);
+    let Some(Transmit::HttpResponse(r)) = h.transmits.last() else {
+        panic!()
+    };
+    assert_eq!(
+        &r.body[..],
+        "451-[\"down\",{\"_placeholder\":true,\"num\":0}]\u{1e}bBAU=".as_bytes()
+    );
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+}
