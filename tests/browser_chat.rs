@@ -607,3 +607,72 @@ async fn browser_client_reconnects_after_a_server_restart() {
         json!(0)
     );
 }
+
+/// The official `socket.io-client` bundle, running in the browser (polling, then the
+/// upgrade to WebSocket), chats with the page's plain-JS client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_client_in_the_browser_chats_with_the_page() {
+    chromium();
+    require_npm_package("socket.io-client");
+    let bundle = std::fs::read_to_string(
+        interop_dir().join("node_modules/socket.io-client/dist/socket.io.min.js"),
+    )
+    .expect("read socket.io.min.js");
+    let server = spawn_example("chat", &["--port", "0"]);
+    let base = server.url();
+    let browser = Browser::launch();
+    let mut cdp = Cdp::connect(&browser.ws_url).await;
+
+    // Frank: the chat page's origin, but the official client instead of chat.js.
+    let frank = cdp.open(&format!("{base}/")).await;
+    cdp.wait_until(
+        &frank,
+        "document.readyState === 'complete' && !!window.ChatSocket",
+        "page loaded",
+    )
+    .await;
+    cdp.eval(&frank, &bundle).await;
+    let welcome = cdp
+        .eval(
+            &frank,
+            r#"new Promise((resolve, reject) => {
+                const s = io({ auth: { name: "frank" }, reconnection: false });
+                window.frank = { socket: s, events: [] };
+                s.onAny((event, ...args) => window.frank.events.push([event, ...args]));
+                s.on("chat message", (m) => {
+                  if (m.name === "erin") s.emit("chat message", "hi erin, frank here");
+                });
+                s.on("welcome", resolve);
+                s.on("connect_error", (e) => reject(e.message));
+            })"#,
+        )
+        .await;
+    assert_eq!(welcome, json!({"name": "frank", "online": 1}));
+    cdp.wait_until(
+        &frank,
+        "window.frank.socket.io.engine.transport.name === 'websocket'",
+        "frank upgraded to websocket",
+    )
+    .await;
+
+    let erin = cdp
+        .open(&format!("{base}/?autotest=1&name=erin&expect=frank"))
+        .await;
+    let (status, result, dom) = cdp.autotest(&erin, "erin").await;
+    assert_eq!(status, "done", "erin: {result:#}");
+    assert_eq!(result["online"], 2);
+    assert!(
+        dom.contains(r#"<div class="bubble">hi erin, frank here</div>"#),
+        "{dom}"
+    );
+    let events = cdp.eval(&frank, "window.frank.events").await;
+    let events = events.as_array().expect("events");
+    assert!(
+        events.contains(&json!(["user joined", {"name": "erin", "online": 2}])),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&json!(["chat message", {"name": "erin", "text": "hello from erin"}])),
+        "{events:?}"
+    );
+}
