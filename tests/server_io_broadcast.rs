@@ -126,10 +126,14 @@ fn rooms_union_except_and_from_socket() {
         .unwrap();
     h.app("broadcast to /other with binary");
     assert_eq!(n, 1);
-    assert!(h
-        .io
-        .broadcast(&Target::namespace("/nope"), "x", &())
-        .is_err());
+    assert!(matches!(
+        h.io.broadcast(&Target::namespace("nope"), "x", &()),
+        Err(socketio_proto::Error::InvalidNamespace(_))
+    ));
+    assert_eq!(
+        h.io.broadcast(&Target::namespace("/empty"), "x", &()),
+        Ok(0)
+    );
     common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 

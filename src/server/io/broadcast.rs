@@ -127,7 +127,9 @@ impl SocketIoServer {
     /// volatile broadcast, whose transport is not writable) is skipped. `args` as in
     /// [`emit`](Self::emit).
     ///
-    /// Errors: [`Error::InvalidNamespace`] if the namespace does not exist,
+    /// A well-formed namespace that does not exist (yet) has no recipient: `Ok(0)`.
+    ///
+    /// Errors: [`Error::InvalidNamespace`] if the name is malformed,
     /// [`Error::ReservedEventName`], [`Error::Serialize`].
     pub fn broadcast<A: Serialize + ?Sized>(
         &mut self,
@@ -135,11 +137,10 @@ impl SocketIoServer {
         event: &str,
         args: &A,
     ) -> Result<usize, Error> {
-        let nsp = self
-            .nsps
-            .find(&target.nsp)
-            .ok_or_else(|| Error::InvalidNamespace(target.nsp.clone()))?;
         let enc = encode_event(&target.nsp, event, None, args)?;
+        let Some(nsp) = self.nsps.find(&target.nsp) else {
+            return Ok(0); // a namespace nobody has joined yet
+        };
         let shared = Shared {
             frame: TextFrame::new(&enc.text),
             attachments: enc.attachments,
@@ -168,13 +169,19 @@ impl SocketIoServer {
         args: &A,
         timeout: Duration,
     ) -> Result<BroadcastAckId, Error> {
-        let nsp = self
-            .nsps
-            .find(&target.nsp)
-            .ok_or_else(|| Error::InvalidNamespace(target.nsp.clone()))?;
         let now = self.now().ok_or(Error::NotConnected)?;
-        let ack_id = self.nsps.get(nsp).map_or(0, |n| n.next_ack);
+        let nsp = self.nsps.find(&target.nsp);
+        let ack_id = nsp.and_then(|i| self.nsps.get(i)).map_or(0, |n| n.next_ack);
         let enc = encode_event(&target.nsp, event, Some(ack_id), args)?;
+        let bid = self.acks.next_broadcast_id();
+        let Some(nsp) = nsp else {
+            // A namespace nobody has joined yet: no recipient.
+            self.events.push_back(super::IoEvent::BroadcastAckComplete {
+                broadcast: bid,
+                missing: Vec::new(),
+            });
+            return Ok(bid);
+        };
         if let Some(n) = self.nsps.get_mut(nsp) {
             n.take_ack_id();
         }
@@ -197,7 +204,6 @@ impl SocketIoServer {
                 }
             },
         );
-        let bid = self.acks.next_broadcast_id();
         if pending.is_empty() {
             self.events.push_back(super::IoEvent::BroadcastAckComplete {
                 broadcast: bid,

@@ -13,11 +13,18 @@ use std::sync::Arc;
 /// peer-chosen), so a fast fixed multiplicative hash is safe, and it makes iteration
 /// order deterministic (reproducible broadcast order and traces).
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
+pub(crate) struct IdHasher {
+    low: u64,
+    mix: u64,
+    started: bool,
+}
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // Low bits: the first number as is, so that consecutive ids land in consecutive
+        // buckets and iteration follows allocation order (cache-friendly broadcasts);
+        // top 7 bits (the table's tag byte): a mix of everything written.
+        (self.low & LOW_BITS) | (self.mix & !LOW_BITS)
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -31,9 +38,16 @@ impl Hasher for IdHasher {
     }
 
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        if !self.started {
+            self.low = n;
+            self.started = true;
+        }
+        self.mix = (self.mix.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
+
+/// The bits of a hash that [`IdHasher`] takes from the id itself.
+const LOW_BITS: u64 = (1 << 57) - 1;
 
 /// A set of socket handles.
 pub(crate) type SocketSet = std::collections::HashSet<SocketId, BuildHasherDefault<IdHasher>>;
