@@ -227,3 +227,30 @@ fn binary_both_ways_over_polling() {
     );
     common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
+
+#[test]
+fn pending_client_acks_are_bounded() {
+    let config = socketio_proto::server::io::IoConfig {
+        max_pending_acks: 2,
+        ..Default::default()
+    };
+    let mut h = Harness::with_config(config);
+    let (conn, socket) = h.connect_ws("/");
+    for id in 1..=3 {
+        h.ws_text(conn, &format!("42{id}[\"q\"]"));
+    }
+    // The oldest was evicted; the two newest can still be answered.
+    assert_eq!(h.io.ack(socket, 1, &()), Err(Error::AckUnavailable));
+    assert_eq!(h.io.ack(socket, 2, &()), Ok(()));
+    assert_eq!(h.io.ack(socket, 3, &()), Ok(()));
+    // A limit of zero tracks nothing (and never panics).
+    let config = socketio_proto::server::io::IoConfig {
+        max_pending_acks: 0,
+        ..Default::default()
+    };
+    let mut h = Harness::with_config(config);
+    let (conn, socket) = h.connect_ws("/");
+    let evs = h.ws_text(conn, "427[\"q\"]");
+    assert!(matches!(&evs[0], IoEvent::Event { ack: Some(7), .. }));
+    assert_eq!(h.io.ack(socket, 7, &()), Err(Error::AckUnavailable));
+}

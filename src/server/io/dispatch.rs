@@ -95,8 +95,11 @@ impl SocketIoServer {
                     self.close_with(session, DisconnectReason::ParseError);
                     return;
                 };
-                if let (Some(id), Some(s)) = (packet.id, self.sockets.get_mut(socket)) {
-                    if s.pending_in_acks.len() >= self.config.max_pending_acks {
+                let max = self.config.max_pending_acks;
+                if let (Some(id), Some(s), true) =
+                    (packet.id, self.sockets.get_mut(socket), max > 0)
+                {
+                    if s.pending_in_acks.len() >= max {
                         s.pending_in_acks.remove(0);
                     }
                     s.pending_in_acks.push(id);
