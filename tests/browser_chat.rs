@@ -675,4 +675,39 @@ async fn official_client_in_the_browser_chats_with_the_page() {
         events.contains(&json!(["chat message", {"name": "erin", "text": "hello from erin"}])),
         "{events:?}"
     );
+
+    // Erin uses the form: typing is announced, Enter sends and ends the typing.
+    cdp.eval(&erin, "document.getElementById('input').focus()")
+        .await;
+    cdp.call(
+        Some(&erin),
+        "Input.insertText",
+        json!({"text": "typed by hand"}),
+    )
+    .await;
+    cdp.wait_until(
+        &frank,
+        r#"window.frank.events.some(([e, a]) => e === "typing" && a.name === "erin" && a.typing)"#,
+        "frank sees erin typing",
+    )
+    .await;
+    cdp.eval(&erin, "document.getElementById('composer').requestSubmit()")
+        .await;
+    cdp.wait_until(
+        &frank,
+        r#"window.frank.events.some(([e, a]) => e === "chat message" && a.text === "typed by hand")"#,
+        "frank gets the typed message",
+    )
+    .await;
+    cdp.wait_until(
+        &frank,
+        r#"window.frank.events.some(([e, a]) => e === "typing" && a.name === "erin" && !a.typing)"#,
+        "frank sees erin stop typing",
+    )
+    .await;
+    assert_eq!(
+        cdp.eval(&erin, "document.getElementById('input').value")
+            .await,
+        json!("")
+    );
 }
