@@ -9,7 +9,7 @@ use super::types::{
     CloseReason, ConnId, EngineEvent, HttpRequest, HttpResponse, OutMessage, RequestId, SessionId,
     Transmit, TransportKind,
 };
-use crate::engineio::{Handshake, Packet};
+use crate::engineio::{Handshake, Packet, WsMessage};
 use crate::error::Error;
 use crate::ids::IdSource;
 use crate::time::Clock;
@@ -227,10 +227,11 @@ impl EngineServer {
             // Nothing waits before it on an open WebSocket: straight out (what `flush`
             // would do), without touching the queue (broadcast fast path).
             Active::Ws(conn) if s.queue.is_empty() => {
-                self.transmits.push_back(Transmit::Ws {
-                    conn,
-                    msg: Out::Msg(msg).to_ws(),
-                });
+                let msg = match msg {
+                    OutMessage::Text(f) => WsMessage::Text(f.into_frame()),
+                    OutMessage::Binary(b) => WsMessage::Binary(b),
+                };
+                self.transmits.push_back(Transmit::Ws { conn, msg });
                 Ok(())
             }
             _ => {

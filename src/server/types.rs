@@ -267,6 +267,11 @@ impl TextFrame {
         &self.0
     }
 
+    /// The encoded packet, by value (no reference-count traffic).
+    pub(crate) fn into_frame(self) -> Utf8Bytes {
+        self.0
+    }
+
     /// The payload alone (shares the buffer).
     pub fn payload(&self) -> Utf8Bytes {
         self.0.slice(1..self.0.len()).unwrap_or_default()
