@@ -185,6 +185,10 @@ fn accessors() {
     // A numeric event name is accepted, kept as text; escaped names are unescaped.
     assert_eq!(decode("2[42,1]", &[]).unwrap().event_name(), Some("42"));
     assert_eq!(
+        decode("2[-1.5e300]", &[]).unwrap().event_name(),
+        Some("-1.5e+300")
+    );
+    assert_eq!(
         decode(r#"2["a\"b"]"#, &[]).unwrap().event_name(),
         Some("a\"b")
     );
@@ -335,6 +339,16 @@ fn every_payload_error() {
             DecodeError::ReservedEventName(name.into())
         );
     }
+    // JSON.parse accepts lone surrogates, and so does the lazy decoder (deserializing
+    // such an argument into a Rust string fails later); the value-building decoder
+    // cannot represent them and rejects the packet.
+    let lone = r#"2["a","\ud800"]"#;
+    let p = decode_with(Decoder::default(), lone, &[]).unwrap();
+    assert!(p.args().unwrap().to_values().is_err());
+    assert!(matches!(
+        decode_with(Decoder::default().with_values(), lone, &[]),
+        Err(DecodeError::InvalidJson(_))
+    ));
     for bad in [
         r#"2["a""#,
         r#"2["a"]x"#,

@@ -424,6 +424,8 @@ impl<'de> Visitor<'de> for NameSeed<'_> {
         Ok(NameRef::Owned(v.to_string()))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<NameRef, E> {
-        Ok(NameRef::Owned(v.to_string()))
+        // Same text as `decode_values` gives (serde_json's number formatting).
+        let n = serde_json::Number::from_f64(v).ok_or_else(|| E::custom("non-finite"))?;
+        Ok(NameRef::Owned(n.to_string()))
     }
 }
