@@ -27,14 +27,39 @@ const ROOMS: [&str; 3] = ["red", "blue", "S0000000000000000001"];
 
 #[derive(Arbitrary, Debug)]
 enum Sio {
-    Connect { nsp: u8, auth: Option<String> },
-    Event { nsp: u8, name: u8, ack: Option<u16>, args: String },
-    Ack { nsp: u8, id: u16, args: String },
-    BinaryEvent { nsp: u8, count: u8, nums: Vec<u8>, ack: Option<u8> },
-    BinaryAck { nsp: u8, id: u16, count: u8 },
+    Connect {
+        nsp: u8,
+        auth: Option<String>,
+    },
+    Event {
+        nsp: u8,
+        name: u8,
+        ack: Option<u16>,
+        args: String,
+    },
+    Ack {
+        nsp: u8,
+        id: u16,
+        args: String,
+    },
+    BinaryEvent {
+        nsp: u8,
+        count: u8,
+        nums: Vec<u8>,
+        ack: Option<u8>,
+    },
+    BinaryAck {
+        nsp: u8,
+        id: u16,
+        count: u8,
+    },
     Attachment(Vec<u8>),
-    Disconnect { nsp: u8 },
-    ConnectError { nsp: u8 },
+    Disconnect {
+        nsp: u8,
+    },
+    ConnectError {
+        nsp: u8,
+    },
     /// A Socket.IO packet in raw text (the Engine.IO `4` is added).
     Raw(String),
     /// Any Engine.IO text frame.
@@ -57,9 +82,15 @@ impl Sio {
             Sio::Connect { nsp, auth } => format!(
                 "40{}{}",
                 Sio::nsp(*nsp),
-                auth.as_ref().map_or(String::new(), |a| format!("{{\"a\":{:?}}}", a))
+                auth.as_ref()
+                    .map_or(String::new(), |a| format!("{{\"a\":{:?}}}", a))
             ),
-            Sio::Event { nsp, name, ack, args } => format!(
+            Sio::Event {
+                nsp,
+                name,
+                ack,
+                args,
+            } => format!(
                 "42{}{}[{:?}{}{}]",
                 Sio::nsp(*nsp),
                 ack.map_or(String::new(), |a| a.to_string()),
@@ -68,7 +99,12 @@ impl Sio {
                 args
             ),
             Sio::Ack { nsp, id, args } => format!("43{}{id}[{args}]", Sio::nsp(*nsp)),
-            Sio::BinaryEvent { nsp, count, nums, ack } => {
+            Sio::BinaryEvent {
+                nsp,
+                count,
+                nums,
+                ack,
+            } => {
                 let ph: Vec<String> = nums
                     .iter()
                     .map(|n| format!("{{\"_placeholder\":true,\"num\":{n}}}"))
@@ -105,11 +141,27 @@ enum Op {
     Get(u8),
     Accept(u8),
     Reject(u8, Option<String>),
-    Emit { socket: u8, name: u8, binary: bool, ack_ms: Option<u16> },
-    AckReply { socket: u8, id: u16, binary: bool },
+    Emit {
+        socket: u8,
+        name: u8,
+        binary: bool,
+        ack_ms: Option<u16>,
+    },
+    AckReply {
+        socket: u8,
+        id: u16,
+        binary: bool,
+    },
     Join(u8, u8),
     Leave(u8, u8),
-    Broadcast { nsp: u8, to: Vec<u8>, except: Vec<u8>, from: Option<u8>, volatile: bool, ack_ms: Option<u16> },
+    Broadcast {
+        nsp: u8,
+        to: Vec<u8>,
+        except: Vec<u8>,
+        from: Option<u8>,
+        volatile: bool,
+        ack_ms: Option<u16>,
+    },
     Disconnect(u8),
     CloseSession(u8),
     Shutdown,
@@ -197,7 +249,11 @@ impl State {
                 }
             }
             Op::Post(p, frames) => {
-                if let Some(sid) = self.polls.get(p as usize % self.polls.len().max(1)).cloned() {
+                if let Some(sid) = self
+                    .polls
+                    .get(p as usize % self.polls.len().max(1))
+                    .cloned()
+                {
                     let mut body = String::new();
                     for (i, f) in frames.iter().enumerate() {
                         if i > 0 {
@@ -211,11 +267,16 @@ impl State {
                         }
                     }
                     let uri = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
-                    self.io.handle_http_request(now, HttpRequest::post(uri, body));
+                    self.io
+                        .handle_http_request(now, HttpRequest::post(uri, body));
                 }
             }
             Op::Get(p) => {
-                if let Some(sid) = self.polls.get(p as usize % self.polls.len().max(1)).cloned() {
+                if let Some(sid) = self
+                    .polls
+                    .get(p as usize % self.polls.len().max(1))
+                    .cloned()
+                {
                     let uri = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
                     self.io.handle_http_request(now, HttpRequest::get(uri));
                 }
@@ -233,15 +294,28 @@ impl State {
                     let _ = self.io.reject(r, msg.as_deref().unwrap_or("no"), data);
                 }
             }
-            Op::Emit { socket, name, binary, ack_ms } => {
+            Op::Emit {
+                socket,
+                name,
+                binary,
+                ack_ms,
+            } => {
                 if let Some(s) = pick(&self.sockets, socket) {
                     let name = NAMES[name as usize % NAMES.len()];
                     let bin = Value::Binary(Bytes::from_static(b"bin"));
                     let r = match (binary, ack_ms) {
                         (true, None) => self.io.emit(s, name, &(1, &bin)).map(|_| 0),
                         (false, None) => self.io.emit(s, name, &("a",)).map(|_| 0),
-                        (true, Some(ms)) => self.io.emit_with_ack(s, name, &(&bin,), Duration::from_millis(ms.into())),
-                        (false, Some(ms)) => self.io.emit_with_ack(s, name, &(), Duration::from_millis(ms.into())),
+                        (true, Some(ms)) => self.io.emit_with_ack(
+                            s,
+                            name,
+                            &(&bin,),
+                            Duration::from_millis(ms.into()),
+                        ),
+                        (false, Some(ms)) => {
+                            self.io
+                                .emit_with_ack(s, name, &(), Duration::from_millis(ms.into()))
+                        }
                     };
                     if r.is_ok() {
                         assert!(!self.gone.contains(&s), "emit to a gone socket succeeded");
@@ -251,7 +325,8 @@ impl State {
             Op::AckReply { socket, id, binary } => {
                 if let Some(s) = pick(&self.sockets, socket) {
                     let _ = if binary {
-                        self.io.ack(s, id.into(), &[Value::Binary(Bytes::from_static(b"x"))])
+                        self.io
+                            .ack(s, id.into(), &[Value::Binary(Bytes::from_static(b"x"))])
                     } else {
                         self.io.ack(s, id.into(), &("ok",))
                     };
@@ -267,7 +342,14 @@ impl State {
                     let _ = self.io.leave(s, ROOMS[r as usize % ROOMS.len()]);
                 }
             }
-            Op::Broadcast { nsp, to, except, from, volatile, ack_ms } => {
+            Op::Broadcast {
+                nsp,
+                to,
+                except,
+                from,
+                volatile,
+                ack_ms,
+            } => {
                 let mut t = match from.and_then(|f| pick(&self.sockets, f)) {
                     Some(s) => match self.io.broadcast_from(s) {
                         Ok(t) => t,
@@ -295,7 +377,12 @@ impl State {
                         }
                     }
                     Some(ms) => {
-                        let _ = self.io.broadcast_with_ack(&t, "q", &(), Duration::from_millis(ms.into()));
+                        let _ = self.io.broadcast_with_ack(
+                            &t,
+                            "q",
+                            &(),
+                            Duration::from_millis(ms.into()),
+                        );
                     }
                 }
             }
@@ -331,15 +418,26 @@ impl State {
     }
 }
 
-fuzz_target!(|ops: Vec<Op>| {
-    let config = IoConfig {
-        max_namespaces: 3,
-        max_namespaces_per_session: 2,
-        max_attachments: 3,
-        max_pending_acks: 4,
+#[derive(Arbitrary, Debug)]
+struct Limits {
+    namespaces: u8,
+    per_session: u8,
+    attachments: u8,
+    pending_acks: u8,
+    queue: u8,
+}
+
+fuzz_target!(|input: (Limits, Vec<Op>)| {
+    let (limits, ops) = input;
+    let mut config = IoConfig {
+        max_namespaces: 1 + usize::from(limits.namespaces % 4),
+        max_namespaces_per_session: 1 + usize::from(limits.per_session % 3),
+        max_attachments: usize::from(limits.attachments % 4),
+        max_pending_acks: usize::from(limits.pending_acks % 5),
         ..IoConfig::default()
-    }
-    .dynamic_namespaces(|n| n.starts_with("/dyn"));
+    };
+    config.engine.max_queue_packets = 1 + usize::from(limits.queue % 16);
+    let config = config.dynamic_namespaces(|n| n.starts_with("/dyn"));
     let Ok(mut io) = SocketIoServer::new(
         config,
         Box::new(SequentialIds::new("E")),
@@ -365,6 +463,10 @@ fuzz_target!(|ops: Vec<Op>| {
         st.run(Op::Advance(u16::MAX));
     }
     assert_eq!(st.io.socket_count(), 0, "sockets outlived their sessions");
-    assert_eq!(st.io.engine().session_count(), 0, "sessions outlived the ping timeout");
+    assert_eq!(
+        st.io.engine().session_count(),
+        0,
+        "sessions outlived the ping timeout"
+    );
     assert_eq!(st.io.poll_timeout(), None, "timers left");
 });
