@@ -36,6 +36,22 @@
 //! anything emitted later) or [`reject`](SocketIoServer::reject) (a CONNECT_ERROR, the
 //! official middleware error). Broadcasts ([`SocketIoServer::broadcast`]) encode the
 //! packet once and share the frame among all recipients.
+//!
+//! ## Peer errors and limits
+//!
+//! Nothing a client sends makes a `handle_*` call fail. An invalid packet (unknown type,
+//! bad payload, bad ack id, bad binary attachments, a CONNECT for a namespace already
+//! joined or pending, any other packet for a namespace not joined, a CONNECT_ERROR)
+//! disconnects every socket of the session with
+//! [`DisconnectReason::ParseError`] and closes the session. Bounds, all in
+//! [`IoConfig`]: attachments per packet (`max_attachments`, enforced by the codec's
+//! decoder; a session holds its own decoder only while a binary packet waits for its
+//! attachments), namespaces in the server (`max_namespaces`: beyond it a CONNECT to a new
+//! dynamic namespace is answered `Invalid namespace`), namespaces per session
+//! (`max_namespaces_per_session`: `Too many namespaces`), unanswered client acks per
+//! socket (`max_pending_acks`: the oldest is forgotten). The engine bounds sessions,
+//! payload sizes and each session's outgoing queue; a broadcast skips a recipient whose
+//! queue is full.
 
 mod acks;
 mod broadcast;
