@@ -58,6 +58,7 @@
 
 mod config;
 mod engine;
+pub mod io;
 mod polling;
 mod request;
 mod session;
