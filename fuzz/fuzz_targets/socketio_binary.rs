@@ -18,9 +18,18 @@ enum Msg {
 
 fuzz_target!(|input: (u8, Vec<Msg>)| {
     let (max, msgs) = input;
-    let mut d = Decoder::new(DecoderConfig {
+    let config = DecoderConfig {
         max_attachments: usize::from(max % 16),
-    });
+    };
+    // Both modes: lazy (streaming placeholder check) and value-building (tree check).
+    let fresh = || {
+        if max >= 128 {
+            Decoder::new(config).with_values()
+        } else {
+            Decoder::new(config)
+        }
+    };
+    let mut d = fresh();
     for m in msgs {
         let r = match m {
             Msg::Text(t) => d.decode_text(&Utf8Bytes::from(t)),
@@ -46,7 +55,7 @@ fuzz_target!(|input: (u8, Vec<Msg>)| {
             }
             Ok(None) => assert!(d.is_waiting()),
             // After an error the connection is closed: start over.
-            Err(_) => d = Decoder::default(),
+            Err(_) => d = fresh(),
         }
     }
 });

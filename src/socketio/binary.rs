@@ -7,6 +7,8 @@
 use super::value::Value;
 use crate::error::DecodeError;
 use bytes::Bytes;
+use serde::de;
+use std::fmt;
 
 /// The key that marks a placeholder object.
 pub const PLACEHOLDER_KEY: &str = "_placeholder";
@@ -87,6 +89,149 @@ pub(crate) fn fill(tree: &mut Value, attachments: &[Bytes]) {
         Value::Array(a) => a.iter_mut().for_each(|x| fill(x, attachments)),
         Value::Object(m) => m.values_mut().for_each(|x| fill(x, attachments)),
         _ => {}
+    }
+}
+
+/// Checks, in one streaming pass over `json` without building a tree, what [`check`]
+/// checks on a tree: every placeholder valid and each of `count` attachments referenced
+/// exactly once. Placeholders nested inside a placeholder object are ignored, as
+/// `socket.io-parser` ignores them.
+pub(crate) fn check_json(json: &str, count: usize) -> Result<(), DecodeError> {
+    let mut log = Vec::with_capacity(count);
+    let mut de = serde_json::Deserializer::from_str(json);
+    de::DeserializeSeed::deserialize(Walk { log: &mut log }, &mut de)
+        .and_then(|_| de.end())
+        .map_err(|e| super::decode::json_error(e, "invalid JSON"))?;
+    let mut seen = vec![false; count];
+    for entry in log {
+        let n = entry.ok_or(DecodeError::InvalidPlaceholder(
+            "num is missing or not a non-negative integer",
+        ))?;
+        let flag = usize::try_from(n)
+            .ok()
+            .and_then(|i| seen.get_mut(i))
+            .ok_or(DecodeError::InvalidPlaceholder("num out of range"))?;
+        if *flag {
+            return Err(DecodeError::InvalidPlaceholder(
+                "attachment referenced twice",
+            ));
+        }
+        *flag = true;
+    }
+    if seen.iter().all(|&s| s) {
+        Ok(())
+    } else {
+        Err(DecodeError::InvalidPlaceholder(
+            "attachment never referenced",
+        ))
+    }
+}
+
+/// What the streaming walk learned about one value.
+enum Node {
+    True,
+    /// A number: `Some` if a non-negative integer.
+    Num(Option<u64>),
+    Other,
+}
+
+/// Walks one value, appending every placeholder it finds to `log` (`None` for an
+/// invalid `num`).
+struct Walk<'a> {
+    log: &'a mut Vec<Option<u64>>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = Node;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Walk<'_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+        Ok(if v { Node::True } else { Node::Other })
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::Num(Some(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Num(u64::try_from(v).ok()))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
+        Ok(Node::Num(None))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        while seq
+            .next_element_seed(Walk {
+                log: &mut *self.log,
+            })?
+            .is_some()
+        {}
+        Ok(Node::Other)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mark = self.log.len();
+        let (mut placeholder, mut num) = (false, None);
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let node = map.next_value_seed(Walk {
+                log: &mut *self.log,
+            })?;
+            match key {
+                Key::Placeholder => placeholder = matches!(node, Node::True),
+                Key::Num => num = Some(node),
+                Key::Other => {}
+            }
+        }
+        if placeholder {
+            // Its children are not references: forget what they logged.
+            self.log.truncate(mark);
+            self.log.push(match num {
+                Some(Node::Num(n)) => n,
+                _ => None,
+            });
+        }
+        Ok(Node::Other)
+    }
+}
+
+enum Key {
+    Placeholder,
+    Num,
+    Other,
+}
+
+struct KeySeed;
+
+impl<'de> de::DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for KeySeed {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+        Ok(match v {
+            PLACEHOLDER_KEY => Key::Placeholder,
+            "num" => Key::Num,
+            _ => Key::Other,
+        })
     }
 }
 

@@ -115,10 +115,12 @@ impl Decoder {
         } = pending;
         let is_event = matches!(packet.data, PacketData::Event { .. });
         if let PacketData::Event { args, .. } | PacketData::Ack(args) = &mut packet.data {
-            let mut tree: Value = serde_json::from_str(args.json().as_str())
-                .map_err(|e| json_error(e, "invalid JSON"))?;
-            binary::check(&tree, received.len())?;
-            if self.build_values {
+            if !self.build_values {
+                binary::check_json(args.json(), received.len())?;
+            } else {
+                let mut tree: Value = serde_json::from_str(args.json().as_str())
+                    .map_err(|e| json_error(e, "invalid JSON"))?;
+                binary::check(&tree, received.len())?;
                 binary::fill(&mut tree, &received);
                 if let Value::Array(mut values) = tree {
                     if is_event && !values.is_empty() {
@@ -223,7 +225,7 @@ fn invalid(ty: PacketType, reason: &'static str) -> DecodeError {
 
 /// Maps a `serde_json` error: nesting → TooDeep, wrong shape → InvalidPayload (with
 /// `shape` as the reason), anything else → InvalidJson.
-fn json_error(e: serde_json::Error, shape: &'static str) -> DecodeError {
+pub(crate) fn json_error(e: serde_json::Error, shape: &'static str) -> DecodeError {
     if e.to_string().starts_with("recursion limit exceeded") {
         return DecodeError::TooDeep(MAX_DEPTH);
     }
