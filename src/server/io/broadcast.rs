@@ -268,6 +268,7 @@ fn for_each_target(
     let Some(ns) = nsps.get(nsp) else {
         return;
     };
+    let no_exceptions = target.except_sockets.is_empty() && target.except_rooms.is_empty();
     // Stamp the exceptions first; a stamped socket is skipped below.
     for &id in &target.except_sockets {
         if let Some(s) = sockets.get_mut(id) {
@@ -289,6 +290,15 @@ fn for_each_target(
                 }
             }
         }
+        return;
+    }
+    if let ([room], true) = (target.rooms.as_slice(), no_exceptions) {
+        // One room, nothing excluded: every member once, no stamping (read-only pass).
+        for_room(ns, sockets, nsp, room, |sockets, id| {
+            if let Some(s) = sockets.get(id) {
+                f(id, s);
+            }
+        });
         return;
     }
     for room in &target.rooms {
