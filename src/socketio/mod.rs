@@ -2,14 +2,27 @@
 //!
 //! A packet is `<type>[<attachments>-][<nsp>,][<ack id>][<json>]`, carried in one
 //! Engine.IO text message; a BINARY_EVENT/BINARY_ACK is followed by one Engine.IO binary
-//! message per attachment.
+//! message per attachment, and binary values in the JSON are replaced by
+//! `{"_placeholder":true,"num":N}`.
 //!
-//! - Receive: feed every Engine.IO message to a [`Decoder`]; it yields [`Packet`]s whose
-//!   arguments ([`Args`]) stay JSON text until you deserialize them into your own type.
-//! - Send: build a [`Packet`] (`Packet::event`, `Packet::ack`, `Packet::connect`...) and
-//!   [`encode`](Packet::encode) it, or stream arguments straight into a frame with
-//!   [`encode_event`] / [`encode_ack`]. Binary values anywhere in the arguments
-//!   ([`Value::Binary`], or any `serialize_bytes`) become attachments.
+//! - Receive: feed every Engine.IO message to a [`Decoder`] (`decode_text` /
+//!   `decode_binary`); it yields [`Packet`]s. An EVENT is validated in one scan of its
+//!   JSON and its [`Args`] stay a zero-copy slice of the frame until you call
+//!   [`Args::deserialize`] into your own type or [`Args::to_values`]. A decoder made with
+//!   [`Decoder::with_values`] instead parses the arguments into [`Value`]s during that
+//!   one pass ([`Args::values`]). Binary placeholders are checked in a streaming pass;
+//!   attachments arrive as the received [`bytes::Bytes`], never copied.
+//! - Send: build a [`Packet`] (`Packet::connect`, `connect_ok`, `connect_error`,
+//!   `disconnect`, `event`, `event_with_ack`, `ack`) and [`encode`](Packet::encode) it
+//!   into an [`Encoded`] (text + attachments), or stream any `T: Serialize` straight
+//!   into a frame with [`encode_event`] / [`encode_ack`]. Binary values anywhere in the
+//!   arguments ([`Value::Binary`], or anything serialized with `serialize_bytes`) become
+//!   attachments; a `Value::Binary` is shared, not copied.
+//!
+//! Peer input never panics: malformed packets are [`DecodeError`](crate::DecodeError)s,
+//! after which the connection must be closed. Local misuse (a namespace not starting
+//! with `/`, a reserved event name, arguments that do not serialize as a sequence) is a
+//! [`crate::Error`].
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
