@@ -239,3 +239,39 @@ fn socket_survives_the_upgrade_to_websocket() {
     assert!(matches!(&evs[0], IoEvent::Event { socket: s, .. } if *s == socket));
     common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
+
+#[test]
+fn namespace_limits() {
+    let config = IoConfig {
+        max_namespaces: 3, // "/" and two dynamic namespaces
+        max_namespaces_per_session: 2,
+        ..IoConfig::default()
+    }
+    .allow_all_namespaces();
+    let mut h = Harness::with_config(config);
+    let conn = h.ws_open();
+    let evs = h.ws_text(conn, "40");
+    h.accept(&connect_request(&evs));
+    let evs = h.ws_text(conn, "40/a,");
+    h.accept(&connect_request(&evs));
+    // Per session: a third namespace is refused.
+    assert!(h.ws_text(conn, "40/b,").is_empty());
+    assert_eq!(
+        h.ws_texts(conn).last().unwrap(),
+        r#"44/b,{"message":"Too many namespaces"}"#
+    );
+    // Server-wide: after "/c", no room for a fourth namespace.
+    let conn2 = h.ws_open();
+    let evs = h.ws_text(conn2, "40/c,");
+    h.accept(&connect_request(&evs));
+    assert!(h.ws_text(conn2, "40/d,").is_empty());
+    assert_eq!(
+        h.ws_texts(conn2).last().unwrap(),
+        r#"44/d,{"message":"Invalid namespace"}"#
+    );
+    // Existing namespaces still work.
+    let evs = h.ws_text(conn2, "40/a,");
+    h.accept(&connect_request(&evs));
+    assert_eq!(h.io.namespace_len("/a"), 2);
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+}
