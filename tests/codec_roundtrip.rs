@@ -6,7 +6,7 @@ use bytes::Bytes;
 use rand::{RngCore, SeedableRng};
 use socketio_proto::engineio::payload::{decode_record, encode_all};
 use socketio_proto::engineio::{self as eio, decode_payload, PayloadDecoder};
-use socketio_proto::socketio::{self as sio, Decoder, Value};
+use socketio_proto::socketio::{self as sio, Decoder, DecoderConfig, Value};
 use socketio_proto::Utf8Bytes;
 
 const SEEDS: u64 = 4000;
@@ -24,7 +24,10 @@ fn for_seeds(mut f: impl FnMut(&mut Unstructured<'_>)) {
 
 fn sio_roundtrip(p: &sio::Packet) -> sio::Packet {
     let enc = p.encode();
-    let mut d = Decoder::default();
+    // The attachment limit is a receiver policy; the encoder may exceed it.
+    let mut d = Decoder::new(DecoderConfig {
+        max_attachments: usize::MAX,
+    });
     let mut out = d
         .decode_text(&enc.text)
         .unwrap_or_else(|e| panic!("{:?}: {e}", enc.text));

@@ -4,14 +4,17 @@ use arbitrary::{Arbitrary, Unstructured};
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use socketio_proto::engineio::{self as eio, payload::decode_record};
-use socketio_proto::socketio::{self as sio, Decoder};
+use socketio_proto::socketio::{self as sio, Decoder, DecoderConfig};
 use socketio_proto::Utf8Bytes;
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
     if let Ok(p) = sio::Packet::arbitrary(&mut u) {
         let enc = p.encode();
-        let mut d = Decoder::default();
+        // The attachment limit is a receiver policy; the encoder may exceed it.
+        let mut d = Decoder::new(DecoderConfig {
+            max_attachments: usize::MAX,
+        });
         let mut out = d.decode_text(&enc.text).expect("own text decodes");
         for a in &enc.attachments {
             assert!(out.is_none());
