@@ -81,7 +81,8 @@ impl Decoder {
     /// Decodes an Engine.IO text message. Returns `None` for a binary packet, which is
     /// returned by [`decode_binary`](Self::decode_binary) once its attachments arrived.
     pub fn decode_text(&mut self, text: &Utf8Bytes) -> Result<Option<Packet>, DecodeError> {
-        if self.pending.take().is_some() {
+        if self.pending.is_some() {
+            self.pending = None;
             return Err(DecodeError::ExpectedAttachment);
         }
         let (packet, attachments) = decode(text, self.config.max_attachments, self.build_values)?;
