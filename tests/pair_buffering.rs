@@ -182,11 +182,17 @@ fn volatile_emit_is_dropped_while_a_post_is_in_flight() {
     let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
     p.client_do(|c, now| c.connect(now, s)).unwrap();
     p.advance(Duration::from_millis(100));
-    assert!(p.client_do(|c, now| c.emit_volatile(now, s, "first", &())).unwrap());
+    assert!(p
+        .client_do(|c, now| c.emit_volatile(now, s, "first", &()))
+        .unwrap());
     // The first POST is still in flight: the transport is not writable.
-    assert!(!p.client_do(|c, now| c.emit_volatile(now, s, "second", &())).unwrap());
+    assert!(!p
+        .client_do(|c, now| c.emit_volatile(now, s, "second", &()))
+        .unwrap());
     p.advance(Duration::from_millis(20));
-    assert!(p.client_do(|c, now| c.emit_volatile(now, s, "third", &())).unwrap());
+    assert!(p
+        .client_do(|c, now| c.emit_volatile(now, s, "third", &()))
+        .unwrap());
     p.advance(Duration::from_millis(20));
     assert_eq!(server_event_names(&mut p), vec!["first", "third"]);
 }
