@@ -9,6 +9,7 @@
 use super::args::Args;
 use super::binary;
 use super::packet::{is_reserved_event, Packet, PacketData, PacketType, MAIN_NAMESPACE};
+use super::scan::{self, Scanner};
 use super::value::Value;
 use crate::error::DecodeError;
 use crate::utf8::Utf8Bytes;
@@ -267,7 +268,69 @@ fn first_byte(json: &[u8]) -> Option<u8> {
         .find(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
+/// The fast path of [`decode_data`]: validates with the [`scan`] skip-scanner, which
+/// accepts exactly what `serde_json` does. Gives `json` back (`Err`) for the serde_json
+/// path to decide: rejected input (for its error message), an event name with escapes or
+/// a numeric one, a reserved name.
+#[inline]
+fn decode_fast(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, Utf8Bytes> {
+    let raw = json.as_bytes();
+    match ty {
+        PacketType::Event | PacketType::BinaryEvent => {
+            let mut s = Scanner::new(raw);
+            if s.peek() != Some(b'[') {
+                return Err(json);
+            }
+            s.bump();
+            if s.peek() != Some(b'"') {
+                return Err(json);
+            }
+            s.bump();
+            let start = s.pos();
+            if s.string() != Ok(false) {
+                return Err(json);
+            }
+            let end = s.pos() - 1;
+            if s.rest_of_array().and_then(|()| s.end()).is_err() {
+                return Err(json);
+            }
+            let Some(name) = json.slice(start..end) else {
+                return Err(json);
+            };
+            if is_reserved_event(&name) {
+                return Err(json);
+            }
+            Ok(PacketData::Event {
+                name,
+                args: Args::from_parts(json, Vec::new(), true),
+            })
+        }
+        PacketType::Ack | PacketType::BinaryAck if scan::is_json_starting_with(raw, b"[") => {
+            Ok(PacketData::Ack(Args::from_parts(json, Vec::new(), false)))
+        }
+        PacketType::Connect if raw.is_empty() => Ok(PacketData::Connect(None)),
+        PacketType::Connect if scan::is_json_starting_with(raw, b"{") => {
+            Ok(PacketData::Connect(Some(json)))
+        }
+        PacketType::Disconnect if raw.is_empty() => Ok(PacketData::Disconnect),
+        PacketType::ConnectError if scan::is_json_starting_with(raw, b"{\"") => {
+            Ok(PacketData::ConnectError(json))
+        }
+        _ => Err(json),
+    }
+}
+
 fn decode_data(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeError> {
+    match decode_fast(ty, json) {
+        Ok(data) => Ok(data),
+        Err(json) => decode_slow(ty, json),
+    }
+}
+
+/// Decodes with serde_json: the reference behaviour, and the error messages.
+#[cold]
+#[inline(never)]
+fn decode_slow(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, DecodeError> {
     let raw = json.as_str();
     Ok(match ty {
         PacketType::Connect if json.is_empty() => PacketData::Connect(None),

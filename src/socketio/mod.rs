@@ -31,6 +31,7 @@ mod binary;
 mod decode;
 mod encode;
 mod packet;
+mod scan;
 mod ser;
 mod value;
 

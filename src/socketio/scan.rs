@@ -1,0 +1,484 @@
+//! A validating JSON skip-scanner: checks that bytes are JSON exactly as
+//! `serde_json::from_slice::<IgnoredAny>` checks them, without building anything and
+//! without serde's visitor machinery.
+//!
+//! It accepts exactly what `serde_json` accepts when it ignores a value: the RFC 8259
+//! grammar, with `\uXXXX` escapes checked for four hex digits but not for surrogate
+//! pairing (as `JSON.parse` does), and no nesting limit (containers are tracked on a bit
+//! stack, one bit per level, so the memory is bounded by the input length). The scanner
+//! only says yes or no; callers that need `serde_json`'s error message re-run it on the
+//! rejected input.
+
+/// Whitespace as JSON (and `serde_json`) defines it.
+#[inline(always)]
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\n' | b'\t' | b'\r')
+}
+
+/// Rejected input (the position is not kept: callers re-parse for the message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reject;
+
+type Result<T> = std::result::Result<T, Reject>;
+
+/// One bit per open container: set for an object, clear for an array.
+struct BitStack {
+    top: u64,
+    depth: usize,
+    spill: Vec<u64>,
+}
+
+impl BitStack {
+    #[inline(always)]
+    fn new() -> Self {
+        BitStack {
+            top: 0,
+            depth: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, object: bool) {
+        if self.depth != 0 && self.depth % 64 == 0 {
+            self.spill.push(self.top);
+            self.top = 0;
+        }
+        self.top = (self.top << 1) | u64::from(object);
+        self.depth += 1;
+    }
+
+    /// Pops the innermost container.
+    #[inline(always)]
+    fn pop(&mut self) {
+        self.depth -= 1;
+        self.top >>= 1;
+        if self.depth != 0 && self.depth % 64 == 0 {
+            self.top = self.spill.pop().unwrap_or(0);
+        }
+    }
+
+    /// Whether the innermost container is an object (`None` when none is open).
+    #[inline(always)]
+    fn in_object(&self) -> Option<bool> {
+        if self.depth == 0 {
+            None
+        } else {
+            Some(self.top & 1 == 1)
+        }
+    }
+}
+
+/// A cursor over JSON bytes.
+pub(crate) struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+const ONES: u64 = u64::MAX / 255;
+const HIGHS: u64 = ONES << 7;
+
+/// Whether the 8 bytes of `w` contain `"`, `\` or a control character, as a mask of
+/// the high bits of those bytes (the lowest set bit marks the first one).
+#[inline(always)]
+fn special_mask(w: u64) -> u64 {
+    let ctrl = w.wrapping_sub(ONES * 0x20) & !w;
+    let q = w ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let bs = w ^ (ONES * u64::from(b'\\'));
+    let backslash = bs.wrapping_sub(ONES) & !bs;
+    (ctrl | quote | backslash) & HIGHS
+}
+
+#[inline(always)]
+fn hex(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `b`.
+    #[inline(always)]
+    pub(crate) fn new(b: &'a [u8]) -> Self {
+        Scanner { b, i: 0 }
+    }
+
+    /// The current offset.
+    #[inline(always)]
+    pub(crate) fn pos(&self) -> usize {
+        self.i
+    }
+
+    /// Skips whitespace and returns the next byte, not consuming it.
+    #[inline(always)]
+    pub(crate) fn peek(&mut self) -> Option<u8> {
+        while let Some(&c) = self.b.get(self.i) {
+            if !is_ws(c) {
+                return Some(c);
+            }
+            self.i += 1;
+        }
+        None
+    }
+
+    /// Consumes one byte (after a [`peek`](Self::peek) returned it).
+    #[inline(always)]
+    pub(crate) fn bump(&mut self) {
+        self.i += 1;
+    }
+
+    /// Skips whitespace and requires the end of input.
+    #[inline(always)]
+    pub(crate) fn end(&mut self) -> Result<()> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(Reject),
+        }
+    }
+
+    /// Skips the rest of a string whose opening quote was consumed, through its closing
+    /// quote. Returns whether it contained an escape.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Result<bool> {
+        let mut escaped = false;
+        loop {
+            // Eight bytes at a time while there are eight.
+            while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(chunk);
+                let m = special_mask(u64::from_le_bytes(w));
+                if m != 0 {
+                    self.i += m.trailing_zeros() as usize / 8;
+                    break;
+                }
+                self.i += 8;
+            }
+            let c = *self.b.get(self.i).ok_or(Reject)?;
+            self.i += 1;
+            match c {
+                b'"' => return Ok(escaped),
+                b'\\' => {
+                    escaped = true;
+                    match self.b.get(self.i).copied() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                        Some(b'u') => match self.b.get(self.i + 1..self.i + 5) {
+                            Some(&[a, b, c, d]) if hex(a) && hex(b) && hex(c) && hex(d) => {
+                                self.i += 5
+                            }
+                            _ => return Err(Reject),
+                        },
+                        _ => return Err(Reject),
+                    }
+                }
+                c if c < 0x20 => return Err(Reject),
+                _ => {}
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(c) = self.b.get(self.i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// Skips a number starting at the cursor (`-` or a digit): the JSON grammar
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. Returns whether it was a plain
+    /// non-negative integer (no sign, fraction or exponent).
+    #[inline]
+    pub(crate) fn number(&mut self) -> Result<bool> {
+        let mut plain = true;
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+            plain = false;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => {
+                self.i += 1;
+                if self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+                    return Err(Reject);
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.i += 1;
+                self.digits();
+            }
+            _ => return Err(Reject),
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            plain = false;
+            if self.digits() == 0 {
+                return Err(Reject);
+            }
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.i += 1;
+            plain = false;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(Reject);
+            }
+        }
+        Ok(plain)
+    }
+
+    #[inline(always)]
+    fn literal(&mut self, word: &[u8]) -> Result<()> {
+        if self.b.get(self.i..self.i + word.len()) == Some(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Reject)
+        }
+    }
+
+    /// After `{` or `,` in an object: `"key"` and `:`.
+    #[inline(always)]
+    fn key(&mut self) -> Result<()> {
+        if self.peek() != Some(b'"') {
+            return Err(Reject);
+        }
+        self.i += 1;
+        self.string()?;
+        if self.peek() != Some(b':') {
+            return Err(Reject);
+        }
+        self.i += 1;
+        Ok(())
+    }
+
+    /// Skips one value (after optional whitespace), iteratively.
+    pub(crate) fn value(&mut self) -> Result<()> {
+        let mut stack = BitStack::new();
+        'value: loop {
+            match self.peek().ok_or(Reject)? {
+                b'"' => {
+                    self.i += 1;
+                    self.string()?;
+                }
+                b'-' | b'0'..=b'9' => {
+                    self.number()?;
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                b'[' => {
+                    self.i += 1;
+                    if self.peek() == Some(b']') {
+                        self.i += 1;
+                    } else {
+                        stack.push(false);
+                        continue 'value;
+                    }
+                }
+                b'{' => {
+                    self.i += 1;
+                    if self.peek() == Some(b'}') {
+                        self.i += 1;
+                    } else {
+                        self.key()?;
+                        stack.push(true);
+                        continue 'value;
+                    }
+                }
+                _ => return Err(Reject),
+            }
+            // After a value: close containers until one continues with a comma.
+            loop {
+                let Some(object) = stack.in_object() else {
+                    return Ok(());
+                };
+                match (self.peek(), object) {
+                    (Some(b','), _) => {
+                        self.i += 1;
+                        if object {
+                            self.key()?;
+                        }
+                        continue 'value;
+                    }
+                    (Some(b']'), false) | (Some(b'}'), true) => {
+                        self.i += 1;
+                        stack.pop();
+                    }
+                    _ => return Err(Reject),
+                }
+            }
+        }
+    }
+
+    /// Skips the elements of an array whose first element was just read, through the
+    /// closing `]`.
+    pub(crate) fn rest_of_array(&mut self) -> Result<()> {
+        loop {
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                    self.value()?;
+                }
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(Reject),
+            }
+        }
+    }
+}
+
+/// Whether `json` is exactly one JSON value (surrounding whitespace allowed) whose first
+/// byte is one of `first` (any value when `first` is empty).
+pub(crate) fn is_json_starting_with(json: &[u8], first: &[u8]) -> bool {
+    let mut s = Scanner::new(json);
+    match s.peek() {
+        Some(c) if first.is_empty() || first.contains(&c) => {}
+        _ => return false,
+    }
+    s.value().and_then(|()| s.end()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::IgnoredAny;
+
+    fn serde_ok(s: &[u8]) -> bool {
+        serde_json::from_slice::<IgnoredAny>(s).is_ok()
+    }
+
+    fn ours(s: &[u8]) -> bool {
+        is_json_starting_with(s, b"")
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_samples() {
+        let samples: &[&str] = &[
+            "",
+            " ",
+            "0",
+            "-0",
+            "01",
+            "-",
+            "-a",
+            "1.",
+            "1.5",
+            ".5",
+            "1e",
+            "1e+",
+            "1e+5",
+            "1E-05",
+            "1.5e3",
+            "123456789012345678901234567890",
+            "1e400",
+            "-1.0e-400",
+            "true",
+            "tru",
+            "truex",
+            "false",
+            "null",
+            "nul",
+            "nulll",
+            "\"\"",
+            "\"a",
+            "\"\\\"\"",
+            "\"\\u00e9\"",
+            "\"\\u00g9\"",
+            "\"\\u12\"",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\t\"",
+            "\"\u{7f}\"",
+            "\"é😀\"",
+            "[]",
+            "[ ]",
+            "[,]",
+            "[1,]",
+            "[1 2]",
+            "[1,2]",
+            "{}",
+            "{ }",
+            "{\"a\":1}",
+            "{\"a\" : 1 , \"b\":[{}]}",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{1:2}",
+            "{\"a\":1,}",
+            "[1]]",
+            "[[]",
+            "[{]}",
+            "{\"a\":[}]",
+            " [1] ",
+            "[1]x",
+            "[\"a\\\\\"]",
+            "[\"0123456789abcdef\\n0123456789\"]",
+            "\"0123456789abcdef",
+            "[-]",
+            "[1e5,-0.0,2]",
+            "{\"a\":{\"b\":{\"c\":[true,false,null]}}}",
+            "\n\r\t1",
+            "\u{c}1",
+            "[\"\\/\\b\\f\\n\\r\\t\"]",
+        ];
+        for s in samples {
+            assert_eq!(ours(s.as_bytes()), serde_ok(s.as_bytes()), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_has_no_limit() {
+        for n in [1, 63, 64, 65, 127, 128, 129, 300] {
+            let s = format!("{}{}", "[".repeat(n), "]".repeat(n));
+            assert!(ours(s.as_bytes()), "{n}");
+            let s = format!("{}1{}", "[{\"k\":".repeat(n), "}]".repeat(n));
+            assert!(ours(s.as_bytes()), "{n}");
+            let bad = format!("{}{}", "[".repeat(n), "]".repeat(n - 1));
+            assert!(!ours(bad.as_bytes()), "{n}");
+            let bad = format!("{}{}}}", "[".repeat(n), "]".repeat(n - 1));
+            assert!(!ours(bad.as_bytes()), "{n}");
+        }
+    }
+
+    /// Every short string over a JSON-ish alphabet, plus mutations of a larger document.
+    #[test]
+    fn agrees_with_serde_json_exhaustively() {
+        let alphabet: &[u8] = b"[]{}\",:01-.e\\u tnx";
+        let mut buf = Vec::new();
+        fn rec(alpha: &[u8], buf: &mut Vec<u8>, left: usize) {
+            assert_eq!(
+                ours(buf),
+                serde_ok(buf),
+                "{:?}",
+                String::from_utf8_lossy(buf)
+            );
+            if left == 0 {
+                return;
+            }
+            for &c in alpha {
+                buf.push(c);
+                rec(alpha, buf, left - 1);
+                buf.pop();
+            }
+        }
+        rec(alphabet, &mut buf, 4);
+        let doc =
+            br#"{"a":[1,-2.5e3,"x\u00e9\n",true,false,null,{"b":[]}],"c":"0123456789abcdefgh"}"#;
+        for i in 0..doc.len() {
+            for c in [b' ', b'"', b'\\', b'1', b'}', b']', b',', 0x01, b'e', b'.'] {
+                let mut m = doc.to_vec();
+                m[i] = c;
+                assert_eq!(ours(&m), serde_ok(&m), "{:?}", String::from_utf8_lossy(&m));
+                m.insert(i, c);
+                assert_eq!(ours(&m), serde_ok(&m), "{:?}", String::from_utf8_lossy(&m));
+            }
+            let cut = &doc[..i];
+            assert_eq!(ours(cut), serde_ok(cut));
+        }
+    }
+}
