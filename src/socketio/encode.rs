@@ -5,7 +5,7 @@
 
 use super::args::not_a_sequence;
 use super::packet::{is_reserved_event, Packet, PacketData, PacketType, MAIN_NAMESPACE};
-use super::ser::{with_scratch, write_json, write_u64};
+use super::ser::{push_json_str, push_u64, with_scratch, write_json};
 use crate::error::Error;
 use crate::utf8::Utf8Bytes;
 use bytes::Bytes;
@@ -25,7 +25,7 @@ pub struct Encoded {
 fn write_header(out: &mut Vec<u8>, ty: PacketType, attachments: usize, nsp: &str, id: Option<u64>) {
     out.push(ty.as_byte());
     if attachments > 0 {
-        let _ = write_u64(out, attachments as u64);
+        push_u64(out, attachments as u64);
         out.push(b'-');
     }
     if nsp != MAIN_NAMESPACE {
@@ -33,7 +33,7 @@ fn write_header(out: &mut Vec<u8>, ty: PacketType, attachments: usize, nsp: &str
         out.push(b',');
     }
     if let Some(id) = id {
-        let _ = write_u64(out, id);
+        push_u64(out, id);
     }
 }
 
@@ -45,7 +45,7 @@ fn write_event_body<T: Serialize + ?Sized>(
     args: &T,
 ) -> Result<(), Error> {
     out.push(b'[');
-    serde_json::to_writer(&mut *out, name).map_err(|e| Error::Serialize(e.to_string()))?;
+    push_json_str(out, name);
     let mark = out.len();
     write_json(out, attachments, args)?;
     match out.get(mark..) {
@@ -89,7 +89,11 @@ pub(crate) fn event_body<T: Serialize + ?Sized>(
     Ok((json, attachments))
 }
 
+#[inline]
 fn check_nsp(nsp: &str) -> Result<(), Error> {
+    if nsp == MAIN_NAMESPACE {
+        return Ok(());
+    }
     if !nsp.starts_with('/') || nsp.contains(',') {
         return Err(Error::InvalidNamespace(nsp.to_owned()));
     }

@@ -95,19 +95,69 @@ pub(crate) fn write_json<T: Serialize + ?Sized>(
         .map_err(|e| crate::Error::Serialize(e.to_string()))
 }
 
-/// Writes `n` in decimal.
-pub(crate) fn write_u64<W: ?Sized + io::Write>(w: &mut W, mut n: u64) -> io::Result<()> {
+/// Writes `n` in decimal (two digits per step, no allocation).
+pub(crate) fn write_u64<W: ?Sized + io::Write>(w: &mut W, n: u64) -> io::Result<()> {
     let mut buf = [0u8; 20];
+    let start = format_u64(&mut buf, n);
+    w.write_all(buf.get(start..).unwrap_or_default())
+}
+
+/// `00` to `99`.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Formats `n` at the end of `buf`; returns where the digits start.
+#[inline]
+pub(crate) fn format_u64(buf: &mut [u8; 20], mut n: u64) -> usize {
     let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i] = PAIRS[pair];
+        buf[i + 1] = PAIRS[pair + 1];
     }
-    w.write_all(&buf[i..])
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i] = PAIRS[pair];
+        buf[i + 1] = PAIRS[pair + 1];
+    } else {
+        i -= 1;
+        buf[i] = b'0' + n as u8;
+    }
+    i
+}
+
+/// Appends `n` in decimal to `out`.
+#[inline]
+pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    let mut buf = [0u8; 20];
+    let start = format_u64(&mut buf, n);
+    out.extend_from_slice(buf.get(start..).unwrap_or_default());
+}
+
+/// Appends `s` as a JSON string, exactly as `serde_json` writes it: bytes that need no
+/// escape are copied as they are; anything else goes through `serde_json`.
+#[inline]
+pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    let plain = s.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\');
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 #[cfg(test)]
@@ -156,10 +206,38 @@ mod tests {
 
     #[test]
     fn decimal() {
-        for n in [0u64, 7, 10, 12345, u64::MAX] {
+        let mut all = vec![0u64, 7, 10, 12345, u64::MAX, u64::MAX / 10, 1 << 40];
+        all.extend(0..1000);
+        all.extend((1..20).map(|e| 10u64.pow(e)));
+        all.extend((1..20).map(|e| 10u64.pow(e) - 1));
+        for n in all {
             let mut v = Vec::new();
             write_u64(&mut v, n).unwrap();
             assert_eq!(String::from_utf8(v).unwrap(), n.to_string());
+            let mut v = b"x".to_vec();
+            push_u64(&mut v, n);
+            assert_eq!(String::from_utf8(v).unwrap(), format!("x{n}"));
+        }
+    }
+
+    #[test]
+    fn json_strings_as_serde_json_writes_them() {
+        for s in [
+            "",
+            "chat",
+            "é😀",
+            "a\"b",
+            "back\\slash",
+            "\u{1}\n\t",
+            "\u{7f}",
+            "/x",
+        ] {
+            let mut v = Vec::new();
+            push_json_str(&mut v, s);
+            assert_eq!(
+                String::from_utf8(v).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
         }
     }
 }
