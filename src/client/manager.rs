@@ -185,6 +185,9 @@ impl Manager {
         self.skip_reconnect = true;
         self.reconnecting = false;
         self.reconnect_at = None;
+        // As the JS manager's `_close`: whatever state the connection is in, the next
+        // `open` starts a fresh back-off (else a failed open would not reconnect).
+        self.backoff.reset();
         if self.ready == Ready::Opening {
             self.retire_engine(now);
             self.ready = Ready::Closed;
