@@ -4,6 +4,7 @@
 //! once every announced attachment has arrived, that the placeholders and the
 //! attachments match one to one ([`check`]), and fills them in on demand ([`fill`]).
 
+use super::scan::{Reject, Scanner};
 use super::value::Value;
 use crate::error::DecodeError;
 use bytes::Bytes;
@@ -97,6 +98,148 @@ pub(crate) fn fill(tree: &mut Value, attachments: &[Bytes]) {
 /// exactly once. Placeholders nested inside a placeholder object are ignored, as
 /// `socket.io-parser` ignores them.
 pub(crate) fn check_json(json: &str, count: usize) -> Result<(), DecodeError> {
+    if check_fast(json.as_bytes(), count) {
+        return Ok(());
+    }
+    check_json_slow(json, count)
+}
+
+/// The common case of [`check_json`] without serde: `true` only when the placeholders
+/// are certainly valid and one-to-one. Anything unusual (escaped or repeated keys,
+/// containers inside a placeholder, a `num` that is not a plain integer, deep nesting)
+/// and every error go to the serde path, which decides.
+fn check_fast(json: &[u8], count: usize) -> bool {
+    let mut seen = [false; 16];
+    let Some(seen) = seen.get_mut(..count) else {
+        return false;
+    };
+    let mut w = FastWalk {
+        s: Scanner::new(json),
+        seen,
+    };
+    w.value(0).and_then(|()| w.s.end()).is_ok() && w.seen.iter().all(|&s| s)
+}
+
+/// Nesting beyond which [`check_fast`] gives up (serde's limit is 128).
+const FAST_DEPTH: usize = 100;
+
+struct FastWalk<'a, 'b> {
+    s: Scanner<'a>,
+    seen: &'b mut [bool],
+}
+
+impl FastWalk<'_, '_> {
+    fn value(&mut self, depth: usize) -> Result<(), Reject> {
+        if depth > FAST_DEPTH {
+            return Err(Reject);
+        }
+        match self.s.peek() {
+            Some(b'[') => {
+                self.s.bump();
+                if self.s.peek() == Some(b']') {
+                    self.s.bump();
+                    return Ok(());
+                }
+                loop {
+                    self.value(depth + 1)?;
+                    match self.s.peek() {
+                        Some(b',') => self.s.bump(),
+                        Some(b']') => {
+                            self.s.bump();
+                            return Ok(());
+                        }
+                        _ => return Err(Reject),
+                    }
+                }
+            }
+            Some(b'{') => self.object(depth),
+            // A scalar.
+            _ => self.s.value(),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), Reject> {
+        self.s.bump();
+        if self.s.peek() == Some(b'}') {
+            self.s.bump();
+            return Ok(());
+        }
+        let (mut placeholder, mut num, mut nested) = (None, None, false);
+        loop {
+            if self.s.peek() != Some(b'"') {
+                return Err(Reject);
+            }
+            self.s.bump();
+            let start = self.s.pos();
+            if self.s.string()? {
+                return Err(Reject);
+            }
+            let key = self.s.since(start);
+            if self.s.peek() != Some(b':') {
+                return Err(Reject);
+            }
+            self.s.bump();
+            let first = self.s.peek();
+            match key {
+                b"_placeholder\"" | b"num\"" if matches!(first, Some(b'[' | b'{')) => {
+                    return Err(Reject)
+                }
+                b"_placeholder\"" if placeholder.is_none() => {
+                    placeholder = Some(first == Some(b't'));
+                    self.s.value()?;
+                }
+                b"num\"" if num.is_none() && matches!(first, Some(b'0'..=b'9')) => {
+                    let start = self.s.pos();
+                    if !self.s.number()? {
+                        return Err(Reject);
+                    }
+                    let digits = self.s.since(start);
+                    if digits.len() > 19 {
+                        return Err(Reject);
+                    }
+                    num = Some(
+                        digits
+                            .iter()
+                            .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')),
+                    );
+                }
+                b"_placeholder\"" | b"num\"" => return Err(Reject),
+                _ => {
+                    nested |= matches!(first, Some(b'[' | b'{'));
+                    self.value(depth + 1)?;
+                }
+            }
+            match self.s.peek() {
+                Some(b',') => self.s.bump(),
+                Some(b'}') => {
+                    self.s.bump();
+                    break;
+                }
+                _ => return Err(Reject),
+            }
+        }
+        if placeholder != Some(true) {
+            return Ok(());
+        }
+        // A placeholder: its own children are not references (give up if it has any).
+        if nested {
+            return Err(Reject);
+        }
+        let slot = num
+            .and_then(|n| usize::try_from(n).ok())
+            .and_then(|i| self.seen.get_mut(i))
+            .ok_or(Reject)?;
+        if *slot {
+            return Err(Reject);
+        }
+        *slot = true;
+        Ok(())
+    }
+}
+
+/// [`check_json`] with serde: the reference behaviour and its errors.
+#[cold]
+fn check_json_slow(json: &str, count: usize) -> Result<(), DecodeError> {
     let mut log = Vec::with_capacity(count);
     let mut de = serde_json::Deserializer::from_str(json);
     de::DeserializeSeed::deserialize(Walk { log: &mut log }, &mut de)
@@ -256,6 +399,49 @@ mod tests {
         assert!(check(&bad, 1).is_err());
         let not = tree(r#"[{"_placeholder":false,"num":9},{"_placeholder":true,"num":0}]"#);
         assert_eq!(check(&not, 1), Ok(()));
+    }
+
+    #[test]
+    fn fast_check_never_accepts_what_serde_rejects() {
+        let p = |n: &str| format!(r#"{{"_placeholder":true,"num":{n}}}"#);
+        let mut cases = vec![
+            format!(r#"["a",{},[{{"x":{}}}]]"#, p("1"), p("0")),
+            format!(r#"["a",{},{}]"#, p("0"), p("0")),
+            format!(r#"["a",{}]"#, p("1")),
+            format!(r#"["a",{}]"#, p("0.5")),
+            format!(r#"["a",{}]"#, p("-0")),
+            format!(r#"["a",{}]"#, p("\"0\"")),
+            format!(r#"["a",{}]"#, p("99999999999999999999")),
+            r#"["a",{"_placeholder":true}]"#.into(),
+            r#"["a",{"_placeholder":false,"num":0}]"#.into(),
+            r#"["a",{"_placeholder":true,"_placeholder":false,"num":0}]"#.into(),
+            r#"["a",{"_placeholder":false,"_placeholder":true,"num":0}]"#.into(),
+            r#"["a",{"_placeholder":true,"num":1,"num":0}]"#.into(),
+            r#"["a",{"_placeholde\u0072":true,"num":0}]"#.into(),
+            r#"["a",{"_placeholder":true,"num":0,"x":{"_placeholder":true,"num":1}}]"#.into(),
+            r#"["a",{"_placeholder":true,"num":0,"x":[]}]"#.into(),
+            r#"["a",{"_placeholder":[true],"num":0}]"#.into(),
+            r#"["a",{"num":0,"_placeholder":true}]"#.into(),
+            r#" [ "a" , { "_placeholder" : true , "num" : 0 } ] "#.into(),
+            format!(r#"{}"a",{}{}"#, "[".repeat(150), p("0"), "]".repeat(150)),
+            format!(r#"{}"a",{}{}"#, "[".repeat(90), p("0"), "]".repeat(90)),
+        ];
+        cases.push(format!(r#"["a",{},{}]"#, p("1"), p("0")));
+        for json in &cases {
+            for count in 0..4 {
+                let slow = check_json_slow(json, count);
+                if check_fast(json.as_bytes(), count) {
+                    assert_eq!(slow, Ok(()), "{json} {count}");
+                }
+                assert_eq!(check_json(json, count), slow, "{json} {count}");
+            }
+        }
+        // The common shapes do take the fast path.
+        assert!(check_fast(cases[0].as_bytes(), 2));
+        assert!(check_fast(cases[16].as_bytes(), 1));
+        assert!(check_fast(cases[17].as_bytes(), 1));
+        assert!(check_fast(cases[19].as_bytes(), 1));
+        assert!(check_fast(cases[20].as_bytes(), 2));
     }
 
     #[test]

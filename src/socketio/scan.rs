@@ -230,8 +230,15 @@ impl<'a> Scanner<'a> {
         Ok(plain)
     }
 
+    /// The bytes from `start` to the cursor.
     #[inline(always)]
-    fn literal(&mut self, word: &[u8]) -> Result<()> {
+    pub(crate) fn since(&self, start: usize) -> &'a [u8] {
+        self.b.get(start..self.i).unwrap_or_default()
+    }
+
+    /// Consumes `word` (a literal such as `true`).
+    #[inline(always)]
+    pub(crate) fn literal(&mut self, word: &[u8]) -> Result<()> {
         if self.b.get(self.i..self.i + word.len()) == Some(word) {
             self.i += word.len();
             Ok(())

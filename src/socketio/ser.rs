@@ -148,11 +148,15 @@ pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
 /// escape are copied as they are; anything else goes through `serde_json`.
 #[inline]
 pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    let plain = s.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\');
+    let b = s.as_bytes();
+    let mut plain = true;
+    for &c in b {
+        plain &= c >= 0x20 && c != b'"' && c != b'\\';
+    }
     if plain {
-        out.reserve(s.len() + 2);
+        out.reserve(b.len() + 2);
         out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
+        out.extend_from_slice(b);
         out.push(b'"');
     } else {
         // Writing a string into a Vec cannot fail.
