@@ -2,12 +2,27 @@
 //! Socket.IO text packets through a Decoder, lazy and value-building. Invariants: no
 //! panic; a packet that decodes re-encodes to text that decodes to the same packet; the
 //! two decoders agree (the value-building one may only additionally reject packets whose
-//! arguments cannot become values).
+//! arguments cannot become values); the JSON skip-scanner agrees with serde_json on any
+//! bytes; the fast placeholder check never accepts what the serde one rejects.
 use libfuzzer_sys::fuzz_target;
-use socketio_proto::socketio::{Decoder, DecoderConfig};
+use socketio_proto::socketio::{fuzz_hooks, Decoder, DecoderConfig};
 use socketio_proto::Utf8Bytes;
 
 fuzz_target!(|data: &[u8]| {
+    // The decoder's skip-scanner accepts exactly what serde_json accepts (lone
+    // surrogates included: neither checks them when skipping).
+    assert_eq!(
+        fuzz_hooks::scan_json(data),
+        fuzz_hooks::serde_json_accepts(data),
+        "{:?}",
+        String::from_utf8_lossy(data)
+    );
+    if let Some(json) = data.get(1..).and_then(|j| std::str::from_utf8(j).ok()) {
+        let count = usize::from(data[0] % 4);
+        if fuzz_hooks::placeholders_fast(json, count) {
+            assert!(fuzz_hooks::placeholders_ok(json, count), "{json} {count}");
+        }
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -108,7 +108,7 @@ pub(crate) fn check_json(json: &str, count: usize) -> Result<(), DecodeError> {
 /// are certainly valid and one-to-one. Anything unusual (escaped or repeated keys,
 /// containers inside a placeholder, a `num` that is not a plain integer, deep nesting)
 /// and every error go to the serde path, which decides.
-fn check_fast(json: &[u8], count: usize) -> bool {
+pub(crate) fn check_fast(json: &[u8], count: usize) -> bool {
     let mut seen = [false; 16];
     let Some(seen) = seen.get_mut(..count) else {
         return false;
@@ -239,7 +239,7 @@ impl FastWalk<'_, '_> {
 
 /// [`check_json`] with serde: the reference behaviour and its errors.
 #[cold]
-fn check_json_slow(json: &str, count: usize) -> Result<(), DecodeError> {
+pub(crate) fn check_json_slow(json: &str, count: usize) -> Result<(), DecodeError> {
     let mut log = Vec::with_capacity(count);
     let mut de = serde_json::Deserializer::from_str(json);
     de::DeserializeSeed::deserialize(Walk { log: &mut log }, &mut de)

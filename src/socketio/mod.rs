@@ -44,3 +44,29 @@ pub use packet::{
     RESERVED_EVENTS,
 };
 pub use value::Value;
+
+/// Testing hooks: the decoder's serde-free fast paths beside the `serde_json` reference
+/// they must agree with, for the fuzz targets. Not a stable API.
+#[doc(hidden)]
+pub mod fuzz_hooks {
+    /// Whether the skip-scanner accepts `json` as one JSON value (it must accept exactly
+    /// what `serde_json::from_slice::<IgnoredAny>` accepts).
+    pub fn scan_json(json: &[u8]) -> bool {
+        super::scan::is_json_starting_with(json, b"")
+    }
+
+    /// The reference for [`scan_json`]: `serde_json::from_slice::<IgnoredAny>`.
+    pub fn serde_json_accepts(json: &[u8]) -> bool {
+        serde_json::from_slice::<serde::de::IgnoredAny>(json).is_ok()
+    }
+
+    /// The fast placeholder check: `true` only if the reference check accepts.
+    pub fn placeholders_fast(json: &str, count: usize) -> bool {
+        super::binary::check_fast(json.as_bytes(), count)
+    }
+
+    /// The reference (serde) placeholder check.
+    pub fn placeholders_ok(json: &str, count: usize) -> bool {
+        super::binary::check_json_slow(json, count).is_ok()
+    }
+}
