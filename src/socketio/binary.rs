@@ -120,6 +120,13 @@ pub(crate) fn check_fast(json: &[u8], count: usize) -> bool {
     w.value(0).and_then(|()| w.s.end()).is_ok() && w.seen.iter().all(|&s| s)
 }
 
+/// Whether a raw string may hold a `\uD800`-`\uDFFF` escape (conservative).
+fn may_have_surrogate(raw: &[u8]) -> bool {
+    raw.windows(4).any(|w| {
+        matches!(w, [b'\\', b'u', b'd' | b'D', c] if matches!(c, b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+    })
+}
+
 /// Nesting beyond which [`check_fast`] gives up (serde's limit is 128).
 const FAST_DEPTH: usize = 100;
 
@@ -153,7 +160,26 @@ impl FastWalk<'_, '_> {
                 }
             }
             Some(b'{') => self.object(depth),
-            // A scalar.
+            Some(b'"') => {
+                self.s.bump();
+                let start = self.s.pos();
+                if self.s.string()? && may_have_surrogate(self.s.since(start)) {
+                    // serde_json rejects lone surrogates when it reads a string.
+                    return Err(Reject);
+                }
+                Ok(())
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.s.pos();
+                self.s.number()?;
+                // serde_json rejects numbers beyond the f64 range when it reads them.
+                let n = self.s.since(start);
+                if n.len() > 300 || n.iter().any(|&c| c == b'e' || c == b'E') {
+                    return Err(Reject);
+                }
+                Ok(())
+            }
+            // true, false, null, or an error.
             _ => self.s.value(),
         }
     }
@@ -425,6 +451,12 @@ mod tests {
             r#" [ "a" , { "_placeholder" : true , "num" : 0 } ] "#.into(),
             format!(r#"{}"a",{}{}"#, "[".repeat(150), p("0"), "]".repeat(150)),
             format!(r#"{}"a",{}{}"#, "[".repeat(90), p("0"), "]".repeat(90)),
+            r#"["a",{"_placeholder":true,"num":0},1e999]"#.into(),
+            format!(r#"["a",{},{}]"#, p("0"), "9".repeat(400)),
+            r#"["a",{"_placeholder":true,"num":0},"\ud800"]"#.into(),
+            r#"["a",{"_placeholder":true,"num":0},"\ud83d\ude00\n"]"#.into(),
+            r#"["a",{"_placeholder":true,"num":0},"\n\u00e9"]"#.into(),
+            "452222222222222252221055e+555624".into(),
         ];
         cases.push(format!(r#"["a",{},{}]"#, p("1"), p("0")));
         for json in &cases {
@@ -441,7 +473,8 @@ mod tests {
         assert!(check_fast(cases[16].as_bytes(), 1));
         assert!(check_fast(cases[17].as_bytes(), 1));
         assert!(check_fast(cases[19].as_bytes(), 1));
-        assert!(check_fast(cases[20].as_bytes(), 2));
+        assert!(check_fast(cases[26].as_bytes(), 2));
+        assert!(check_fast(cases[24].as_bytes(), 1));
     }
 
     #[test]
