@@ -3,7 +3,8 @@
 //! panic; a packet that decodes re-encodes to text that decodes to the same packet; the
 //! two decoders agree (the value-building one may only additionally reject packets whose
 //! arguments cannot become values); the JSON skip-scanner agrees with serde_json on any
-//! bytes; the fast placeholder check never accepts what the serde one rejects.
+//! bytes; the decoder's fast path decides as its serde_json path; the fast placeholder
+//! check never accepts what the serde one rejects.
 use libfuzzer_sys::fuzz_target;
 use socketio_proto::socketio::{fuzz_hooks, Decoder, DecoderConfig};
 use socketio_proto::Utf8Bytes;
@@ -19,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
     );
     if let Some(json) = data.get(1..).and_then(|j| std::str::from_utf8(j).ok()) {
         let count = usize::from(data[0] % 4);
+        assert!(fuzz_hooks::fast_decode_agrees(json), "{json}");
         if fuzz_hooks::placeholders_fast(json, count) {
             assert!(fuzz_hooks::placeholders_ok(json, count), "{json} {count}");
         }

@@ -271,7 +271,7 @@ fn first_byte(json: &[u8]) -> Option<u8> {
 /// The fast path of [`decode_data`]: validates with the [`scan`] skip-scanner, which
 /// accepts exactly what `serde_json` does. Gives `json` back (`Err`) for the serde_json
 /// path to decide: rejected input (for its error message), an event name with escapes or
-/// a numeric one, a reserved name.
+/// a numeric one, a reserved name, escapes in a CONNECT or CONNECT_ERROR payload.
 #[inline]
 fn decode_fast(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, Utf8Bytes> {
     let raw = json.as_bytes();
@@ -309,6 +309,9 @@ fn decode_fast(ty: PacketType, json: Utf8Bytes) -> Result<PacketData, Utf8Bytes>
             Ok(PacketData::Ack(Args::from_parts(json, Vec::new(), false)))
         }
         PacketType::Connect if raw.is_empty() => Ok(PacketData::Connect(None)),
+        // serde_json reads the keys of a top-level object (and a top-level string) as
+        // strings, rejecting lone surrogates: leave any escape to it.
+        PacketType::Connect | PacketType::ConnectError if raw.contains(&b'\\') => Err(json),
         PacketType::Connect if scan::is_json_starting_with(raw, b"{") => {
             Ok(PacketData::Connect(Some(json)))
         }
@@ -493,5 +496,68 @@ impl<'de> Visitor<'de> for NameSeed<'_> {
         // Same text as `decode_values` gives (serde_json's number formatting).
         let n = serde_json::Number::from_f64(v).ok_or_else(|| E::custom("non-finite"))?;
         Ok(NameRef::Owned(n.to_string()))
+    }
+}
+
+/// For every packet type: whether the fast path, when it decides on `json`, decides as
+/// the serde_json path does (the fuzz invariant).
+pub(crate) fn fast_path_agrees(json: &str) -> bool {
+    let types = [
+        PacketType::Connect,
+        PacketType::Disconnect,
+        PacketType::Event,
+        PacketType::Ack,
+        PacketType::ConnectError,
+        PacketType::BinaryEvent,
+        PacketType::BinaryAck,
+    ];
+    types.into_iter().all(|ty| {
+        let json = Utf8Bytes::from(json);
+        match decode_fast(ty, json.clone()) {
+            Ok(fast) => decode_slow(ty, json) == Ok(fast),
+            Err(_) => true,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path agrees with the serde_json path whenever it decides.
+    #[test]
+    fn fast_path_agrees_with_serde_json() {
+        let jsons = [
+            "",
+            " ",
+            "{}",
+            r#"{"a":1}"#,
+            r#"{"\ud800":1}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":1e999}"#,
+            r#" {"token":"x"} "#,
+            r#""msg""#,
+            r#""\ud800""#,
+            "[]",
+            "[1]",
+            r#"["a"]"#,
+            r#"["a",1,{"b":[null]}]"#,
+            r#"["a","\ud800",1e999]"#,
+            r#"["\ud800"]"#,
+            r#"["é\u00e9"]"#,
+            r#"["a\"b",1]"#,
+            r#"[1,2]"#,
+            r#"[1e999,2]"#,
+            r#"["connect",1]"#,
+            r#" [ "a" , 1 ] "#,
+            r#"["a",]"#,
+            r#"["a" 1]"#,
+            "[\"a\",\"\t\"]",
+            "nul",
+            "1",
+        ];
+        for j in jsons {
+            assert!(fast_path_agrees(j), "{j}");
+        }
     }
 }

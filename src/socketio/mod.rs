@@ -60,6 +60,12 @@ pub mod fuzz_hooks {
         serde_json::from_slice::<serde::de::IgnoredAny>(json).is_ok()
     }
 
+    /// Whether the decoder's fast path, for any packet type, decides on `json` as the
+    /// serde_json path does whenever it decides.
+    pub fn fast_decode_agrees(json: &str) -> bool {
+        super::decode::fast_path_agrees(json)
+    }
+
     /// The fast placeholder check: `true` only if the reference check accepts.
     pub fn placeholders_fast(json: &str, count: usize) -> bool {
         super::binary::check_fast(json.as_bytes(), count)
