@@ -15,6 +15,9 @@
 //! CONNECT_ERROR of an unknown namespace, and `--connect-timeout` closing a session
 //! that never sends CONNECT.
 //!
+//! `tests/interop/sio_watch.js` stays connected while the server gets SIGTERM: the
+//! client must see a clean `transport close` and the server must exit 0.
+//!
 //! The same scripts also run against `tests/interop/sio_server.js` (the application
 //! written on the official Node `socket.io` server) as a control: the expectations
 //! here are the official server's behaviour.
@@ -27,7 +30,10 @@ use common::process::{
     interop_dir, require_npm_package, run_node, spawn_example, spawn_server, Server,
 };
 use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(40);
@@ -281,4 +287,69 @@ fn reference_node_server_meets_the_same_expectations() {
     for mode in ["polling", "websocket", "upgrade"] {
         run_and_check(&server, mode);
     }
+}
+
+/// Kills (and reaps) a child on drop.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// SIGTERM with a socket.io-client connected: the client sees `transport close` (a
+/// clean close, not an error) and the server exits 0.
+fn check_clean_shutdown(transport: &str) {
+    let mut server = start_example();
+    let mut child = Command::new("node")
+        .arg("sio_watch.js")
+        .arg(server.url())
+        .arg(transport)
+        .current_dir(interop_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("cannot start node");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let watcher = Kill(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(10));
+    assert_eq!(
+        first.as_deref().ok(),
+        Some("connected"),
+        "{}",
+        server.process.output_report()
+    );
+    let status = server
+        .process
+        .terminate(Duration::from_secs(5))
+        .expect("server did not exit within 5 s of SIGTERM");
+    assert!(status.success(), "server exit status {status:?}");
+    let line = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("no line from the watcher after the shutdown");
+    let v: Value = serde_json::from_str(&line).expect("JSON line");
+    assert_eq!(v, json!({ "reason": "transport close" }));
+    drop(watcher);
+}
+
+#[test]
+fn sigterm_closes_clients_cleanly_websocket() {
+    check_clean_shutdown("websocket");
+}
+
+#[test]
+fn sigterm_closes_clients_cleanly_polling() {
+    check_clean_shutdown("polling");
 }
