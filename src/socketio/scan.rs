@@ -111,6 +111,16 @@ impl<'a> Scanner<'a> {
     /// Skips whitespace and returns the next byte, not consuming it.
     #[inline(always)]
     pub(crate) fn peek(&mut self) -> Option<u8> {
+        let c = *self.b.get(self.i)?;
+        // Every whitespace byte is at most b' '.
+        if c > b' ' {
+            return Some(c);
+        }
+        self.peek_slow()
+    }
+
+    #[inline(never)]
+    fn peek_slow(&mut self) -> Option<u8> {
         while let Some(&c) = self.b.get(self.i) {
             if !is_ws(c) {
                 return Some(c);
@@ -328,7 +338,17 @@ impl<'a> Scanner<'a> {
             match self.peek() {
                 Some(b',') => {
                     self.i += 1;
-                    self.value()?;
+                    // Scalars without the container machinery.
+                    match self.peek() {
+                        Some(b'"') => {
+                            self.i += 1;
+                            self.string()?;
+                        }
+                        Some(b'-' | b'0'..=b'9') => {
+                            self.number()?;
+                        }
+                        _ => self.value()?,
+                    }
                 }
                 Some(b']') => {
                     self.i += 1;
