@@ -77,3 +77,31 @@ fn close_resets_the_backoff_so_a_later_failed_open_reconnects() {
         vec![ClientEvent::ReconnectAttempt { attempt: 1 }]
     );
 }
+
+/// One polling payload with the handshake, the CONNECT reply and an event: the manager
+/// opens, connects the socket, and hands the event over with its ack token.
+#[test]
+fn handshake_connect_and_event_in_one_payload() {
+    let t0 = Instant::now();
+    let mut io = polling_manager();
+    let main = io.socket("/", None).unwrap();
+    io.connect(t0, main).unwrap();
+    let req = handshake_request(&mut io);
+    let body = "0{\"sid\":\"e\",\"upgrades\":[],\"pingInterval\":1000,\"pingTimeout\":1000,\"maxPayload\":1000}\x1e40{\"sid\":\"a\"}\x1e423[\"ev\",1,{\"a\":[]}]";
+    io.handle_http_response(t0, req, 200, Bytes::from(body));
+    let evs = events(&mut io);
+    assert_eq!(evs.len(), 3, "{evs:?}");
+    assert_eq!(evs[0], ClientEvent::Open);
+    assert_eq!(
+        evs[1],
+        ClientEvent::Connected {
+            socket: main,
+            sid: "a".into()
+        }
+    );
+    let ClientEvent::Event { event, ack, .. } = &evs[2] else {
+        panic!("{evs:?}");
+    };
+    assert_eq!(event, "ev");
+    assert_eq!(ack.as_ref().map(|a| a.id()), Some(3));
+}
