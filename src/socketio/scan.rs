@@ -147,7 +147,7 @@ impl<'a> Scanner<'a> {
 
     /// Skips the rest of a string whose opening quote was consumed, through its closing
     /// quote. Returns whether it contained an escape.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<bool> {
         let mut escaped = false;
         loop {
@@ -185,58 +185,57 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    #[inline(always)]
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while let Some(c) = self.b.get(self.i) {
-            if !c.is_ascii_digit() {
-                break;
-            }
-            self.i += 1;
-        }
-        self.i - start
-    }
-
     /// Skips a number starting at the cursor (`-` or a digit): the JSON grammar
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. Returns whether it was a plain
     /// non-negative integer (no sign, fraction or exponent).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn number(&mut self) -> Result<bool> {
-        let mut plain = true;
-        if self.b.get(self.i) == Some(&b'-') {
-            self.i += 1;
-            plain = false;
-        }
-        match self.b.get(self.i) {
-            Some(b'0') => {
-                self.i += 1;
-                if self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
-                    return Err(Reject);
-                }
-            }
+        let b = self.b;
+        let mut i = self.i;
+        let negative = b.get(i) == Some(&b'-');
+        i += usize::from(negative);
+        match b.get(i) {
+            Some(b'0') => i += 1,
             Some(b'1'..=b'9') => {
-                self.i += 1;
-                self.digits();
+                i += 1;
+                while let Some(b'0'..=b'9') = b.get(i) {
+                    i += 1;
+                }
             }
             _ => return Err(Reject),
         }
-        if self.b.get(self.i) == Some(&b'.') {
-            self.i += 1;
+        let mut plain = !negative;
+        match b.get(i) {
+            // A leading zero followed by a digit.
+            Some(b'0'..=b'9') => return Err(Reject),
+            Some(b'.') => {
+                plain = false;
+                i += 1;
+                let start = i;
+                while let Some(b'0'..=b'9') = b.get(i) {
+                    i += 1;
+                }
+                if i == start {
+                    return Err(Reject);
+                }
+            }
+            _ => {}
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
             plain = false;
-            if self.digits() == 0 {
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            let start = i;
+            while let Some(b'0'..=b'9') = b.get(i) {
+                i += 1;
+            }
+            if i == start {
                 return Err(Reject);
             }
         }
-        if let Some(b'e' | b'E') = self.b.get(self.i) {
-            self.i += 1;
-            plain = false;
-            if let Some(b'+' | b'-') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(Reject);
-            }
-        }
+        self.i = i;
         Ok(plain)
     }
 
