@@ -24,8 +24,14 @@ thread_local! {
 /// A scratch buffer larger than this is not kept for the next encode.
 const SCRATCH_KEEP: usize = 256 * 1024;
 
-/// Runs `f` with a cleared, reused output buffer, then copies what it wrote into an
+/// Frames up to this size are copied out of the scratch buffer; larger ones take the
+/// buffer itself (shrunk in place) and leave a fresh one of the same capacity.
+const COPY_MAX: usize = 4096;
+
+/// Runs `f` with a cleared, reused output buffer, then turns what it wrote into an
 /// exactly sized string: one allocation per frame, and no regrowth while serializing.
+/// A small frame is copied out; a large one keeps the buffer it was written in (no copy
+/// of the frame) and the thread gets a new buffer of the same capacity.
 ///
 /// `f` must write only valid UTF-8 (ASCII headers, `str` data, `serde_json` output).
 pub(crate) fn with_scratch<R>(
@@ -33,19 +39,32 @@ pub(crate) fn with_scratch<R>(
 ) -> Result<(R, Utf8Bytes), crate::Error> {
     let mut buf = SCRATCH.with(Cell::take);
     buf.clear();
-    let out = f(&mut buf).map(|r| (r, text_from(&buf)));
+    let out = match f(&mut buf) {
+        Ok(r) if buf.len() <= COPY_MAX => Ok((r, text_from(buf.to_vec()))),
+        Ok(r) => {
+            let keep = if buf.capacity() <= SCRATCH_KEEP {
+                Vec::with_capacity(buf.capacity())
+            } else {
+                Vec::new()
+            };
+            let mut frame = std::mem::replace(&mut buf, keep);
+            frame.shrink_to_fit();
+            Ok((r, text_from(frame)))
+        }
+        Err(e) => Err(e),
+    };
     if buf.capacity() <= SCRATCH_KEEP {
         SCRATCH.with(|s| s.set(buf));
     }
     out
 }
 
-/// An exactly sized string holding `buf`.
-fn text_from(buf: &[u8]) -> Utf8Bytes {
+/// `buf` as a string.
+fn text_from(buf: Vec<u8>) -> Utf8Bytes {
     // SAFETY: `with_scratch` callers write only ASCII headers, `str` data and output of
     // `serde_json`'s serializer, which is valid UTF-8 (its own `to_string` relies on the
     // same guarantee).
-    Utf8Bytes::from(unsafe { String::from_utf8_unchecked(buf.to_vec()) })
+    Utf8Bytes::from(unsafe { String::from_utf8_unchecked(buf) })
 }
 
 /// Runs `f` with `bytes` stashed, so that [`bytes_for`] can share it instead of copying.
