@@ -112,9 +112,14 @@ enum Op {
         body: Body,
     },
     /// A shortcut to the interesting states: answers the newest outstanding GET with the
-    /// handshake (if `handshake`), CONNECT replies for both namespaces, an event on each
-    /// (one asking for an ack), then `then`.
+    /// handshake (if `handshake`), then [`hello_parts`].
     Hello {
+        handshake: bool,
+        then: Vec<Record>,
+    },
+    /// The same records as frames on the newest WebSocket (binary frame for the
+    /// attachment).
+    WsHello {
         handshake: bool,
         then: Vec<Record>,
     },
@@ -360,6 +365,36 @@ fn encode_record(r: &Record, m: &Model, out: &mut Vec<String>) {
     }
 }
 
+/// The `Hello` records: the handshake (if asked), CONNECT replies for both namespaces,
+/// an event on each (one asking for an ack), the answer to the oldest pending ack of each
+/// socket, a binary event with its attachment, then `then`.
+fn hello_parts(handshake: bool, then: &[Record], m: &Model) -> Vec<String> {
+    let mut parts = Vec::new();
+    if handshake {
+        let open = Record::Open {
+            websocket: false,
+            interval: 250,
+            timeout: 250,
+        };
+        encode_record(&open, m, &mut parts);
+    }
+    parts.push(r#"40{"sid":"a"}"#.into());
+    parts.push(r#"40/chat,{"sid":"b"}"#.into());
+    parts.push(r#"42["hello"]"#.into());
+    parts.push(r#"42/chat,7["hello",{"n":1}]"#.into());
+    for (_, sm) in &m.sockets {
+        if let Some(id) = sm.pending.iter().next() {
+            parts.push(format!("43{}{id}[\"ok\"]", nsp_prefix(sm.nsp)));
+        }
+    }
+    parts.push(r#"451-/chat,["bin",{"_placeholder":true,"num":0}]"#.into());
+    parts.push("bAQI=".into());
+    for r in then {
+        encode_record(r, m, &mut parts);
+    }
+    parts
+}
+
 fn pick<T: Copy>(items: &[T], which: u8) -> Option<T> {
     if items.is_empty() {
         None
@@ -577,24 +612,25 @@ fuzz_target!(|input: Input| {
                     .max();
                 let Some(id) = newest else { continue };
                 m.requests.remove(&id);
-                let mut parts = Vec::new();
-                if handshake {
-                    let open = Record::Open {
-                        websocket: false,
-                        interval: 250,
-                        timeout: 250,
-                    };
-                    encode_record(&open, &m, &mut parts);
-                }
-                parts.push(r#"40{"sid":"a"}"#.into());
-                parts.push(r#"40/chat,{"sid":"b"}"#.into());
-                parts.push(r#"42["hello"]"#.into());
-                parts.push(r#"42/chat,7["hello",{"n":1}]"#.into());
-                for r in &then {
-                    encode_record(r, &m, &mut parts);
-                }
+                let parts = hello_parts(handshake, &then, &m);
                 let body = Bytes::from(parts.join("\x1e"));
                 io.handle_http_response(now, RequestId(id), 200, body);
+            }
+            Op::WsHello { handshake, then } => {
+                let Some(id) = m.ws.iter().copied().max() else {
+                    continue;
+                };
+                for part in hello_parts(handshake, &then, &m) {
+                    // A `b<base64>` record is a binary frame on WebSocket; the fuzz
+                    // target's attachments are all "bAQI=" = [1, 2] here.
+                    let msg = if part == "bAQI=" {
+                        WsMessage::Binary(Bytes::from_static(&[1, 2]))
+                    } else {
+                        WsMessage::Text(part.into())
+                    };
+                    io.handle_ws_message(now, WsId(id), msg);
+                    drain(&mut io, &mut m);
+                }
             }
             Op::Respond {
                 which,
