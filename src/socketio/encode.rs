@@ -48,12 +48,12 @@ fn write_event_body<T: Serialize + ?Sized>(
     push_json_str(out, name);
     let mark = out.len();
     write_json(out, attachments, args)?;
-    match out.get(mark..) {
-        Some(b"[]" | b"null") => {
+    match out.get_mut(mark..) {
+        Some([b'[', b']'] | [b'n', b'u', b'l', b'l']) => {
             out.truncate(mark);
             out.push(b']');
         }
-        Some([b'[', ..]) => out[mark] = b',',
+        Some([first @ b'[', ..]) => *first = b',',
         _ => return Err(not_a_sequence()),
     }
     Ok(())
