@@ -130,7 +130,15 @@ impl AdvanceOne for Bytes {
 /// The first packet is always taken, even if alone it is larger, so that the queue
 /// always makes progress. Returns an empty string for an empty queue.
 pub fn encode_payload(queue: &mut VecDeque<Packet>, max_payload: usize) -> String {
-    let mut out = String::new();
+    let mut budget = 0usize;
+    for p in queue.iter() {
+        let next = budget + p.encoded_len_hint() + 1;
+        if budget > 0 && next > max_payload {
+            break;
+        }
+        budget = next;
+    }
+    let mut out = String::with_capacity(budget);
     let mut first = true;
     while let Some(packet) = queue.front() {
         let extra = packet.encoded_len_hint() + usize::from(!first);
@@ -155,7 +163,8 @@ pub fn encode_payload(queue: &mut VecDeque<Packet>, max_payload: usize) -> Strin
 
 /// Encodes every packet into one payload, with no size budget.
 pub fn encode_all(packets: &[Packet]) -> String {
-    let mut out = String::new();
+    let total: usize = packets.iter().map(|p| p.encoded_len_hint() + 1).sum();
+    let mut out = String::with_capacity(total);
     for (i, p) in packets.iter().enumerate() {
         if i > 0 {
             out.push(SEPARATOR as char);
