@@ -85,7 +85,9 @@ fn acks_both_ways_with_timeouts() {
     // Server → client, answered once.
     p.note("server asks the client");
     let sid = p
-        .server_do(|srv_io| srv_io.emit_with_ack(srv, "question", &("?",), Duration::from_secs(1)))
+        .server_at(|srv_io, now| {
+            srv_io.emit_with_ack(now, srv, "question", &("?",), Duration::from_secs(1))
+        })
         .unwrap();
     p.advance(Duration::from_millis(10));
     let req: AckRequest = p
@@ -114,8 +116,8 @@ fn acks_both_ways_with_timeouts() {
 
     // Server → client, not answered: the server's timeout fires.
     p.note("client does not answer");
-    p.server_do(|srv_io| {
-        srv_io.emit_with_ack(srv, "question", &("again",), Duration::from_secs(1))
+    p.server_at(|srv_io, now| {
+        srv_io.emit_with_ack(now, srv, "question", &("again",), Duration::from_secs(1))
     })
     .unwrap();
     p.advance(Duration::from_secs(2));
@@ -130,7 +132,7 @@ fn acks_both_ways_with_timeouts() {
 fn ack_after_reconnect_is_refused_and_sent_acks_are_cancelled() {
     let (mut p, s) = connected(vec![Transport::WebSocket]);
     let srv = p.accepted()[0];
-    p.server_do(|srv_io| srv_io.emit_with_ack(srv, "q", &(), Duration::from_secs(60)))
+    p.server_at(|srv_io, now| srv_io.emit_with_ack(now, srv, "q", &(), Duration::from_secs(60)))
         .unwrap();
     let id = p
         .client_do(|c, now| c.emit_with_ack(now, s, "pending", &(), None))
@@ -223,7 +225,7 @@ fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
         other => panic!("{other:?}"),
     }
     // The server asks; the client answers with binary data.
-    p.server_do(|io| io.emit_with_ack(srv, "need-bytes", &(), Duration::from_secs(5)))
+    p.server_at(|io, now| io.emit_with_ack(now, srv, "need-bytes", &(), Duration::from_secs(5)))
         .unwrap();
     p.advance(Duration::from_millis(20));
     let req = p

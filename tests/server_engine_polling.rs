@@ -167,7 +167,7 @@ fn server_close_with_and_without_held_poll() {
     h.close(s2);
     assert_eq!(h.closed_reason(s2), Some("forced close"));
     assert_eq!(h.server.session_count(), 0);
-    assert_eq!(h.server.close(s2), Err(Error::UnknownSession));
+    assert_eq!(h.server.close(h.now, s2), Err(Error::UnknownSession));
     let g = h.get(&poll_uri(SID2));
     assert_eq!(h.body(g), "4last\x1e1");
     let g = h.get(&poll_uri(SID2));

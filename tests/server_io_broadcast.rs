@@ -178,7 +178,7 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
     } = setup();
     let target = Target::namespace("/").to("red").to("blue");
     let b1 =
-        h.io.broadcast_with_ack(&target, "vote", &("yes?",), Duration::from_secs(3))
+        h.io.broadcast_with_ack(h.now, &target, "vote", &("yes?",), Duration::from_secs(3))
             .unwrap();
     h.app("broadcast_with_ack vote to red+blue, 3s");
     // Every recipient gets the same ack id.
@@ -210,6 +210,7 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
     // All answer: completes at once, with nothing missing.
     let b2 =
         h.io.broadcast_with_ack(
+            h.now,
             &Target::namespace("/").to("red"),
             "ping?",
             &(),
@@ -230,6 +231,7 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
     // No recipient: completes at once.
     let b3 =
         h.io.broadcast_with_ack(
+            h.now,
             &Target::namespace("/").to("nobody"),
             "x",
             &(),

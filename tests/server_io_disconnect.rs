@@ -73,7 +73,7 @@ fn server_disconnect_and_close() {
     assert_eq!(h.io.engine().session_count(), 1);
     // Close the whole connection: DISCONNECT for each namespace, then the transport.
     let session = h.io.socket_session(main).unwrap();
-    h.io.close_session(session).unwrap();
+    h.io.close_session(h.now, session).unwrap();
     let evs = h.app("close_session");
     assert_eq!(
         disconnected(&evs),
@@ -81,7 +81,7 @@ fn server_disconnect_and_close() {
     );
     assert_eq!(h.io.engine().session_count(), 0);
     assert!(matches!(h.transmits.last(), Some(Transmit::CloseWs { .. })));
-    assert_eq!(h.io.close_session(session), Err(Error::UnknownSession));
+    assert_eq!(h.io.close_session(h.now, session), Err(Error::UnknownSession));
     common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 

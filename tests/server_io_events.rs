@@ -133,7 +133,7 @@ fn server_ack_received_and_timed_out() {
     let mut h = Harness::new();
     let (conn, socket) = h.connect_ws("/");
     let id =
-        h.io.emit_with_ack(socket, "question", &("1+1",), Duration::from_secs(5))
+        h.io.emit_with_ack(h.now, socket, "question", &("1+1",), Duration::from_secs(5))
             .unwrap();
     h.app("emit_with_ack question 5s");
     assert_eq!(id, 0);
@@ -154,7 +154,7 @@ fn server_ack_received_and_timed_out() {
     assert!(h.ws_text(conn, "430[3]").is_empty());
     // Binary ack from the client.
     let id =
-        h.io.emit_with_ack(socket, "blob?", &(), Duration::from_secs(5))
+        h.io.emit_with_ack(h.now, socket, "blob?", &(), Duration::from_secs(5))
             .unwrap();
     h.app("emit_with_ack blob? 5s");
     assert_eq!(id, 1);
@@ -167,7 +167,7 @@ fn server_ack_received_and_timed_out() {
     );
     // Timeout.
     let id =
-        h.io.emit_with_ack(socket, "slow", &(), Duration::from_secs(5))
+        h.io.emit_with_ack(h.now, socket, "slow", &(), Duration::from_secs(5))
             .unwrap();
     h.app("emit_with_ack slow 5s");
     assert!(h.advance(4_999).is_empty());
@@ -179,11 +179,59 @@ fn server_ack_received_and_timed_out() {
 }
 
 #[test]
+fn ack_timeout_counts_from_the_emit_after_an_idle_server() {
+    let mut h = Harness::new();
+    let (_conn, socket) = h.connect_ws("/");
+    // 60 s of virtual time without any input to the server.
+    h.now += Duration::from_secs(60);
+    let id =
+        h.io.emit_with_ack(h.now, socket, "late", &(), Duration::from_secs(5))
+            .unwrap();
+    let at = |evs: &[IoEvent]| evs.contains(&IoEvent::AckTimeout { socket, id });
+    // The overdue heartbeat runs, but the ack waits its full 5 s from the emit.
+    assert!(!at(&h.advance(4_999)));
+    assert!(at(&h.advance(1)));
+    // A `now` earlier than one already seen counts as the latest one.
+    let id2 =
+        h.io.emit_with_ack(h.t0, socket, "early", &(), Duration::from_secs(5))
+            .unwrap();
+    assert!(!h
+        .advance(4_999)
+        .contains(&IoEvent::AckTimeout { socket, id: id2 }));
+    assert!(h
+        .advance(1)
+        .contains(&IoEvent::AckTimeout { socket, id: id2 }));
+}
+
+#[test]
+fn broadcast_ack_timeout_counts_from_the_broadcast_after_an_idle_server() {
+    use socketio_proto::server::io::Target;
+    let mut h = Harness::new();
+    let (_conn, socket) = h.connect_ws("/");
+    h.now += Duration::from_secs(60);
+    let b =
+        h.io.broadcast_with_ack(
+            h.now,
+            &Target::namespace("/"),
+            "vote",
+            &(),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+    let done = IoEvent::BroadcastAckComplete {
+        broadcast: b,
+        missing: vec![socket],
+    };
+    assert!(!h.advance(4_999).contains(&done));
+    assert!(h.advance(1).contains(&done));
+}
+
+#[test]
 fn pending_acks_time_out_when_the_socket_leaves() {
     let mut h = Harness::new();
     let (conn, socket) = h.connect_ws("/");
     let id =
-        h.io.emit_with_ack(socket, "q", &(), Duration::from_secs(60))
+        h.io.emit_with_ack(h.now, socket, "q", &(), Duration::from_secs(60))
             .unwrap();
     let evs = h.ws_text(conn, "41");
     assert_eq!(evs.len(), 2);

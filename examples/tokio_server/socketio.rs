@@ -87,7 +87,14 @@ impl SocketIoBackend {
         Ok(SocketIoBackend { io })
     }
 
-    fn on_event(&mut self, socket: SocketId, event: &str, args: &Args, ack: Option<u64>) {
+    fn on_event(
+        &mut self,
+        now: Instant,
+        socket: SocketId,
+        event: &str,
+        args: &Args,
+        ack: Option<u64>,
+    ) {
         // Every argument as a `Value`: binary attachments stay the received `Bytes`.
         let values = match args.to_values() {
             Ok(v) => v,
@@ -130,7 +137,7 @@ impl SocketIoBackend {
             }
             "ask-me" => self
                 .io
-                .emit_with_ack(socket, "question", &values, QUESTION_TIMEOUT)
+                .emit_with_ack(now, socket, "question", &values, QUESTION_TIMEOUT)
                 .map(|_| ()),
             "disconnect-me" => self.io.disconnect(socket),
             _ => Ok(()),
@@ -190,7 +197,7 @@ impl Backend for SocketIoBackend {
         self.io.shutdown(now);
     }
 
-    fn process_events(&mut self, _now: Instant) {
+    fn process_events(&mut self, now: Instant) {
         while let Some(event) = self.io.poll_event() {
             match event {
                 IoEvent::ConnectRequest {
@@ -211,7 +218,7 @@ impl Backend for SocketIoBackend {
                     event,
                     args,
                     ack,
-                } => self.on_event(socket, &event, &args, ack),
+                } => self.on_event(now, socket, &event, &args, ack),
                 IoEvent::AckReceived { socket, args, .. } => {
                     let reply = match args.to_values() {
                         Ok(v) => v,

@@ -234,7 +234,7 @@ impl World {
             }
             Op::Close(i) => {
                 if let Some(s) = Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid)) {
-                    assert!(self.server.close(s).is_ok());
+                    assert!(self.server.close(self.now, s).is_ok());
                     self.drain();
                 }
             }

@@ -307,6 +307,7 @@ impl State {
                         (true, None) => self.io.emit(s, name, &(1, &bin)).map(|_| 0),
                         (false, None) => self.io.emit(s, name, &("a",)).map(|_| 0),
                         (true, Some(ms)) => self.io.emit_with_ack(
+                            now,
                             s,
                             name,
                             &(&bin,),
@@ -314,7 +315,7 @@ impl State {
                         ),
                         (false, Some(ms)) => {
                             self.io
-                                .emit_with_ack(s, name, &(), Duration::from_millis(ms.into()))
+                                .emit_with_ack(now, s, name, &(), Duration::from_millis(ms.into()))
                         }
                     };
                     if r.is_ok() {
@@ -378,6 +379,7 @@ impl State {
                     }
                     Some(ms) => {
                         let _ = self.io.broadcast_with_ack(
+                            now,
                             &t,
                             "q",
                             &(),
@@ -394,7 +396,7 @@ impl State {
             Op::CloseSession(s) => {
                 if let Some(s) = pick(&self.sockets, s) {
                     if let Some(session) = self.io.socket_session(s) {
-                        let _ = self.io.close_session(session);
+                        let _ = self.io.close_session(now, session);
                     }
                 }
             }

@@ -56,12 +56,16 @@
 //! - **Broadcast**: a [`TextFrame`] is encoded once; over WebSocket every recipient's
 //!   [`Transmit::Ws`] carries a clone of the same buffer.
 
+mod commands;
 mod config;
 mod engine;
+mod id_hasher;
 pub mod io;
+mod lifecycle;
 mod polling;
 mod request;
 mod session;
+mod timers;
 mod types;
 mod ws;
 

@@ -180,7 +180,7 @@ impl H {
 
     pub fn close(&mut self, session: SessionId) {
         self.line(format!("app close s{}", session.as_u64()));
-        self.server.close(session).unwrap();
+        self.server.close(self.now, session).unwrap();
         self.drain();
     }
 

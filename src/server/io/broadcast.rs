@@ -16,7 +16,7 @@ use crate::server::{EngineServer, OutMessage, TextFrame};
 use crate::socketio::encode_event;
 use bytes::Bytes;
 use serde::Serialize;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Who receives a broadcast: a namespace, optionally narrowed to rooms (their union,
 /// each socket once), minus rooms and sockets; optionally volatile (skips recipients
@@ -159,17 +159,18 @@ impl SocketIoServer {
     /// Emits an event to every socket `target` selects and collects their acks: each
     /// answer arrives as [`IoEvent::BroadcastAckReceived`](super::IoEvent), then one
     /// [`IoEvent::BroadcastAckComplete`](super::IoEvent) when all answered or `timeout`
-    /// passed, listing the sockets that did not answer (with no recipient it completes at
-    /// once). Errors as [`broadcast`](Self::broadcast), plus [`Error::NotConnected`]
-    /// before any input.
+    /// passed since `now` (clamped: a `now` earlier than one seen before counts as that
+    /// one), listing the sockets that did not answer (with no recipient it completes at
+    /// once). Errors as [`broadcast`](Self::broadcast).
     pub fn broadcast_with_ack<A: Serialize + ?Sized>(
         &mut self,
+        now: Instant,
         target: &Target,
         event: &str,
         args: &A,
         timeout: Duration,
     ) -> Result<BroadcastAckId, Error> {
-        let now = self.now().ok_or(Error::NotConnected)?;
+        let now = self.clock.advance(now);
         let nsp = self.nsps.find(&target.nsp);
         let ack_id = nsp.and_then(|i| self.nsps.get(i)).map_or(0, |n| n.next_ack);
         let enc = encode_event(&target.nsp, event, Some(ack_id), args)?;

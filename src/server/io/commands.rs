@@ -137,17 +137,19 @@ impl SocketIoServer {
 
     /// Emits an event asking for an acknowledgement; returns its ack id. Later comes
     /// [`IoEvent::AckReceived`](super::IoEvent::AckReceived) with that id, or
-    /// [`IoEvent::AckTimeout`](super::IoEvent::AckTimeout) once `timeout` has passed (in
-    /// the time of the `now` values given to the `handle_*` calls) or the socket left.
+    /// [`IoEvent::AckTimeout`](super::IoEvent::AckTimeout) once `timeout` has passed
+    /// since `now` (clamped: a `now` earlier than one seen before counts as that one) or
+    /// the socket left.
     pub fn emit_with_ack<A: Serialize + ?Sized>(
         &mut self,
+        now: Instant,
         socket: SocketId,
         event: &str,
         args: &A,
         timeout: Duration,
     ) -> Result<u64, Error> {
+        let now = self.clock.advance(now);
         let (session, nsp_name) = self.socket_route(socket)?;
-        let now = self.now().ok_or(Error::NotConnected)?;
         let nsp_idx = self
             .sockets
             .get(socket)
@@ -234,8 +236,10 @@ impl SocketIoServer {
     /// Closes a whole connection, as the official `socket.disconnect(true)`: every socket
     /// of the session is sent DISCONNECT and reported with
     /// [`DisconnectReason::ServerNamespaceDisconnect`], then the Engine.IO session
-    /// closes.
-    pub fn close_session(&mut self, session: SessionId) -> Result<(), Error> {
+    /// closes. Over polling, queued packets wait for the next poll for at most
+    /// `ping_timeout` from `now` (clamped like every input).
+    pub fn close_session(&mut self, now: Instant, session: SessionId) -> Result<(), Error> {
+        let now = self.clock.advance(now);
         let sockets = self.session_sockets(session);
         if !self.clients.contains_key(&session) {
             return Err(Error::UnknownSession);
@@ -244,7 +248,7 @@ impl SocketIoServer {
             self.disconnect(socket)?;
         }
         self.teardown(session, DisconnectReason::ForcedClose);
-        let result = self.engine.close(session);
+        let result = self.engine.close(now, session);
         self.pump();
         result
     }

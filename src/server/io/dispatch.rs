@@ -237,7 +237,7 @@ impl SocketIoServer {
     /// Disconnects every socket of `session` with `reason`, then closes the session.
     pub(super) fn close_with(&mut self, session: SessionId, reason: DisconnectReason) {
         self.teardown(session, reason);
-        let _ = self.engine.close(session);
+        let _ = self.engine.close_latest(session);
     }
 
     /// Forgets a session: its sockets leave with `reason`, its requests are dropped.

@@ -1,0 +1,120 @@
+//! Application commands on the [`EngineServer`]: send, close, shutdown.
+
+use super::engine::EngineServer;
+use super::session::{Active, Out};
+use super::types::{CloseReason, EngineEvent, OutMessage, SessionId, Transmit};
+use crate::engineio::{Packet, WsMessage};
+use crate::error::Error;
+use std::time::Instant;
+
+impl EngineServer {
+    /// Queues one message for `session`.
+    ///
+    /// Errors: [`Error::UnknownSession`] if the session is closed;
+    /// [`Error::QueueFull`] if `max_queue_packets` messages already wait (nothing is
+    /// queued; the caller may drop the message or close the session).
+    pub fn send(&mut self, session: SessionId, msg: impl Into<OutMessage>) -> Result<(), Error> {
+        let msg = msg.into();
+        let max = self.config.max_queue_packets;
+        let s = self
+            .sessions
+            .get_mut(&session)
+            .filter(|s| s.closing.is_none())
+            .ok_or(Error::UnknownSession)?;
+        match s.active {
+            // Nothing waits before it on an open WebSocket: straight out (what `flush`
+            // would do), without touching the queue (broadcast fast path).
+            Active::Ws(conn) if s.queue.is_empty() => {
+                let msg = match msg {
+                    OutMessage::Text(f) => WsMessage::Text(f.into_frame()),
+                    OutMessage::Binary(b) => WsMessage::Binary(b),
+                };
+                self.transmits.push_back(Transmit::Ws { conn, msg });
+                Ok(())
+            }
+            _ => {
+                if s.queue.len() >= max {
+                    return Err(Error::QueueFull(max));
+                }
+                s.queue.push_back(Out::Msg(msg));
+                self.flush(session);
+                Ok(())
+            }
+        }
+    }
+
+    /// Queues several messages atomically (all or none), e.g. a Socket.IO binary packet
+    /// and its attachments. Same errors as [`send`](Self::send).
+    pub fn send_many(
+        &mut self,
+        session: SessionId,
+        msgs: impl IntoIterator<Item = OutMessage>,
+    ) -> Result<(), Error> {
+        let max = self.config.max_queue_packets;
+        let msgs: Vec<OutMessage> = msgs.into_iter().collect();
+        let s = self.live_mut(session).ok_or(Error::UnknownSession)?;
+        if s.queue.len().saturating_add(msgs.len()) > max {
+            return Err(Error::QueueFull(max));
+        }
+        s.queue.extend(msgs.into_iter().map(Out::Msg));
+        self.flush(session);
+        Ok(())
+    }
+
+    /// Closes a session from the application side (reason `forced close`, reported at
+    /// once). Queued messages are still delivered: over WebSocket they are sent before
+    /// the close; over polling the held poll (or the next one, within `ping_timeout`)
+    /// receives them followed by a close packet. That linger is measured from `now`
+    /// (clamped like every input).
+    pub fn close(&mut self, now: Instant, session: SessionId) -> Result<(), Error> {
+        let now = self.clock.advance(now);
+        self.close_at(now, session)
+    }
+
+    /// [`close`](Self::close) at the latest time seen, for closes decided while handling
+    /// an input (whose `now` the clock already holds).
+    pub(crate) fn close_latest(&mut self, session: SessionId) -> Result<(), Error> {
+        let now = self.clock.latest().ok_or(Error::UnknownSession)?;
+        self.close_at(now, session)
+    }
+
+    fn close_at(&mut self, now: Instant, session: SessionId) -> Result<(), Error> {
+        let linger = self.config.ping_timeout;
+        let s = self.live_mut(session).ok_or(Error::UnknownSession)?;
+        match s.active {
+            Active::Ws(_) => {
+                self.flush(session);
+                self.close_session(session, CloseReason::ForcedClose);
+            }
+            Active::Polling => {
+                s.queue.push_back(Out::Ctrl(Packet::Close));
+                s.closing = Some(now + linger);
+                s.next_ping = None;
+                s.pong_deadline = None;
+                if let Some(u) = s.upgrade.take() {
+                    self.drop_conn(u.conn, true);
+                }
+                self.events.push_back(EngineEvent::Closed {
+                    session,
+                    reason: CloseReason::ForcedClose,
+                });
+                self.flush(session);
+                self.finish_closing(session);
+                self.reschedule(session);
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes every session (reason `server shutdown`): held polls receive a close
+    /// packet, WebSockets are closed. Later handshakes are refused with 503.
+    pub fn shutdown(&mut self, now: Instant) {
+        let _ = self.clock.advance(now);
+        self.shut_down = true;
+        let mut ids: Vec<SessionId> = self.sessions.keys().copied().collect();
+        ids.sort();
+        for id in ids {
+            self.close_session(id, CloseReason::ServerShutdown);
+        }
+    }
+}

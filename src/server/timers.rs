@@ -1,0 +1,84 @@
+//! Timers of the [`EngineServer`]: the timer table (one entry per session, its earliest
+//! deadline) and what fires: pings, ping timeouts, upgrade timeouts, the end of a
+//! closing session's linger.
+
+use super::engine::EngineServer;
+use super::session::Out;
+use super::types::{CloseReason, SessionId};
+use crate::engineio::Packet;
+use crate::utf8::Utf8Bytes;
+use std::time::Instant;
+
+impl EngineServer {
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.first().map(|(at, _)| *at)
+    }
+
+    /// Runs the timers due at `now`: pings, ping timeouts, upgrade timeouts.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clock.advance(now);
+        self.run_timers(now);
+    }
+
+    /// Puts a session's earliest deadline in the timer table.
+    pub(crate) fn reschedule(&mut self, id: SessionId) {
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        let want = s.deadline();
+        if want == s.scheduled {
+            return;
+        }
+        if let Some(at) = s.scheduled.take() {
+            self.timers.remove(&(at, id));
+        }
+        if let Some(at) = want {
+            self.timers.insert((at, id));
+        }
+        s.scheduled = want;
+    }
+
+    pub(crate) fn run_timers(&mut self, now: Instant) {
+        while let Some(&(at, id)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, id));
+            if let Some(s) = self.sessions.get_mut(&id) {
+                s.scheduled = None;
+            }
+            self.fire(now, id);
+            self.reschedule(id);
+        }
+    }
+
+    fn fire(&mut self, now: Instant, id: SessionId) {
+        let timeout = self.config.ping_timeout;
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        if s.closing.is_some_and(|d| d <= now) {
+            let _ = self.teardown(id);
+            return;
+        }
+        if s.upgrade.is_some_and(|u| u.deadline <= now) {
+            self.abort_upgrade(id, true);
+        }
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        if s.pong_deadline.is_some_and(|d| d <= now) {
+            self.close_session(id, CloseReason::PingTimeout);
+            return;
+        }
+        if s.next_ping.is_some_and(|d| d <= now) {
+            s.next_ping = None;
+            s.pong_deadline = Some(now + timeout);
+            s.queue
+                .push_back(Out::Ctrl(Packet::Ping(Utf8Bytes::default())));
+            self.flush(id);
+        }
+    }
+}
