@@ -81,7 +81,10 @@ fn server_disconnect_and_close() {
     );
     assert_eq!(h.io.engine().session_count(), 0);
     assert!(matches!(h.transmits.last(), Some(Transmit::CloseWs { .. })));
-    assert_eq!(h.io.close_session(h.now, session), Err(Error::UnknownSession));
+    assert_eq!(
+        h.io.close_session(h.now, session),
+        Err(Error::UnknownSession)
+    );
     common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
