@@ -189,6 +189,27 @@ fn closing_session_without_poll_expires() {
 }
 
 #[test]
+fn closing_linger_counts_from_the_close_after_an_idle_server() {
+    let mut h = H::new();
+    let s = h.handshake_polling();
+    // 60 s of virtual time without any input to the server.
+    h.now = h.t0 + std::time::Duration::from_secs(60);
+    h.close(s);
+    // The queue waits `ping_timeout` (20 s) from the close, not from the last input.
+    h.at(79_999);
+    let g = h.get(&poll_uri(SID1));
+    assert_eq!(h.body(g), "1");
+    // A `now` earlier than one already seen counts as the latest one (79.999 s).
+    let s2 = h.handshake_polling();
+    assert_eq!(h.server.close(h.t0, s2), Ok(()));
+    h.drain();
+    h.at(99_998);
+    assert!(h.server.poll_timeout().is_some());
+    h.at(99_999);
+    assert_eq!(h.server.poll_timeout(), None);
+}
+
+#[test]
 fn aborted_poll_closes_session() {
     let mut h = H::new();
     let s = h.handshake_polling();
