@@ -1,9 +1,10 @@
-//! [`IdHasher`]: the hash of the server's session tables, keyed by server-allocated ids.
+//! [`IdHasher`]: the hash of the server's tables keyed by ids it allocates itself
+//! (Engine.IO sessions, Socket.IO socket sets).
 
-/// Hashes the server-allocated `SessionId` numbers (never chosen by a peer, so a
+/// Hashes server-allocated ids (`SessionId`, `SocketId`: never chosen by a peer, so a
 /// DoS-resistant hash buys nothing) with one multiply instead of SipHash, keeping the id
-/// in the low bits so the map's layout follows id order (the same scheme as the
-/// Socket.IO layer's socket sets: a broadcast then walks both tables sequentially).
+/// in the low bits so a table's layout follows id order (iteration is deterministic, and
+/// a broadcast walks the socket set and the session table sequentially).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct IdHasher {
     low: u64,

@@ -5,52 +5,15 @@
 //! sockets cost no room entry. Empty rooms are dropped at once.
 
 use super::types::SocketId;
+use crate::server::id_hasher::IdHasherBuilder;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-/// Hasher for [`SocketId`] keys: the ids are slot indexes this server hands out (never
-/// peer-chosen), so a fast fixed multiplicative hash is safe, and it makes iteration
-/// order deterministic (reproducible broadcast order and traces).
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IdHasher {
-    low: u64,
-    mix: u64,
-    started: bool,
-}
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        // Low bits: the first number as is, so that consecutive ids land in consecutive
-        // buckets and iteration follows allocation order (cache-friendly broadcasts);
-        // top 7 bits (the table's tag byte): a mix of everything written.
-        (self.low & LOW_BITS) | (self.mix & !LOW_BITS)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        if !self.started {
-            self.low = n;
-            self.started = true;
-        }
-        self.mix = (self.mix.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-/// The bits of a hash that [`IdHasher`] takes from the id itself.
-const LOW_BITS: u64 = (1 << 57) - 1;
-
-/// A set of socket handles.
-pub(crate) type SocketSet = std::collections::HashSet<SocketId, BuildHasherDefault<IdHasher>>;
+/// A set of socket handles, hashed with [`IdHasher`](crate::server::id_hasher::IdHasher):
+/// the ids are slot indexes this server hands out (never peer-chosen), so a fast fixed
+/// hash is safe, and it makes iteration order deterministic (reproducible broadcast
+/// order and traces).
+pub(crate) type SocketSet = std::collections::HashSet<SocketId, IdHasherBuilder>;
 
 /// One namespace.
 #[derive(Debug)]
