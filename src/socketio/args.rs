@@ -19,8 +19,8 @@ use std::marker::PhantomData;
 /// the JSON text when there is no binary data), or into [`Value`]s with
 /// [`Args::to_values`].
 ///
-/// A [`Decoder`](super::Decoder) configured with
-/// [`build_values`](super::DecoderConfig::build_values) also parses the arguments into
+/// A [`Decoder`](super::Decoder) built with
+/// [`Decoder::with_values`](super::Decoder::with_values) also parses the arguments into
 /// [`Value`]s while validating (one pass); see [`Args::values`]. Equality and hashing
 /// look at the wire form only.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ impl Args {
     }
 
     /// The arguments as values, if the decoder built them
-    /// ([`DecoderConfig::build_values`](super::DecoderConfig::build_values)).
+    /// ([`Decoder::with_values`](super::Decoder::with_values)).
     pub fn values(&self) -> Option<&[Value]> {
         self.values.as_deref()
     }
