@@ -331,6 +331,11 @@ fn check_clean_shutdown(transport: &str) {
         "{}",
         server.process.output_report()
     );
+    // Over polling the client re-issues its GET right after the CONNECT reply; give it
+    // time to arrive so that the shutdown's close packet has a held GET to ride on
+    // (without one, a real server that exits leaves the client a refused request, a
+    // `transport error`, exactly as the official server does).
+    std::thread::sleep(Duration::from_millis(500));
     let status = server
         .process
         .terminate(Duration::from_secs(5))
