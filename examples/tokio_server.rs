@@ -15,7 +15,7 @@
 //!
 //! Layout: [`driver`] is the task that owns the core (a [`driver::Backend`]), [`http`]
 //! the hyper service, [`ws`] the WebSocket pump, [`echo`] the Engine.IO echo backend,
-//! [`socketio`] the Socket.IO backend.
+//! [`socketio`] the Socket.IO backend, [`serve`] the accept loop and shutdown.
 
 #[path = "tokio_server/driver.rs"]
 mod driver;
@@ -23,23 +23,16 @@ mod driver;
 mod echo;
 #[path = "tokio_server/http.rs"]
 mod http;
+#[path = "tokio_server/serve.rs"]
+mod serve;
 #[path = "tokio_server/socketio.rs"]
 mod socketio;
 #[path = "tokio_server/ws.rs"]
 mod ws;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use socketio_proto::ids::{IdSource, RandomIds};
 use socketio_proto::server::{EngineConfig, EngineServer};
-use std::io::Write;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
 
 /// Command-line options.
 struct Options {
@@ -114,13 +107,6 @@ fn engine_config(opts: &Options, default_path: &str) -> EngineConfig {
     config
 }
 
-/// Session ids from the OS-seeded thread RNG.
-fn random_ids() -> Box<dyn IdSource> {
-    Box::new(RandomIds::new(|b: &mut [u8]| {
-        rand::RngCore::fill_bytes(&mut rand::thread_rng(), b)
-    }))
-}
-
 fn main() -> ExitCode {
     let opts = match parse_args() {
         Ok(o) => o,
@@ -135,136 +121,12 @@ fn main() -> ExitCode {
     }
     let config = engine_config(&opts, "/engine.io/");
     let max_payload = config.max_payload;
-    let server = match EngineServer::new(config, random_ids()) {
+    let server = match EngineServer::new(config, serve::random_ids()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("invalid configuration: {e}");
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve(
-        opts.port,
-        max_payload,
-        echo::EchoBackend::new(server),
-    )) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Resolves on Ctrl-C or (unix) SIGTERM.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Binds 127.0.0.1:`port`, runs `backend` until a shutdown signal, then shuts it down
-/// and gives connections a moment to flush.
-async fn serve<B: driver::Backend>(
-    port: u16,
-    max_payload: usize,
-    backend: B,
-) -> std::io::Result<()> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-    let addr = listener.local_addr()?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://127.0.0.1:{}", addr.port())?;
-        out.flush()?;
-    }
-
-    let (input_tx, input_rx) = mpsc::channel(1024);
-    let (notice_tx, notice_rx) = mpsc::unbounded_channel();
-    let (stop_tx, stop_rx) = watch::channel(false);
-    // Every connection task holds the `Shared` (and so `alive`); once all are gone,
-    // `alive_rx` yields None.
-    let (alive, mut alive_rx) = mpsc::channel::<()>(1);
-    let shared = Arc::new(http::Shared {
-        core: driver::CoreHandle {
-            inputs: input_tx,
-            notices: notice_tx,
-        },
-        max_payload,
-        next_token: AtomicU64::new(0),
-        _alive: alive,
-    });
-    let core = tokio::spawn(driver::run(backend, input_rx, notice_rx, stop_rx.clone()));
-
-    let signal = shutdown_signal();
-    tokio::pin!(signal);
-    loop {
-        tokio::select! {
-            _ = &mut signal => break,
-            accepted = listener.accept() => {
-                let (stream, _) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        eprintln!("accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                let mut stop = stop_rx.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| http::serve(shared.clone(), req));
-                    let conn = http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(Duration::from_secs(30))
-                        .serve_connection(TokioIo::new(stream), service)
-                        .with_upgrades();
-                    tokio::pin!(conn);
-                    let stopping = tokio::select! {
-                        _ = conn.as_mut() => false,
-                        stopped = stop.wait_for(|s| *s) => stopped.is_ok(),
-                    };
-                    if stopping {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
-                    }
-                });
-            }
-        }
-    }
-
-    eprintln!("shutting down");
-    drop(listener);
-    let _ = stop_tx.send(true);
-    let _ = core.await;
-    drop(shared);
-    // Let connections write what the shutdown produced (close packets, close frames).
-    let _ = tokio::time::timeout(Duration::from_secs(3), alive_rx.recv()).await;
-    Ok(())
+    serve::run_until_signal(opts.port, max_payload, echo::EchoBackend::new(server), None)
 }

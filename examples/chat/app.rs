@@ -15,9 +15,7 @@
 
 use crate::driver::Backend;
 use serde_json::json;
-use socketio_proto::engineio::WsMessage;
 use socketio_proto::server::io::{IoEvent, SocketId, SocketIoServer, Target};
-use socketio_proto::server::{ConnId, HttpRequest, HttpResponse, RequestId, Transmit};
 use socketio_proto::socketio::Args;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -155,49 +153,15 @@ pub fn check_message(text: &str) -> Result<(), &'static str> {
 }
 
 impl Backend for ChatBackend {
-    fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId {
-        self.io.handle_http_request(now, req)
-    }
+    type Core = SocketIoServer;
 
-    fn handle_http_aborted(&mut self, now: Instant, req: RequestId) {
-        self.io.handle_http_aborted(now, req);
-    }
-
-    fn check_ws_request(&mut self, _now: Instant, req: &HttpRequest) -> Option<HttpResponse> {
-        self.io.check_ws_request(req).err()
-    }
-
-    fn handle_ws_open(&mut self, now: Instant, req: HttpRequest) -> ConnId {
-        self.io.handle_ws_open(now, &req)
-    }
-
-    fn handle_ws_message(&mut self, now: Instant, conn: ConnId, msg: WsMessage) {
-        self.io.handle_ws_message(now, conn, msg);
-    }
-
-    fn handle_ws_closed(&mut self, now: Instant, conn: ConnId) {
-        self.io.handle_ws_closed(now, conn);
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.io.handle_timeout(now);
-    }
-
-    fn shutdown(&mut self, now: Instant) {
-        self.io.shutdown(now);
+    fn core(&mut self) -> &mut SocketIoServer {
+        &mut self.io
     }
 
     fn process_events(&mut self, _now: Instant) {
         while let Some(event) = self.io.poll_event() {
             self.on_event(event);
         }
-    }
-
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.io.poll_transmit()
-    }
-
-    fn poll_timeout(&mut self) -> Option<Instant> {
-        self.io.poll_timeout()
     }
 }

@@ -8,7 +8,10 @@
 //! sender it belongs to.
 
 use socketio_proto::engineio::WsMessage;
-use socketio_proto::server::{ConnId, HttpRequest, HttpResponse, RequestId, Transmit};
+use socketio_proto::server::io::SocketIoServer;
+use socketio_proto::server::{
+    ConnId, EngineServer, HttpRequest, HttpResponse, RequestId, Transmit,
+};
 use std::collections::HashMap;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -17,15 +20,15 @@ use tokio::sync::{mpsc, oneshot, watch};
 /// dropped (the core keeps its own bounded queue; this only bounds the hand-off).
 pub const WS_OUT_CAPACITY: usize = 1024;
 
-/// The sans-I/O server as the driver loop sees it. Engine.IO echo mode implements it over
-/// `EngineServer`; a Socket.IO mode implements it over the Socket.IO server.
-pub trait Backend: Send + 'static {
+/// The transport half of a sans-I/O server: what the driver loop feeds in and takes out.
+/// Implemented for `EngineServer` and `SocketIoServer`, whose methods it forwards to.
+pub trait Core: Send + 'static {
     /// A plain HTTP request (polling, handshake, preflight).
     fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId;
     /// The peer went away before its request was answered.
     fn handle_http_aborted(&mut self, now: Instant, req: RequestId);
     /// Pre-check of a WebSocket upgrade request: `Some(response)` refuses it.
-    fn check_ws_request(&mut self, now: Instant, req: &HttpRequest) -> Option<HttpResponse>;
+    fn check_ws_request(&mut self, req: &HttpRequest) -> Option<HttpResponse>;
     /// A WebSocket finished its opening handshake.
     fn handle_ws_open(&mut self, now: Instant, req: HttpRequest) -> ConnId;
     /// A frame arrived.
@@ -36,12 +39,62 @@ pub trait Backend: Send + 'static {
     fn handle_timeout(&mut self, now: Instant);
     /// Close every session (server shutdown).
     fn shutdown(&mut self, now: Instant);
-    /// Drains and acts on the core's events (the application part).
-    fn process_events(&mut self, now: Instant);
     /// Next thing to send.
     fn poll_transmit(&mut self) -> Option<Transmit>;
     /// Next deadline.
     fn poll_timeout(&mut self) -> Option<Instant>;
+}
+
+/// Implements [`Core`] for server types whose inherent methods have the same names.
+macro_rules! forward_core {
+    ($($server:ty),*) => {$(
+        impl Core for $server {
+            fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId {
+                <$server>::handle_http_request(self, now, req)
+            }
+            fn handle_http_aborted(&mut self, now: Instant, req: RequestId) {
+                <$server>::handle_http_aborted(self, now, req)
+            }
+            fn check_ws_request(&mut self, req: &HttpRequest) -> Option<HttpResponse> {
+                <$server>::check_ws_request(self, req).err()
+            }
+            fn handle_ws_open(&mut self, now: Instant, req: HttpRequest) -> ConnId {
+                <$server>::handle_ws_open(self, now, &req)
+            }
+            fn handle_ws_message(&mut self, now: Instant, conn: ConnId, msg: WsMessage) {
+                <$server>::handle_ws_message(self, now, conn, msg)
+            }
+            fn handle_ws_closed(&mut self, now: Instant, conn: ConnId) {
+                <$server>::handle_ws_closed(self, now, conn)
+            }
+            fn handle_timeout(&mut self, now: Instant) {
+                <$server>::handle_timeout(self, now)
+            }
+            fn shutdown(&mut self, now: Instant) {
+                <$server>::shutdown(self, now)
+            }
+            fn poll_transmit(&mut self) -> Option<Transmit> {
+                <$server>::poll_transmit(self)
+            }
+            fn poll_timeout(&mut self) -> Option<Instant> {
+                <$server>::poll_timeout(self)
+            }
+        }
+    )*};
+}
+
+forward_core!(EngineServer, SocketIoServer);
+
+/// The sans-I/O server as the driver loop sees it: a [`Core`] plus the application that
+/// acts on its events. Engine.IO echo mode implements it over `EngineServer`; the
+/// Socket.IO modes over `SocketIoServer`.
+pub trait Backend: Send + 'static {
+    /// The server core.
+    type Core: Core;
+    /// The core, for the driver to feed inputs in and take transmits out.
+    fn core(&mut self) -> &mut Self::Core;
+    /// Drains and acts on the core's events (the application part).
+    fn process_events(&mut self, now: Instant);
 }
 
 /// What a WebSocket task is asked to do.
@@ -131,12 +184,12 @@ pub async fn run<B: Backend>(
         ws: HashMap::new(),
     };
     loop {
-        let deadline = backend.poll_timeout();
+        let deadline = backend.core().poll_timeout();
         tokio::select! {
             biased;
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
-                    backend.shutdown(Instant::now());
+                    backend.core().shutdown(Instant::now());
                     flush(&mut backend, &mut routes);
                     return;
                 }
@@ -147,26 +200,26 @@ pub async fn run<B: Backend>(
                     Notice::HttpAborted(token) => {
                         if let Some(id) = routes.tokens.remove(&token) {
                             routes.http.remove(&id);
-                            backend.handle_http_aborted(now, id);
+                            backend.core().handle_http_aborted(now, id);
                         }
                     }
                     Notice::WsClosed(conn) => {
                         if routes.ws.remove(&conn).is_some() {
-                            backend.handle_ws_closed(now, conn);
+                            backend.core().handle_ws_closed(now, conn);
                         }
                     }
                 }
             }
             input = inputs.recv() => {
                 let Some(input) = input else {
-                    backend.shutdown(Instant::now());
+                    backend.core().shutdown(Instant::now());
                     flush(&mut backend, &mut routes);
                     return;
                 };
                 handle_input(&mut backend, &mut routes, input);
             }
             _ = sleep_until(deadline), if deadline.is_some() => {
-                backend.handle_timeout(Instant::now());
+                backend.core().handle_timeout(Instant::now());
             }
         }
         flush(&mut backend, &mut routes);
@@ -183,25 +236,25 @@ fn handle_input<B: Backend>(backend: &mut B, routes: &mut Routes, input: Input) 
     let now = Instant::now();
     match input {
         Input::Http { token, req, reply } => {
-            let id = backend.handle_http_request(now, req);
+            let id = backend.core().handle_http_request(now, req);
             routes.tokens.insert(token, id);
             routes.http.insert(id, (token, reply));
         }
         Input::WsCheck { req, reply } => {
-            let _ = reply.send(backend.check_ws_request(now, &req));
+            let _ = reply.send(backend.core().check_ws_request(&req));
         }
         Input::WsOpen { req, out, reply } => {
-            let conn = backend.handle_ws_open(now, req);
+            let conn = backend.core().handle_ws_open(now, req);
             routes.ws.insert(conn, out);
             if reply.send(conn).is_err() {
                 // The connection task is gone already.
                 routes.ws.remove(&conn);
-                backend.handle_ws_closed(now, conn);
+                backend.core().handle_ws_closed(now, conn);
             }
         }
         Input::WsMessage { conn, msg } => {
             if routes.ws.contains_key(&conn) {
-                backend.handle_ws_message(now, conn, msg);
+                backend.core().handle_ws_message(now, conn, msg);
             }
         }
     }
@@ -213,7 +266,7 @@ fn flush<B: Backend>(backend: &mut B, routes: &mut Routes) {
     loop {
         backend.process_events(Instant::now());
         let mut any = false;
-        while let Some(t) = backend.poll_transmit() {
+        while let Some(t) = backend.core().poll_transmit() {
             any = true;
             route(backend, routes, t);
         }
@@ -244,11 +297,11 @@ fn route<B: Backend>(backend: &mut B, routes: &mut Routes, t: Transmit) {
                     if let Some(out) = routes.ws.remove(&conn) {
                         drop(out);
                     }
-                    backend.handle_ws_closed(Instant::now(), conn);
+                    backend.core().handle_ws_closed(Instant::now(), conn);
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => {
                     routes.ws.remove(&conn);
-                    backend.handle_ws_closed(Instant::now(), conn);
+                    backend.core().handle_ws_closed(Instant::now(), conn);
                 }
             }
         }

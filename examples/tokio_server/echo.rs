@@ -2,10 +2,7 @@
 //! text and binary as binary.
 
 use crate::driver::Backend;
-use socketio_proto::engineio::WsMessage;
-use socketio_proto::server::{
-    ConnId, EngineEvent, EngineServer, HttpRequest, HttpResponse, RequestId, Transmit,
-};
+use socketio_proto::server::{EngineEvent, EngineServer};
 use std::time::Instant;
 
 /// [`Backend`] over a bare [`EngineServer`] that echoes messages.
@@ -21,36 +18,10 @@ impl EchoBackend {
 }
 
 impl Backend for EchoBackend {
-    fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId {
-        self.server.handle_http_request(now, req)
-    }
+    type Core = EngineServer;
 
-    fn handle_http_aborted(&mut self, now: Instant, req: RequestId) {
-        self.server.handle_http_aborted(now, req);
-    }
-
-    fn check_ws_request(&mut self, _now: Instant, req: &HttpRequest) -> Option<HttpResponse> {
-        self.server.check_ws_request(req).err()
-    }
-
-    fn handle_ws_open(&mut self, now: Instant, req: HttpRequest) -> ConnId {
-        self.server.handle_ws_open(now, &req)
-    }
-
-    fn handle_ws_message(&mut self, now: Instant, conn: ConnId, msg: WsMessage) {
-        self.server.handle_ws_message(now, conn, msg);
-    }
-
-    fn handle_ws_closed(&mut self, now: Instant, conn: ConnId) {
-        self.server.handle_ws_closed(now, conn);
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.server.handle_timeout(now);
-    }
-
-    fn shutdown(&mut self, now: Instant) {
-        self.server.shutdown(now);
+    fn core(&mut self) -> &mut EngineServer {
+        &mut self.server
     }
 
     fn process_events(&mut self, _now: Instant) {
@@ -79,13 +50,5 @@ impl Backend for EchoBackend {
                 }
             }
         }
-    }
-
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.server.poll_transmit()
-    }
-
-    fn poll_timeout(&mut self) -> Option<Instant> {
-        self.server.poll_timeout()
     }
 }

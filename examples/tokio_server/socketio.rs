@@ -17,11 +17,8 @@
 //! Any other namespace is refused by the core (`Invalid namespace`).
 
 use crate::driver::Backend;
-use socketio_proto::engineio::WsMessage;
 use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer, Target};
-use socketio_proto::server::{
-    ConnId, EngineConfig, HttpRequest, HttpResponse, RequestId, Transmit,
-};
+use socketio_proto::server::EngineConfig;
 use socketio_proto::socketio::{Args, Value};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -44,8 +41,12 @@ pub fn main(port: u16, engine: EngineConfig, connect_timeout_ms: Option<u64>) ->
     if let Some(ms) = connect_timeout_ms {
         config.connect_timeout = Duration::from_millis(ms);
     }
-    let backend = match SocketIoServer::new(config, crate::random_ids(), crate::random_ids())
-        .and_then(SocketIoBackend::new)
+    let backend = match SocketIoServer::new(
+        config,
+        crate::serve::random_ids(),
+        crate::serve::random_ids(),
+    )
+    .and_then(SocketIoBackend::new)
     {
         Ok(b) => b,
         Err(e) => {
@@ -53,24 +54,7 @@ pub fn main(port: u16, engine: EngineConfig, connect_timeout_ms: Option<u64>) ->
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(crate::serve(port, max_payload, backend)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::serve::run_until_signal(port, max_payload, backend, None)
 }
 
 /// [`Backend`] over a [`SocketIoServer`] running the test application.
@@ -165,36 +149,10 @@ fn room_name(v: Option<&Value>) -> String {
 }
 
 impl Backend for SocketIoBackend {
-    fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId {
-        self.io.handle_http_request(now, req)
-    }
+    type Core = SocketIoServer;
 
-    fn handle_http_aborted(&mut self, now: Instant, req: RequestId) {
-        self.io.handle_http_aborted(now, req);
-    }
-
-    fn check_ws_request(&mut self, _now: Instant, req: &HttpRequest) -> Option<HttpResponse> {
-        self.io.check_ws_request(req).err()
-    }
-
-    fn handle_ws_open(&mut self, now: Instant, req: HttpRequest) -> ConnId {
-        self.io.handle_ws_open(now, &req)
-    }
-
-    fn handle_ws_message(&mut self, now: Instant, conn: ConnId, msg: WsMessage) {
-        self.io.handle_ws_message(now, conn, msg);
-    }
-
-    fn handle_ws_closed(&mut self, now: Instant, conn: ConnId) {
-        self.io.handle_ws_closed(now, conn);
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.io.handle_timeout(now);
-    }
-
-    fn shutdown(&mut self, now: Instant) {
-        self.io.shutdown(now);
+    fn core(&mut self) -> &mut SocketIoServer {
+        &mut self.io
     }
 
     fn process_events(&mut self, now: Instant) {
@@ -240,13 +198,5 @@ impl Backend for SocketIoBackend {
                 }
             }
         }
-    }
-
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.io.poll_transmit()
-    }
-
-    fn poll_timeout(&mut self) -> Option<Instant> {
-        self.io.poll_timeout()
     }
 }
