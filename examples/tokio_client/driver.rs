@@ -8,7 +8,8 @@
 //! `tokio::select!` next to stdin.
 
 use super::io::{Io, IoEvent};
-use socketio_proto::client::engine::{ClientTransmit, EngineClient};
+use socketio_proto::client::engine::{ClientEngineEvent, ClientTransmit, EngineClient};
+use socketio_proto::client::{ClientEvent, Manager};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -30,34 +31,41 @@ pub trait Core {
     fn poll_timeout(&self) -> Option<Instant>;
 }
 
-impl Core for EngineClient {
-    type Event = socketio_proto::client::engine::ClientEngineEvent;
+/// Implements [`Core`] for client cores whose inherent methods have the same names.
+macro_rules! forward_core {
+    ($($client:ty => $event:ty),*) => {$(
+        impl Core for $client {
+            type Event = $event;
 
-    fn handle_io(&mut self, now: Instant, event: IoEvent) {
-        match event {
-            IoEvent::HttpResponse { id, status, body } => {
-                self.handle_http_response(now, id, status, body)
+            fn handle_io(&mut self, now: Instant, event: IoEvent) {
+                match event {
+                    IoEvent::HttpResponse { id, status, body } => {
+                        self.handle_http_response(now, id, status, body)
+                    }
+                    IoEvent::HttpError { id } => self.handle_http_error(now, id),
+                    IoEvent::WsOpened { id } => self.handle_ws_opened(now, id),
+                    IoEvent::WsMessage { id, msg } => self.handle_ws_message(now, id, msg),
+                    IoEvent::WsClosed { id } => self.handle_ws_closed(now, id),
+                    IoEvent::WsError { id } => self.handle_ws_error(now, id),
+                }
             }
-            IoEvent::HttpError { id } => self.handle_http_error(now, id),
-            IoEvent::WsOpened { id } => self.handle_ws_opened(now, id),
-            IoEvent::WsMessage { id, msg } => self.handle_ws_message(now, id, msg),
-            IoEvent::WsClosed { id } => self.handle_ws_closed(now, id),
-            IoEvent::WsError { id } => self.handle_ws_error(now, id),
+            fn handle_timeout(&mut self, now: Instant) {
+                <$client>::handle_timeout(self, now)
+            }
+            fn poll_transmit(&mut self) -> Option<ClientTransmit> {
+                <$client>::poll_transmit(self)
+            }
+            fn poll_event(&mut self) -> Option<$event> {
+                <$client>::poll_event(self)
+            }
+            fn poll_timeout(&self) -> Option<Instant> {
+                <$client>::poll_timeout(self)
+            }
         }
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        EngineClient::handle_timeout(self, now)
-    }
-    fn poll_transmit(&mut self) -> Option<ClientTransmit> {
-        EngineClient::poll_transmit(self)
-    }
-    fn poll_event(&mut self) -> Option<Self::Event> {
-        EngineClient::poll_event(self)
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        EngineClient::poll_timeout(self)
-    }
+    )*};
 }
+
+forward_core!(EngineClient => ClientEngineEvent, Manager => ClientEvent);
 
 /// Owns a core and its [`Io`]; see the module docs.
 pub struct Driver<C: Core> {

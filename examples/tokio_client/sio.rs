@@ -2,43 +2,12 @@
 //! stdin lines emitted as `message` events.
 
 use super::args::Args as CliArgs;
-use super::driver::{Core, Driver};
-use super::io::IoEvent;
-use socketio_proto::client::engine::{ClientTransmit, EngineClientConfig};
+use super::driver::Driver;
+use socketio_proto::client::engine::EngineClientConfig;
 use socketio_proto::client::{ClientEvent, Manager, ManagerConfig};
 use socketio_proto::ids::RandomSource;
 use socketio_proto::socketio::{Args, Value};
-use std::time::Instant;
 use tokio::io::AsyncBufReadExt;
-
-impl Core for Manager {
-    type Event = ClientEvent;
-
-    fn handle_io(&mut self, now: Instant, event: IoEvent) {
-        match event {
-            IoEvent::HttpResponse { id, status, body } => {
-                self.handle_http_response(now, id, status, body)
-            }
-            IoEvent::HttpError { id } => self.handle_http_error(now, id),
-            IoEvent::WsOpened { id } => self.handle_ws_opened(now, id),
-            IoEvent::WsMessage { id, msg } => self.handle_ws_message(now, id, msg),
-            IoEvent::WsClosed { id } => self.handle_ws_closed(now, id),
-            IoEvent::WsError { id } => self.handle_ws_error(now, id),
-        }
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        Manager::handle_timeout(self, now)
-    }
-    fn poll_transmit(&mut self) -> Option<ClientTransmit> {
-        Manager::poll_transmit(self)
-    }
-    fn poll_event(&mut self) -> Option<ClientEvent> {
-        Manager::poll_event(self)
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        Manager::poll_timeout(self)
-    }
-}
 
 /// Reconnection jitter from the thread RNG.
 struct ThreadRandom;
