@@ -59,6 +59,18 @@ impl EngineClient {
 
     /// Queues a GET (the handshake when there is no sid yet).
     pub(super) fn send_get(&mut self, now: Instant) {
+        self.queue_request(now, HttpMethod::Get, Bytes::new(), None);
+    }
+
+    /// Queues a polling request (GET or POST) on the current session and records it
+    /// as the transport's pending GET or POST.
+    fn queue_request(
+        &mut self,
+        now: Instant,
+        method: HttpMethod,
+        body: Bytes,
+        content_type: Option<&'static str>,
+    ) {
         let id = self.next_request_id();
         let stamp = self.next_stamp();
         let sid = self.handshake.as_ref().map(|h| h.sid.clone());
@@ -66,16 +78,17 @@ impl EngineClient {
             .config
             .path_and_query(Transport::Polling, sid.as_deref(), stamp);
         let deadline = self.deadline(now);
-        if let Active::Polling { get, .. } = &mut self.active {
-            *get = Some(Pending { id, deadline });
+        if let Active::Polling { get, post, .. } = &mut self.active {
+            let slot = if method == HttpMethod::Get { get } else { post };
+            *slot = Some(Pending { id, deadline });
         }
         self.transmits
             .push_back(ClientTransmit::HttpRequest(HttpRequest {
                 id,
-                method: HttpMethod::Get,
+                method,
                 path_and_query,
-                body: Bytes::new(),
-                content_type: None,
+                body,
+                content_type,
             }));
     }
 
@@ -94,24 +107,12 @@ impl EngineClient {
             _ => return,
         }
         let body = encode_payload(&mut self.write_buf, self.max_payload);
-        let id = self.next_request_id();
-        let stamp = self.next_stamp();
-        let sid = self.handshake.as_ref().map(|h| h.sid.clone());
-        let path_and_query = self
-            .config
-            .path_and_query(Transport::Polling, sid.as_deref(), stamp);
-        let deadline = self.deadline(now);
-        if let Active::Polling { post, .. } = &mut self.active {
-            *post = Some(Pending { id, deadline });
-        }
-        self.transmits
-            .push_back(ClientTransmit::HttpRequest(HttpRequest {
-                id,
-                method: HttpMethod::Post,
-                path_and_query,
-                body: Bytes::from(body),
-                content_type: Some(POST_CONTENT_TYPE),
-            }));
+        self.queue_request(
+            now,
+            HttpMethod::Post,
+            Bytes::from(body),
+            Some(POST_CONTENT_TYPE),
+        );
         if self.phase == Phase::Closing && self.write_buf.is_empty() {
             // The close packet is on its way: like the JS client, we are done.
             self.finish(CloseReason::ForcedClose, None);
