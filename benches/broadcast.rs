@@ -14,10 +14,7 @@
 //! cargo bench --bench broadcast [-- N...]
 //! ```
 
-use socketio_proto::ids::SequentialIds;
-use socketio_proto::server::{
-    EngineConfig, EngineServer, HttpRequest, SessionId, TextFrame, Transmit,
-};
+use socketio_proto::server::{EngineServer, HttpRequest, SessionId, TextFrame, Transmit};
 use std::time::{Duration, Instant};
 
 #[path = "support/sio.rs"]
@@ -51,15 +48,8 @@ fn drain_engine(server: &mut EngineServer) -> usize {
 /// The Engine.IO layer alone: one shared frame to N sessions.
 fn engine_fanout(n: usize) -> Duration {
     let now = Instant::now();
-    let config = EngineConfig {
-        max_sessions: n + 1,
-        ..EngineConfig::default()
-    };
-    let mut server = match EngineServer::new(config, Box::new(SequentialIds::new("s"))) {
-        Ok(s) => s,
-        Err(e) => panic!("engine config: {e}"),
-    };
-    let req = HttpRequest::get("/engine.io/?EIO=4&transport=websocket");
+    let mut server = sio::engine_server(n);
+    let req = HttpRequest::get(sio::ENGINE_WS_OPEN);
     let mut sessions: Vec<SessionId> = Vec::with_capacity(n);
     for _ in 0..n {
         let _ = server.handle_ws_open(now, &req);

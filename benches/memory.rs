@@ -14,8 +14,7 @@
 //! cargo bench --bench memory [-- N]
 //! ```
 
-use socketio_proto::ids::SequentialIds;
-use socketio_proto::server::{EngineConfig, EngineServer, HttpRequest};
+use socketio_proto::server::HttpRequest;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -89,15 +88,8 @@ struct Row {
 /// N bare Engine.IO sessions over WebSocket.
 fn engine_sessions(n: usize) -> Row {
     let now = Instant::now();
-    let config = EngineConfig {
-        max_sessions: n + 1,
-        ..EngineConfig::default()
-    };
-    let mut server = match EngineServer::new(config, Box::new(SequentialIds::new("s"))) {
-        Ok(s) => s,
-        Err(e) => panic!("engine config: {e}"),
-    };
-    let req = HttpRequest::get("/engine.io/?EIO=4&transport=websocket");
+    let mut server = sio::engine_server(n);
+    let req = HttpRequest::get(sio::ENGINE_WS_OPEN);
     let (bytes0, allocs0, t0) = (live(), allocs(), Instant::now());
     let mut frames = 0usize;
     for _ in 0..n {

@@ -1,12 +1,28 @@
 //! Shared by the broadcast and memory benches: a [`SocketIoServer`] sized for N sockets,
-//! and sockets connected to `/` over in-memory WebSocket messages.
+//! and sockets connected to `/` over in-memory WebSocket messages; a bare
+//! [`EngineServer`] sized for N sessions.
 #![allow(dead_code)]
 
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer, Target};
-use socketio_proto::server::{HttpRequest, Transmit};
+use socketio_proto::server::{EngineConfig, EngineServer, HttpRequest, Transmit};
 use std::time::Instant;
+
+/// The WebSocket upgrade request that opens an Engine.IO session.
+pub const ENGINE_WS_OPEN: &str = "/engine.io/?EIO=4&transport=websocket";
+
+/// A bare Engine.IO server that admits `n` + 1 sessions.
+pub fn engine_server(n: usize) -> EngineServer {
+    let config = EngineConfig {
+        max_sessions: n + 1,
+        ..EngineConfig::default()
+    };
+    match EngineServer::new(config, Box::new(SequentialIds::new("s"))) {
+        Ok(s) => s,
+        Err(e) => panic!("engine config: {e}"),
+    }
+}
 
 /// A server that admits `n` + a few sessions.
 pub fn server(n: usize) -> SocketIoServer {
