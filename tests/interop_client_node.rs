@@ -96,6 +96,16 @@ impl Client {
         }
     }
 
+    /// Runs `--script script` against `url` over `transports`, with `--auth` if given.
+    fn script(url: &str, transports: &str, script: &str, auth: Option<&str>) -> Client {
+        let mut args = vec!["--url", url, "--transports", transports];
+        if let Some(auth) = auth {
+            args.extend(["--auth", auth]);
+        }
+        args.extend(["--script", script]);
+        Client::spawn(&args)
+    }
+
     fn send_line(&mut self, line: &str) {
         use std::io::Write;
         let stdin = self.stdin.as_mut().expect("client stdin");
@@ -175,16 +185,12 @@ fn bin(hex: &str) -> Value {
 fn interop(transports: &str) {
     let server = node_server(0, 25000);
     let url = server.url();
-    let mut client = Client::spawn(&[
-        "--url",
+    let mut client = Client::script(
         &url,
-        "--transports",
         transports,
-        "--auth",
-        r#"{"token":"abc","n":1}"#,
-        "--script",
         "interop",
-    ]);
+        Some(r#"{"token":"abc","n":1}"#),
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let ctx = || server.process.output_report();
 
@@ -281,14 +287,7 @@ fn reconnect(transports: &str) {
     let server = node_server(0, 25000);
     let port = server.port;
     let url = server.url();
-    let mut client = Client::spawn(&[
-        "--url",
-        &url,
-        "--transports",
-        transports,
-        "--script",
-        "reconnect",
-    ]);
+    let mut client = Client::script(&url, transports, "reconnect", None);
     let deadline = Instant::now() + Duration::from_secs(30);
     client.wait_for(
         "step",
@@ -447,16 +446,12 @@ fn raw_messages(server: &Server) -> Vec<Value> {
 fn same_bytes_as_official(transports: &str) {
     let ours = node_server(0, 25000);
     let url = ours.url();
-    let mut client = Client::spawn(&[
-        "--url",
+    let mut client = Client::script(
         &url,
-        "--transports",
         transports,
-        "--auth",
-        r#"{"n":1,"token":"abc"}"#,
-        "--script",
         "interop",
-    ]);
+        Some(r#"{"n":1,"token":"abc"}"#),
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     client.wait_for("check", "done", deadline, &ours.process.output_report());
     let our_raw = raw_messages(&ours);
@@ -507,14 +502,7 @@ fn same_bytes_as_official_client_websocket() {
 fn heartbeat(transports: &str) {
     let server = node_server_with(0, 300, 200);
     let url = server.url();
-    let mut client = Client::spawn(&[
-        "--url",
-        &url,
-        "--transports",
-        transports,
-        "--script",
-        "heartbeat",
-    ]);
+    let mut client = Client::script(&url, transports, "heartbeat", None);
     let deadline = Instant::now() + Duration::from_secs(20);
     let ctx = || server.process.output_report();
     client.wait_for("step", "connected", deadline, &ctx());
