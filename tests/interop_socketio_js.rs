@@ -27,7 +27,7 @@
 mod common;
 
 use common::process::{
-    interop_dir, require_npm_package, run_node, spawn_example, spawn_server, Server,
+    interop_dir, require_npm_package, run_node, spawn_example, spawn_server, Server, FAST_PING_ARGS,
 };
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -38,21 +38,17 @@ use std::time::Duration;
 
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(40);
 
-const SERVER_ARGS: [&str; 8] = [
-    "--port",
-    "0",
-    "--ping-interval",
-    "2000",
-    "--ping-timeout",
-    "2000",
-    "--connect-timeout",
-    "600",
-];
+/// Arguments for both servers (ours and the official reference).
+fn server_args() -> Vec<&'static str> {
+    let mut args = FAST_PING_ARGS.to_vec();
+    args.extend(["--connect-timeout", "600"]);
+    args
+}
 
 fn start_example() -> Server {
     require_npm_package("socket.io-client");
     require_npm_package("engine.io-client");
-    spawn_example("tokio_server", &SERVER_ARGS)
+    spawn_example("tokio_server", &server_args())
 }
 
 fn start_reference() -> Server {
@@ -62,7 +58,7 @@ fn start_reference() -> Server {
     let script = interop_dir().join("sio_server.js");
     let script = script.to_string_lossy().into_owned();
     let mut args = vec![script.as_str()];
-    args.extend_from_slice(&SERVER_ARGS);
+    args.extend(server_args());
     spawn_server(Path::new("node"), &args, Duration::from_secs(10))
 }
 

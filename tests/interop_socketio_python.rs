@@ -14,6 +14,7 @@ mod common;
 
 use common::process::{
     interop_dir, require_npm_package, run_script, spawn_example, spawn_server, Server,
+    FAST_PING_ARGS,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -86,17 +87,7 @@ fn run_and_check(server: &Server, transport: &str) {
 }
 
 fn start_example() -> Server {
-    spawn_example(
-        "tokio_server",
-        &[
-            "--port",
-            "0",
-            "--ping-interval",
-            "2000",
-            "--ping-timeout",
-            "2000",
-        ],
-    )
+    spawn_example("tokio_server", &FAST_PING_ARGS)
 }
 
 #[test]

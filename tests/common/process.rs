@@ -252,6 +252,17 @@ pub fn spawn_server(program: &Path, args: &[&str], timeout: Duration) -> Server 
     }
 }
 
+/// Server arguments shared by the Socket.IO interop tests: a free port and 2 s ping
+/// interval and timeout.
+pub const FAST_PING_ARGS: [&str; 6] = [
+    "--port",
+    "0",
+    "--ping-interval",
+    "2000",
+    "--ping-timeout",
+    "2000",
+];
+
 /// Spawns the example `name` with `args` (see [`example_path`] and [`spawn_server`]).
 pub fn spawn_example(name: &str, args: &[&str]) -> Server {
     spawn_server(&example_path(name), args, Duration::from_secs(10))
