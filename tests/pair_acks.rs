@@ -16,13 +16,20 @@ use std::time::Duration;
 
 fn connected(transports: Vec<Transport>) -> (Pair, SocketId) {
     let mut p = Pair::with_transports(transports);
-    let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
-    p.client_do(|c, now| c.connect(now, s)).unwrap();
-    p.advance(Duration::from_millis(100));
-    assert!(p.client.is_connected(s));
-    p.take_client_events();
+    let s = p.connect_main();
     p.take_server_events();
     (p, s)
+}
+
+/// Takes the client events and returns the first ack request among them.
+fn take_ack_request(p: &mut Pair) -> AckRequest {
+    p.take_client_events()
+        .into_iter()
+        .find_map(|(_, e)| match e {
+            ClientEvent::Event { ack, .. } => ack,
+            _ => None,
+        })
+        .unwrap()
 }
 
 #[test]
@@ -138,14 +145,7 @@ fn ack_after_reconnect_is_refused_and_sent_acks_are_cancelled() {
         .client_do(|c, now| c.emit_with_ack(now, s, "pending", &(), None))
         .unwrap();
     p.advance(Duration::from_millis(10));
-    let req = p
-        .take_client_events()
-        .into_iter()
-        .find_map(|(_, e)| match e {
-            ClientEvent::Event { ack, .. } => ack,
-            _ => None,
-        })
-        .unwrap();
+    let req = take_ack_request(&mut p);
     p.restart_server();
     p.advance(Duration::from_secs(3));
     assert!(p.client.is_connected(s));
@@ -228,14 +228,7 @@ fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
     p.server_at(|io, now| io.emit_with_ack(now, srv, "need-bytes", &(), Duration::from_secs(5)))
         .unwrap();
     p.advance(Duration::from_millis(20));
-    let req = p
-        .take_client_events()
-        .into_iter()
-        .find_map(|(_, e)| match e {
-            ClientEvent::Event { ack, .. } => ack,
-            _ => None,
-        })
-        .unwrap();
+    let req = take_ack_request(&mut p);
     p.client_do(|c, now| {
         c.ack(
             now,

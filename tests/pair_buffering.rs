@@ -158,18 +158,10 @@ fn client_disconnect_sends_disconnect_and_stops() {
     p.take_client_events();
     p.client_do(|c, now| c.disconnect(now, s)).unwrap();
     p.advance(Duration::from_secs(30));
-    let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
-    assert_eq!(
-        evs,
-        vec![
-            ClientEvent::Disconnected {
-                socket: s,
-                reason: DisconnectReason::IoClientDisconnect
-            },
-            ClientEvent::Close {
-                reason: DisconnectReason::ForcedClose
-            },
-        ]
+    p.assert_disconnected_then_closed(
+        s,
+        DisconnectReason::IoClientDisconnect,
+        DisconnectReason::ForcedClose,
     );
     assert!(!p.client.is_open());
     assert!(!p.client.is_reconnecting());

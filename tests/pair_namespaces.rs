@@ -173,18 +173,10 @@ fn server_disconnect_means_no_reconnection() {
     // Then the last one: the client closes the connection and never comes back.
     p.server_do(|io| io.disconnect(s_main)).unwrap();
     p.advance(Duration::from_secs(60));
-    let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
-    assert_eq!(
-        evs,
-        vec![
-            ClientEvent::Disconnected {
-                socket: main,
-                reason: DisconnectReason::IoServerDisconnect
-            },
-            ClientEvent::Close {
-                reason: DisconnectReason::ForcedClose
-            },
-        ]
+    p.assert_disconnected_then_closed(
+        main,
+        DisconnectReason::IoServerDisconnect,
+        DisconnectReason::ForcedClose,
     );
     assert!(!p.client.is_open() && !p.client.is_reconnecting());
     assert!(

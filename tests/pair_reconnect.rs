@@ -28,19 +28,10 @@ fn bounds(n: u32) -> (Duration, Duration) {
     .bounds(n)
 }
 
-fn connect(p: &mut Pair) -> socketio_proto::client::SocketId {
-    let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
-    p.client_do(|c, now| c.connect(now, s)).unwrap();
-    p.advance(Duration::from_millis(100));
-    assert!(p.client.is_connected(s));
-    p.take_client_events();
-    s
-}
-
 #[test]
 fn server_restart_then_reconnect() {
     let mut p = pair(vec![Transport::WebSocket], None, 11);
-    let s = connect(&mut p);
+    let s = p.connect_main();
     assert_eq!(p.client.socket_sid(s), Some("e1sock00000000000001"));
 
     p.restart_server();
@@ -96,7 +87,7 @@ fn server_restart_then_reconnect() {
 #[test]
 fn link_cut_backs_off_exponentially_then_recovers() {
     let mut p = pair(vec![Transport::Polling, Transport::WebSocket], None, 3);
-    let s = connect(&mut p);
+    let s = p.connect_main();
     p.cut();
     p.advance(Duration::from_secs(14));
     p.restore();
@@ -141,7 +132,7 @@ fn link_cut_backs_off_exponentially_then_recovers() {
 #[test]
 fn limited_attempts_give_up() {
     let mut p = pair(vec![Transport::WebSocket], Some(2), 5);
-    let s = connect(&mut p);
+    let s = p.connect_main();
     p.cut();
     p.advance(Duration::from_secs(20));
     let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
@@ -196,21 +187,13 @@ fn reconnection_disabled() {
     c.engine.transports = vec![Transport::WebSocket];
     c.reconnection = false;
     let mut p = Pair::new(c, IoConfig::default(), Box::new(SeededRandom::new(1)));
-    let s = connect(&mut p);
+    let s = p.connect_main();
     p.restart_server();
     p.advance(Duration::from_secs(60));
-    let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
-    assert_eq!(
-        evs,
-        vec![
-            ClientEvent::Disconnected {
-                socket: s,
-                reason: DisconnectReason::TransportClose
-            },
-            ClientEvent::Close {
-                reason: DisconnectReason::TransportClose
-            },
-        ]
+    p.assert_disconnected_then_closed(
+        s,
+        DisconnectReason::TransportClose,
+        DisconnectReason::TransportClose,
     );
     assert!(!p.client.is_reconnecting());
     // The socket is still active: connect() reopens and rejoins.

@@ -15,11 +15,7 @@ use std::time::{Duration, Instant};
 
 fn connected(transports: Vec<Transport>) -> (Pair, socketio_proto::client::SocketId) {
     let mut p = Pair::with_transports(transports);
-    let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
-    p.client_do(|c, now| c.connect(now, s)).unwrap();
-    p.advance(Duration::from_millis(100));
-    assert!(p.client.is_connected(s));
-    p.take_client_events();
+    let s = p.connect_main();
     (p, s)
 }
 
@@ -29,18 +25,10 @@ fn malformed_packet_is_a_parse_error_then_reconnect() {
     // A Socket.IO EVENT whose payload is not an array.
     assert!(p.inject_to_client(WsMessage::Text("42{\"not\":\"an array\"}".into())));
     p.advance(Duration::from_millis(10));
-    let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
-    assert_eq!(
-        evs,
-        vec![
-            ClientEvent::Disconnected {
-                socket: s,
-                reason: DisconnectReason::ParseError
-            },
-            ClientEvent::Close {
-                reason: DisconnectReason::ParseError
-            },
-        ]
+    p.assert_disconnected_then_closed(
+        s,
+        DisconnectReason::ParseError,
+        DisconnectReason::ParseError,
     );
     p.advance(Duration::from_secs(3));
     assert!(p.client.is_connected(s));

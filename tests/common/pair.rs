@@ -13,7 +13,9 @@
 
 use bytes::Bytes;
 use socketio_proto::client::engine::{ClientTransmit, HttpMethod, RequestId as CReq, WsId};
-use socketio_proto::client::{ClientEvent, Manager, ManagerConfig};
+use socketio_proto::client::{
+    ClientEvent, DisconnectReason, Manager, ManagerConfig, SocketId as ClientSocket,
+};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::{RandomSource, SeededRandom, SequentialIds};
 use socketio_proto::server::io::{IoConfig, IoEvent, SocketId as ServerSocket, SocketIoServer};
@@ -221,6 +223,40 @@ impl Pair {
     /// Takes the server events seen so far.
     pub fn take_server_events(&mut self) -> Vec<IoEvent> {
         self.server_events.drain(..).collect()
+    }
+
+    /// Connects a client socket to `/` (no auth), runs 100 ms, checks it is connected and
+    /// takes the client events.
+    pub fn connect_main(&mut self) -> ClientSocket {
+        let s = self.client_do(|c, _| c.socket("/", None)).unwrap();
+        self.client_do(|c, now| c.connect(now, s)).unwrap();
+        self.advance(Duration::from_millis(100));
+        assert!(self.client.is_connected(s));
+        self.take_client_events();
+        s
+    }
+
+    /// Takes the client events and asserts they are exactly: `socket` disconnected for
+    /// `reason`, then the connection closed for `close`.
+    #[track_caller]
+    pub fn assert_disconnected_then_closed(
+        &mut self,
+        socket: ClientSocket,
+        reason: DisconnectReason,
+        close: DisconnectReason,
+    ) {
+        let evs: Vec<ClientEvent> = self
+            .take_client_events()
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
+        assert_eq!(
+            evs,
+            vec![
+                ClientEvent::Disconnected { socket, reason },
+                ClientEvent::Close { reason: close },
+            ]
+        );
     }
 
     /// Sockets the pair accepted automatically, in order.
