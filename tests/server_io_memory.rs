@@ -1,10 +1,8 @@
 //! Socket.IO server: heap memory per idle connected WebSocket socket (engine session
 //! included), measured with a counting allocator.
+mod server_io_support;
 
-use socketio_proto::engineio::WsMessage;
-use socketio_proto::ids::SequentialIds;
-use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer};
-use socketio_proto::server::HttpRequest;
+use socketio_proto::server::io::IoConfig;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
@@ -37,25 +35,10 @@ static GLOBAL: Counting = Counting;
 #[test]
 fn idle_connected_socket_memory() {
     let n = 20_000;
-    let mut io = SocketIoServer::new(
-        IoConfig::default(),
-        Box::new(SequentialIds::new("E")),
-        Box::new(SequentialIds::new("S")),
-    )
-    .unwrap();
+    let mut io = server_io_support::server(IoConfig::default());
     let now = Instant::now();
-    let req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
     let before = LIVE.load(Ordering::Relaxed);
-    for _ in 0..n {
-        let conn = io.handle_ws_open(now, &req);
-        io.handle_ws_message(now, conn, WsMessage::Text("40".into()));
-        while let Some(ev) = io.poll_event() {
-            if let IoEvent::ConnectRequest { request, .. } = ev {
-                io.accept(request).unwrap();
-            }
-        }
-        while io.poll_transmit().is_some() {}
-    }
+    server_io_support::connect_ws_many(&mut io, now, n, |_| {});
     let per = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
     eprintln!("heap per idle connected socket (engine session included): {per:.0} bytes");
     assert_eq!(io.socket_count(), n);

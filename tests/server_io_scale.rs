@@ -3,25 +3,14 @@
 mod server_io_support;
 
 use socketio_proto::engineio::WsMessage;
-use socketio_proto::ids::SequentialIds;
-use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer, Target};
-use socketio_proto::server::{HttpRequest, Transmit};
+use socketio_proto::server::io::{IoConfig, SocketId, SocketIoServer, Target};
+use socketio_proto::server::Transmit;
 use std::time::Instant;
 
 /// Connects `n` WebSocket clients to `/` (the cheap way a bench does it).
 fn connect_many(io: &mut SocketIoServer, now: Instant, n: usize) -> Vec<SocketId> {
-    let req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
     let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let conn = io.handle_ws_open(now, &req);
-        io.handle_ws_message(now, conn, WsMessage::Text("40".into()));
-        while let Some(ev) = io.poll_event() {
-            if let IoEvent::ConnectRequest { request, .. } = ev {
-                out.push(io.accept(request).expect("accept"));
-            }
-        }
-        while io.poll_transmit().is_some() {}
-    }
+    server_io_support::connect_ws_many(io, now, n, |s| out.push(s));
     out
 }
 
@@ -32,12 +21,7 @@ fn large_room_broadcast_shares_one_frame() {
     } else {
         100_000
     };
-    let mut io = SocketIoServer::new(
-        IoConfig::default(),
-        Box::new(SequentialIds::new("E")),
-        Box::new(SequentialIds::new("S")),
-    )
-    .unwrap();
+    let mut io = server_io_support::server(IoConfig::default());
     let now = Instant::now();
     let socks = connect_many(&mut io, now, n);
     assert_eq!(io.socket_count(), n);

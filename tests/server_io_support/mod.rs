@@ -27,18 +27,44 @@ pub struct Harness {
 pub const WS_URI: &str = "/socket.io/?EIO=4&transport=websocket";
 pub const POLL_URI: &str = "/socket.io/?EIO=4&transport=polling";
 
+/// A server on `config` with sequential ids (`E…` sessions, `S…` sockets).
+pub fn server(config: IoConfig) -> SocketIoServer {
+    SocketIoServer::new(
+        config,
+        Box::new(SequentialIds::new("E")),
+        Box::new(SequentialIds::new("S")),
+    )
+    .expect("valid config")
+}
+
+/// Connects `n` WebSocket clients to `/` the cheap way (no trace, every transmit
+/// dropped), handing each accepted socket to `accepted`.
+pub fn connect_ws_many(
+    io: &mut SocketIoServer,
+    now: Instant,
+    n: usize,
+    mut accepted: impl FnMut(SocketId),
+) {
+    let req = HttpRequest::get(WS_URI);
+    for _ in 0..n {
+        let conn = io.handle_ws_open(now, &req);
+        io.handle_ws_message(now, conn, WsMessage::Text("40".into()));
+        while let Some(ev) = io.poll_event() {
+            if let IoEvent::ConnectRequest { request, .. } = ev {
+                accepted(io.accept(request).expect("accept"));
+            }
+        }
+        while io.poll_transmit().is_some() {}
+    }
+}
+
 impl Harness {
     pub fn new() -> Self {
         Harness::with_config(IoConfig::default())
     }
 
     pub fn with_config(config: IoConfig) -> Self {
-        let io = SocketIoServer::new(
-            config,
-            Box::new(SequentialIds::new("E")),
-            Box::new(SequentialIds::new("S")),
-        )
-        .expect("valid config");
+        let io = server(config);
         let t0 = Instant::now();
         Harness {
             io,
