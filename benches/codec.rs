@@ -18,6 +18,8 @@ use serde_json::json;
 use socketio_proto::engineio::{self as eio, decode_payload};
 use socketio_proto::socketio::{encode_event, Decoder, Packet, PacketData, Value};
 use socketio_proto::Utf8Bytes;
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -173,6 +175,7 @@ fn cases() -> Vec<Case> {
             serde_json::Value::Array(a)
         })
         .collect();
+    let queue = RefCell::new(VecDeque::with_capacity(64));
     cases.push(Case {
         name: "polling payload x50",
         bytes: body.len(),
@@ -182,12 +185,16 @@ fn cases() -> Vec<Case> {
             .collect(),
         values: json_parts,
         input: Input::Polling(Bytes::from(body)),
+        // As the server and client do: each emit queues its frame on the session's
+        // long-lived queue, and the next poll joins the queue into one body.
         encode: Box::new(move || {
-            let packets: Vec<eio::Packet> = msgs
-                .iter()
-                .map(|m| eio::Packet::text(encode_event("/", "chat", None, m).unwrap().text))
-                .collect();
-            eio::payload::encode_all(&packets).len()
+            let mut queue = queue.borrow_mut();
+            for m in &msgs {
+                queue.push_back(eio::Packet::text(
+                    encode_event("/", "chat", None, m).unwrap().text,
+                ));
+            }
+            eio::payload::encode_payload(&mut queue, usize::MAX).len()
         }),
         packets: 50,
     });

@@ -5,7 +5,9 @@
 
 use super::args::not_a_sequence;
 use super::packet::{is_reserved_event, Packet, PacketData, PacketType, MAIN_NAMESPACE};
-use super::ser::{push_json_str, push_u64, with_scratch, write_json};
+use super::ser::{
+    finish, push_json_str, push_u64, put_scratch, take_scratch, text_from, with_scratch, write_json,
+};
 use crate::error::Error;
 use crate::utf8::Utf8Bytes;
 use bytes::Bytes;
@@ -101,8 +103,9 @@ fn check_nsp(nsp: &str) -> Result<(), Error> {
 }
 
 /// Writes a frame whose header depends on the attachment count, known only after the
-/// body is serialized: the body goes after a header for zero attachments, and in the
-/// rare binary case the frame is rebuilt with the right header.
+/// body is serialized: the body goes after a header for zero attachments; in the rare
+/// binary case the right header is written after the body and the frame is assembled
+/// from the two (still one allocation).
 fn frame(
     ty: PacketType,
     binary_ty: PacketType,
@@ -111,23 +114,27 @@ fn frame(
     body: impl FnOnce(&mut Vec<u8>, &mut Vec<Bytes>) -> Result<(), Error>,
 ) -> Result<Encoded, Error> {
     let mut attachments = Vec::new();
-    let (body_at, text) = with_scratch(|out| {
-        write_header(out, ty, 0, nsp, id);
-        let body_at = out.len();
-        body(out, &mut attachments)?;
-        Ok(body_at)
-    })?;
-    if attachments.is_empty() {
-        return Ok(Encoded { text, attachments });
-    }
-    let body = text.as_bytes().slice(body_at..);
-    let count = attachments.len();
-    let ((), text) = with_scratch(|out| {
-        write_header(out, binary_ty, count, nsp, id);
-        out.extend_from_slice(&body);
-        Ok(())
-    })?;
-    Ok(Encoded { text, attachments })
+    let mut out = take_scratch();
+    write_header(&mut out, ty, 0, nsp, id);
+    let body_at = out.len();
+    let text = match body(&mut out, &mut attachments) {
+        Ok(()) if attachments.is_empty() => {
+            let len = out.len();
+            Ok(finish(&mut out, 0..0, 0..len))
+        }
+        Ok(()) => {
+            let body_end = out.len();
+            write_header(&mut out, binary_ty, attachments.len(), nsp, id);
+            let head_end = out.len();
+            Ok(finish(&mut out, body_end..head_end, body_at..body_end))
+        }
+        Err(e) => Err(e),
+    };
+    put_scratch(out);
+    Ok(Encoded {
+        text: text?,
+        attachments,
+    })
 }
 
 /// Encodes an EVENT straight from `args` into the frame buffer, without building a
@@ -164,6 +171,16 @@ pub fn encode_ack<T: Serialize + ?Sized>(nsp: &str, id: u64, args: &T) -> Result
     )
 }
 
+/// Decimal digits of `n`.
+fn digits(mut n: u64) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
 impl Packet {
     /// Encodes the packet: the text frame and the attachments (shared, not copied).
     pub fn encode(&self) -> Encoded {
@@ -176,14 +193,35 @@ impl Packet {
             PacketData::ConnectError(j) => (j, &[]),
         };
         let ty = self.packet_type();
-        let written = with_scratch(|out| {
-            write_header(out, ty, attachments.len(), &self.nsp, self.id);
-            out.extend_from_slice(body.as_bytes());
-            Ok(())
-        });
+        let main = &*self.nsp == MAIN_NAMESPACE;
+        if main && body.is_empty() && self.id.is_none() {
+            // `0` and `1` on the main namespace: no allocation.
+            let text = match ty {
+                PacketType::Connect => Some(Utf8Bytes::from_static("0")),
+                PacketType::Disconnect => Some(Utf8Bytes::from_static("1")),
+                _ => None,
+            };
+            if let Some(text) = text {
+                return Encoded {
+                    text,
+                    attachments: Vec::new(),
+                };
+            }
+        }
+        // The exact size, so that the buffer becomes the string without reallocating.
+        let len =
+            1 + if attachments.is_empty() {
+                0
+            } else {
+                digits(attachments.len() as u64) + 1
+            } + if main { 0 } else { self.nsp.len() + 1 }
+                + self.id.map_or(0, digits)
+                + body.len();
+        let mut out = Vec::with_capacity(len);
+        write_header(&mut out, ty, attachments.len(), &self.nsp, self.id);
+        out.extend_from_slice(body.as_bytes());
         Encoded {
-            // Writing a header and a string cannot fail.
-            text: written.map(|((), t)| t).unwrap_or_default(),
+            text: text_from(out),
             attachments: attachments.to_vec(),
         }
     }

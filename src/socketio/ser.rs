@@ -37,33 +37,69 @@ const COPY_MAX: usize = 4096;
 pub(crate) fn with_scratch<R>(
     f: impl FnOnce(&mut Vec<u8>) -> Result<R, crate::Error>,
 ) -> Result<(R, Utf8Bytes), crate::Error> {
-    let mut buf = SCRATCH.with(Cell::take);
-    buf.clear();
+    let mut buf = take_scratch();
     let out = match f(&mut buf) {
-        Ok(r) if buf.len() <= COPY_MAX => Ok((r, text_from(buf.to_vec()))),
         Ok(r) => {
-            let keep = if buf.capacity() <= SCRATCH_KEEP {
-                Vec::with_capacity(buf.capacity())
-            } else {
-                Vec::new()
-            };
-            let mut frame = std::mem::replace(&mut buf, keep);
-            frame.shrink_to_fit();
-            Ok((r, text_from(frame)))
+            let len = buf.len();
+            Ok((r, finish(&mut buf, 0..0, 0..len)))
         }
         Err(e) => Err(e),
     };
-    if buf.capacity() <= SCRATCH_KEEP {
-        SCRATCH.with(|s| s.set(buf));
-    }
+    put_scratch(buf);
     out
 }
 
-/// `buf` as a string.
-fn text_from(buf: Vec<u8>) -> Utf8Bytes {
-    // SAFETY: `with_scratch` callers write only ASCII headers, `str` data and output of
-    // `serde_json`'s serializer, which is valid UTF-8 (its own `to_string` relies on the
-    // same guarantee).
+/// The thread's reused output buffer, cleared; hand it back with [`put_scratch`].
+#[inline]
+pub(crate) fn take_scratch() -> Vec<u8> {
+    let mut buf = SCRATCH.with(Cell::take);
+    buf.clear();
+    buf
+}
+
+/// Keeps `buf` as the thread's scratch buffer, unless it grew too large.
+#[inline]
+pub(crate) fn put_scratch(buf: Vec<u8>) {
+    if buf.capacity() <= SCRATCH_KEEP {
+        SCRATCH.with(|s| s.set(buf));
+    }
+}
+
+/// The string `buf[head]` followed by `buf[body]`, in one exactly sized allocation.
+/// A large frame that is all of `buf` takes `buf`'s allocation instead (no copy),
+/// leaving `buf` a new buffer of the same capacity.
+///
+/// The bytes must be valid UTF-8 and both ranges must lie on character boundaries
+/// (see [`with_scratch`]; callers split only at ASCII header bytes).
+pub(crate) fn finish(
+    buf: &mut Vec<u8>,
+    head: std::ops::Range<usize>,
+    body: std::ops::Range<usize>,
+) -> Utf8Bytes {
+    if head.is_empty() && body.start == 0 && body.end == buf.len() && buf.len() > COPY_MAX {
+        let keep = if buf.capacity() <= SCRATCH_KEEP {
+            Vec::with_capacity(buf.capacity())
+        } else {
+            Vec::new()
+        };
+        let mut frame = std::mem::replace(buf, keep);
+        frame.shrink_to_fit();
+        return text_from(frame);
+    }
+    let head = buf.get(head).unwrap_or_default();
+    let body = buf.get(body).unwrap_or_default();
+    let mut out = Vec::with_capacity(head.len() + body.len());
+    out.extend_from_slice(head);
+    out.extend_from_slice(body);
+    text_from(out)
+}
+
+/// `buf` as a string; `buf` must be valid UTF-8 (it is made only of ASCII headers,
+/// `str` data and `serde_json` output).
+pub(crate) fn text_from(buf: Vec<u8>) -> Utf8Bytes {
+    // SAFETY: every caller (`with_scratch` and `finish` callers, `Packet::encode`)
+    // writes only ASCII headers, `str` data and output of `serde_json`'s serializer,
+    // which is valid UTF-8 (its own `to_string` relies on the same guarantee).
     Utf8Bytes::from(unsafe { String::from_utf8_unchecked(buf) })
 }
 
