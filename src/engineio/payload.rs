@@ -139,25 +139,26 @@ pub fn encode_payload(queue: &mut VecDeque<Packet>, max_payload: usize) -> Strin
         budget = next;
     }
     let mut out = String::with_capacity(budget);
-    let mut first = true;
-    while let Some(packet) = queue.front() {
-        let extra = packet.encoded_len_hint() + usize::from(!first);
-        if !first && out.len() + extra > max_payload {
-            break;
-        }
-        let mark = out.len();
-        if !first {
+    let mut taken = 0;
+    for packet in queue.iter() {
+        if taken > 0 {
+            if out.len() + 1 + packet.encoded_len_hint() > max_payload {
+                break;
+            }
+            let mark = out.len();
             out.push(SEPARATOR as char);
+            packet.encode_text_into(&mut out);
+            if out.len() > max_payload {
+                // The hint was low (an open packet): undo and leave it for later.
+                out.truncate(mark);
+                break;
+            }
+        } else {
+            packet.encode_text_into(&mut out);
         }
-        packet.encode_text_into(&mut out);
-        if !first && out.len() > max_payload {
-            // The hint was low (an open packet): undo and leave it for later.
-            out.truncate(mark);
-            break;
-        }
-        first = false;
-        queue.pop_front();
+        taken += 1;
     }
+    queue.drain(..taken);
     out
 }
 

@@ -199,16 +199,25 @@ pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(buf.get(start..).unwrap_or_default());
 }
 
+/// The bytes a JSON string must escape: control characters, `"` and `\`.
+static ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Appends `s` as a JSON string, exactly as `serde_json` writes it: bytes that need no
 /// escape are copied as they are; anything else goes through `serde_json`.
 #[inline]
 pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
-    let mut plain = true;
-    for &c in b {
-        plain &= c >= 0x20 && c != b'"' && c != b'\\';
-    }
-    if plain {
+    if !b.iter().any(|&c| ESCAPED[usize::from(c)]) {
         out.reserve(b.len() + 2);
         out.push(b'"');
         out.extend_from_slice(b);
