@@ -1,8 +1,71 @@
 //! # socketio-proto
 //!
-//! A sans-I/O implementation of Engine.IO v4 and Socket.IO v5: wire codecs and the
-//! server and client state machines. The core never touches a socket, a clock or a
-//! runtime; adapters feed it transport messages and `now`, and drain what it wants sent.
+//! A sans-I/O implementation of the Socket.IO protocol stack, **Engine.IO v4** and
+//! **Socket.IO v5**, server and client, byte-exact with the official Node.js `socket.io`
+//! server and `socket.io-client`.
+//!
+//! The core never touches a socket, a clock or a runtime. The adapter feeds it what
+//! arrived (`handle_*`, each with `now`), then drains what it wants sent
+//! (`poll_transmit`), what happened (`poll_event`) and when to wake it next
+//! (`poll_timeout`). The run loop of a server adapter, in full:
+//!
+//! ```
+//! use socketio_proto::ids::SequentialIds;
+//! use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer};
+//! use socketio_proto::server::{HttpRequest, Transmit};
+//! use std::time::{Duration, Instant};
+//!
+//! let ids = || Box::new(SequentialIds::new("id"));
+//! let mut io = SocketIoServer::new(IoConfig::default(), ids(), ids()).unwrap();
+//! let mut now = Instant::now();
+//! // An input arrives (here: the handshake GET of a polling client).
+//! io.handle_http_request(now, HttpRequest::get("/socket.io/?EIO=4&transport=polling"));
+//! loop {
+//!     // Drain after every input: events first (they may emit), then what to send.
+//!     while let Some(event) = io.poll_event() {
+//!         match event {
+//!             IoEvent::ConnectRequest { request, .. } => drop(io.accept(request)),
+//!             IoEvent::Event { socket, event, args, .. } if event == "ping" => {
+//!                 io.emit(socket, "pong", &args.to_values().unwrap_or_default()).unwrap();
+//!             }
+//!             _ => {}
+//!         }
+//!     }
+//!     while let Some(transmit) = io.poll_transmit() {
+//!         match transmit {
+//!             Transmit::HttpResponse(response) => assert_eq!(response.status, 200),
+//!             Transmit::Ws { .. } | Transmit::CloseWs { .. } => {} // write to the socket
+//!         }
+//!     }
+//!     // Sleep until the next input or `poll_timeout()`; here: pretend the timer fired.
+//!     let Some(wake) = io.poll_timeout() else { break };
+//!     now = wake.max(now + Duration::from_millis(1));
+//!     io.handle_timeout(now);
+//!     if io.engine().session_count() == 0 {
+//!         break; // the client never polled again: the heartbeat closed its session
+//!     }
+//! }
+//! ```
+//!
+//! ## Modules
+//!
+//! - [`engineio`]: Engine.IO v4 wire format (packets, polling payloads, the handshake).
+//! - [`socketio`]: Socket.IO v5 wire format (packets, binary attachments, [`socketio::Args`]
+//!   deserializable into any `serde::Deserialize`, [`socketio::Value`] with binary).
+//! - [`server`]: the Engine.IO server ([`server::EngineServer`]: polling, WebSocket,
+//!   upgrade, heartbeat, every error response) and the Socket.IO server
+//!   ([`server::io::SocketIoServer`]: namespaces, auth, events, acks, rooms, broadcast).
+//! - [`client`]: the Engine.IO client ([`client::engine::EngineClient`]) and the Socket.IO
+//!   [`client::Manager`] (reconnection with back-off, namespaces multiplexed on one
+//!   connection, buffering while offline, acks).
+//! - [`time`], [`ids`]: injected time and randomness, so tests run in virtual time.
+//!
+//! Errors are split by who caused them: peer input never makes a `handle_*` call fail
+//! (it becomes the response the protocol requires and an event with the reason); local
+//! misuse returns [`Error`]; decoders return [`DecodeError`].
+//!
+//! Adapters for tokio (server, client, a browser chat) are in the repository's
+//! `examples/`.
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 
