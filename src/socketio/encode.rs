@@ -226,3 +226,61 @@ impl Packet {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socketio::Value;
+
+    fn text(e: &Encoded) -> &str {
+        &e.text
+    }
+
+    #[test]
+    fn packet_encode_headers() {
+        let e = |p: Result<Packet, Error>| p.unwrap().encode();
+        assert_eq!(text(&e(Packet::disconnect("/"))), "1");
+        assert_eq!(text(&e(Packet::connect::<()>("/", None))), "0");
+        assert_eq!(text(&e(Packet::disconnect("/chat"))), "1/chat,");
+        assert_eq!(
+            text(&e(Packet::connect_ok("/chat", "ab"))),
+            r#"0/chat,{"sid":"ab"}"#
+        );
+        assert_eq!(
+            text(&e(Packet::event_with_ack("/a", "x", 12345, &(1,)))),
+            r#"2/a,12345["x",1]"#
+        );
+        assert_eq!(text(&e(Packet::ack("/", 7, &()))), "37[]");
+        let many: Vec<Value> = (0..12)
+            .map(|i| Value::Binary(Bytes::from(vec![i])))
+            .collect();
+        let p = Packet::event_with_ack("/b", "up", 99, &many)
+            .unwrap()
+            .encode();
+        assert!(text(&p).starts_with(r#"512-/b,99["up",{"_placeholder":true,"num":0},"#));
+        assert_eq!(p.attachments.len(), 12);
+        assert_eq!(digits(0), 1);
+        assert_eq!(digits(9), 1);
+        assert_eq!(digits(10), 2);
+        assert_eq!(digits(u64::MAX), 20);
+    }
+
+    #[test]
+    fn binary_frames_get_their_header_in_front() {
+        let data = Bytes::from_static(b"\x01\x02");
+        let e = encode_event("/x", "up", Some(7), &(Value::Binary(data.clone()),)).unwrap();
+        assert_eq!(text(&e), r#"51-/x,7["up",{"_placeholder":true,"num":0}]"#);
+        assert_eq!(e.attachments, vec![data.clone()]);
+        let e = encode_ack("/", 3, &(1, Value::Binary(data.clone()))).unwrap();
+        assert_eq!(text(&e), r#"61-3[1,{"_placeholder":true,"num":0}]"#);
+        // A frame over the copy limit, with and without attachments.
+        let big = "y".repeat(5000);
+        let e = encode_event("/", "big", None, &(&big, Value::Binary(data))).unwrap();
+        assert_eq!(
+            text(&e),
+            format!(r#"51-["big","{big}",{{"_placeholder":true,"num":0}}]"#)
+        );
+        let e = encode_event("/", "big", None, &(&big,)).unwrap();
+        assert_eq!(text(&e), format!(r#"2["big","{big}"]"#));
+    }
+}

@@ -194,6 +194,11 @@ pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
         out.push(b'0' + n as u8);
         return;
     }
+    if n < 100 {
+        let pair = n as usize * 2;
+        out.extend_from_slice(PAIRS.get(pair..pair + 2).unwrap_or_default());
+        return;
+    }
     let mut buf = [0u8; 20];
     let start = format_u64(&mut buf, n);
     out.extend_from_slice(buf.get(start..).unwrap_or_default());
