@@ -6,7 +6,8 @@
 //! `from_slice::<IgnoredAny>`, `from_slice::<Value>`, `to_writer`; and the ratios
 //! (ours / serde_json time; targets: a ≤ 1.2, b ≤ 1.1, c ≤ 1.1).
 //!
-//! Run with `cargo bench --bench codec [CASE]`. Every case is timed as the fastest of
+//! Run with `cargo bench --bench codec [CASE]` (cases whose name contains CASE, or
+//! `=NAME` for exactly one). Every case is timed as the fastest of
 //! 15 alternating samples (ours, serde_json, ours, ...); the whole mix sums the cases'
 //! times. The table is printed again at the end in markdown. For instruction counts,
 //! `--iters N --mode a|b|c` (or `A|B|C` for the serde_json side) runs a fixed number of
@@ -403,7 +404,12 @@ fn main() {
         .map(|(_, a)| a);
     let cases: Vec<Case> = cases()
         .into_iter()
-        .filter(|c| filter.map_or(true, |f| c.name.contains(f.as_str())))
+        .filter(|c| {
+            filter.map_or(true, |f| match f.strip_prefix('=') {
+                Some(exact) => c.name == exact,
+                None => c.name.contains(f.as_str()),
+            })
+        })
         .collect();
     if let Some(iters) = iters {
         fixed_run(&cases, iters, &mode);
