@@ -57,20 +57,32 @@ pub fn run_until_signal<B: driver::Backend>(
     }
 }
 
-/// Resolves on Ctrl-C or (unix) SIGTERM.
-async fn shutdown_signal() {
+/// Installs the Ctrl-C and (unix) SIGTERM handlers at once, so that a signal arriving
+/// right after start-up is already a clean shutdown; the future resolves on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Binds 127.0.0.1:`port`, runs `backend` until a shutdown signal, then shuts it down
@@ -83,6 +95,8 @@ async fn serve<B: driver::Backend>(
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
+    // Handlers first: the `listening on` line tells tests they may signal us.
+    let signal = shutdown_signal();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://127.0.0.1:{}", addr.port())?;
@@ -106,7 +120,6 @@ async fn serve<B: driver::Backend>(
     });
     let core = tokio::spawn(driver::run(backend, input_rx, notice_rx, stop_rx.clone()));
 
-    let signal = shutdown_signal();
     tokio::pin!(signal);
     loop {
         tokio::select! {
