@@ -138,6 +138,75 @@ fn socketio_sockets(n: usize) -> Row {
     row
 }
 
+/// Allocations per `emit` of a small event to one WebSocket socket (encode, engine
+/// frame, transmit), with every transmit drained after each emit.
+fn emit_ws(emits: usize) -> f64 {
+    let now = Instant::now();
+    let mut server = sio::server(1);
+    let socket = sio::connect_one(&mut server, now);
+    let emit = |server: &mut socketio_proto::server::io::SocketIoServer| {
+        if let Err(e) = server.emit(socket, "message", &("hello world", 42)) {
+            panic!("emit: {e}");
+        }
+        assert_eq!(sio::drain(server), 1, "one frame per emit");
+    };
+    emit(&mut server); // warm up (scratch buffer, queues)
+    let allocs0 = allocs();
+    for _ in 0..emits {
+        emit(&mut server);
+    }
+    (allocs() - allocs0) as f64 / emits as f64
+}
+
+/// Allocations per queued event when a polling socket's `emits` events are joined into
+/// one long-poll body (the GET answered with all of them), per event.
+fn emit_polling(emits: usize) -> f64 {
+    use socketio_proto::server::io::IoEvent;
+    use socketio_proto::server::Transmit;
+    let now = Instant::now();
+    let mut server = sio::server(1);
+    let base = "/socket.io/?EIO=4&transport=polling";
+    let get = |server: &mut socketio_proto::server::io::SocketIoServer, uri: &str| {
+        server.handle_http_request(now, HttpRequest::get(uri));
+        let mut body = None;
+        while let Some(t) = server.poll_transmit() {
+            if let Transmit::HttpResponse(r) = t {
+                body = Some(r.body);
+            }
+        }
+        body.unwrap_or_else(|| panic!("no response to {uri}"))
+    };
+    let open = get(&mut server, base);
+    let open = String::from_utf8_lossy(&open).into_owned();
+    let sid = open
+        .split("\"sid\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no sid in {open}"))
+        .to_owned();
+    let uri = format!("{base}&sid={sid}");
+    server.handle_http_request(now, HttpRequest::post(uri.clone(), "40"));
+    let mut socket = None;
+    while let Some(ev) = server.poll_event() {
+        if let IoEvent::ConnectRequest { request, .. } = ev {
+            socket = server.accept(request).ok();
+        }
+    }
+    let socket = socket.unwrap_or_else(|| panic!("no socket"));
+    while server.poll_transmit().is_some() {}
+    let _ = get(&mut server, &uri); // the CONNECT reply
+    for _ in 0..emits {
+        if let Err(e) = server.emit(socket, "message", &("hello world", 42)) {
+            panic!("emit: {e}");
+        }
+    }
+    let allocs0 = allocs();
+    let body = get(&mut server, &uri);
+    let per = (allocs() - allocs0) as f64 / emits as f64;
+    assert_eq!(body.iter().filter(|&&b| b == 0x1e).count(), emits - 1);
+    per
+}
+
 fn main() {
     let n: usize = std::env::args()
         .skip(1)
@@ -169,5 +238,14 @@ fn main() {
     println!(
         "socket.io idle socket: {per_socket:.0} bytes (target <= 2048): {}",
         if per_socket <= 2048.0 { "OK" } else { "MISSED" }
+    );
+    let emits = 1000;
+    println!(
+        "\nemit to one websocket socket: {:.2} allocs/emit ({emits} emits)",
+        emit_ws(emits)
+    );
+    println!(
+        "polling body of {emits} queued events: {:.3} allocs/event",
+        emit_polling(emits)
     );
 }
