@@ -262,6 +262,13 @@ impl TextFrame {
         TextFrame(Utf8Bytes::from(s))
     }
 
+    /// Takes a frame that already starts with the Engine.IO message type `4` (written
+    /// there by the Socket.IO encoder), without copying it.
+    pub(crate) fn from_message_frame(frame: Utf8Bytes) -> Self {
+        debug_assert!(frame.starts_with('4'), "an Engine.IO message frame");
+        TextFrame(frame)
+    }
+
     /// The encoded packet, `"4"` + payload.
     pub fn frame(&self) -> &Utf8Bytes {
         &self.0

@@ -23,8 +23,43 @@ pub struct Encoded {
     pub attachments: Vec<Bytes>,
 }
 
-/// Writes `<type>[<attachments>-][<nsp>,][<id>]`.
-fn write_header(out: &mut Vec<u8>, ty: PacketType, attachments: usize, nsp: &str, id: Option<u64>) {
+/// A packet encoded as an Engine.IO message: `frame` is `"4"` + the packet's text form,
+/// written in the same buffer as the packet (no copy to add the prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MessageFrame {
+    /// `"4"` + the packet in text form.
+    pub(crate) frame: Utf8Bytes,
+    /// The binary attachments.
+    pub(crate) attachments: Vec<Bytes>,
+}
+
+/// What goes in front of the packet: nothing ([`Encoded`]) or the Engine.IO message
+/// type `4` ([`MessageFrame`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefix {
+    None,
+    Message,
+}
+
+impl Prefix {
+    fn bytes(self) -> &'static [u8] {
+        match self {
+            Prefix::None => b"",
+            Prefix::Message => b"4",
+        }
+    }
+}
+
+/// Writes `[prefix]<type>[<attachments>-][<nsp>,][<id>]`.
+fn write_header(
+    out: &mut Vec<u8>,
+    prefix: Prefix,
+    ty: PacketType,
+    attachments: usize,
+    nsp: &str,
+    id: Option<u64>,
+) {
+    out.extend_from_slice(prefix.bytes());
     out.push(ty.as_byte());
     if attachments > 0 {
         push_u64(out, attachments as u64);
@@ -107,15 +142,16 @@ fn check_nsp(nsp: &str) -> Result<(), Error> {
 /// binary case the right header is written after the body and the frame is assembled
 /// from the two (still one allocation).
 fn frame(
+    prefix: Prefix,
     ty: PacketType,
     binary_ty: PacketType,
     nsp: &str,
     id: Option<u64>,
     body: impl FnOnce(&mut Vec<u8>, &mut Vec<Bytes>) -> Result<(), Error>,
-) -> Result<Encoded, Error> {
+) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
     let mut attachments = Vec::new();
     let mut out = take_scratch();
-    write_header(&mut out, ty, 0, nsp, id);
+    write_header(&mut out, prefix, ty, 0, nsp, id);
     let body_at = out.len();
     let text = match body(&mut out, &mut attachments) {
         Ok(()) if attachments.is_empty() => {
@@ -124,17 +160,14 @@ fn frame(
         }
         Ok(()) => {
             let body_end = out.len();
-            write_header(&mut out, binary_ty, attachments.len(), nsp, id);
+            write_header(&mut out, prefix, binary_ty, attachments.len(), nsp, id);
             let head_end = out.len();
             Ok(finish(&mut out, body_end..head_end, body_at..body_end))
         }
         Err(e) => Err(e),
     };
     put_scratch(out);
-    Ok(Encoded {
-        text: text?,
-        attachments,
-    })
+    Ok((text?, attachments))
 }
 
 /// Encodes an EVENT straight from `args` into the frame buffer, without building a
@@ -146,11 +179,34 @@ pub fn encode_event<T: Serialize + ?Sized>(
     id: Option<u64>,
     args: &T,
 ) -> Result<Encoded, Error> {
+    let (text, attachments) = event_frame(Prefix::None, nsp, name, id, args)?;
+    Ok(Encoded { text, attachments })
+}
+
+/// [`encode_event`] as an Engine.IO message (`"4"` written in front, in the same buffer).
+pub(crate) fn encode_event_message<T: Serialize + ?Sized>(
+    nsp: &str,
+    name: &str,
+    id: Option<u64>,
+    args: &T,
+) -> Result<MessageFrame, Error> {
+    let (frame, attachments) = event_frame(Prefix::Message, nsp, name, id, args)?;
+    Ok(MessageFrame { frame, attachments })
+}
+
+fn event_frame<T: Serialize + ?Sized>(
+    prefix: Prefix,
+    nsp: &str,
+    name: &str,
+    id: Option<u64>,
+    args: &T,
+) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
     check_nsp(nsp)?;
     if is_reserved_event(name) {
         return Err(Error::ReservedEventName(name.to_owned()));
     }
     frame(
+        prefix,
         PacketType::Event,
         PacketType::BinaryEvent,
         nsp,
@@ -161,8 +217,29 @@ pub fn encode_event<T: Serialize + ?Sized>(
 
 /// Encodes an ACK straight from `args` (must serialize as a sequence; `()` for none).
 pub fn encode_ack<T: Serialize + ?Sized>(nsp: &str, id: u64, args: &T) -> Result<Encoded, Error> {
+    let (text, attachments) = ack_frame(Prefix::None, nsp, id, args)?;
+    Ok(Encoded { text, attachments })
+}
+
+/// [`encode_ack`] as an Engine.IO message (`"4"` written in front, in the same buffer).
+pub(crate) fn encode_ack_message<T: Serialize + ?Sized>(
+    nsp: &str,
+    id: u64,
+    args: &T,
+) -> Result<MessageFrame, Error> {
+    let (frame, attachments) = ack_frame(Prefix::Message, nsp, id, args)?;
+    Ok(MessageFrame { frame, attachments })
+}
+
+fn ack_frame<T: Serialize + ?Sized>(
+    prefix: Prefix,
+    nsp: &str,
+    id: u64,
+    args: &T,
+) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
     check_nsp(nsp)?;
     frame(
+        prefix,
         PacketType::Ack,
         PacketType::BinaryAck,
         nsp,
@@ -184,6 +261,17 @@ fn digits(mut n: u64) -> usize {
 impl Packet {
     /// Encodes the packet: the text frame and the attachments (shared, not copied).
     pub fn encode(&self) -> Encoded {
+        let (text, attachments) = self.encode_with(Prefix::None);
+        Encoded { text, attachments }
+    }
+
+    /// [`encode`](Self::encode) as an Engine.IO message (`"4"` + the packet, one buffer).
+    pub(crate) fn encode_message(&self) -> MessageFrame {
+        let (frame, attachments) = self.encode_with(Prefix::Message);
+        MessageFrame { frame, attachments }
+    }
+
+    fn encode_with(&self, prefix: Prefix) -> (Utf8Bytes, Vec<Bytes>) {
         let (body, attachments): (&str, &[Bytes]) = match &self.data {
             PacketData::Connect(auth) => (auth.as_deref().unwrap_or(""), &[]),
             PacketData::Disconnect => ("", &[]),
@@ -196,34 +284,33 @@ impl Packet {
         let main = &*self.nsp == MAIN_NAMESPACE;
         if main && body.is_empty() && self.id.is_none() {
             // `0` and `1` on the main namespace: no allocation.
-            let text = match ty {
-                PacketType::Connect => Some(Utf8Bytes::from_static("0")),
-                PacketType::Disconnect => Some(Utf8Bytes::from_static("1")),
+            let text = match (ty, prefix) {
+                (PacketType::Connect, Prefix::None) => Some("0"),
+                (PacketType::Disconnect, Prefix::None) => Some("1"),
+                (PacketType::Connect, Prefix::Message) => Some("40"),
+                (PacketType::Disconnect, Prefix::Message) => Some("41"),
                 _ => None,
             };
             if let Some(text) = text {
-                return Encoded {
-                    text,
-                    attachments: Vec::new(),
-                };
+                return (Utf8Bytes::from_static(text), Vec::new());
             }
         }
         // The exact size, so that the buffer becomes the string without reallocating.
-        let len =
-            1 + if attachments.is_empty() {
+        let len = prefix.bytes().len()
+            + 1
+            + if attachments.is_empty() {
                 0
             } else {
                 digits(attachments.len() as u64) + 1
-            } + if main { 0 } else { self.nsp.len() + 1 }
-                + self.id.map_or(0, digits)
-                + body.len();
+            }
+            + if main { 0 } else { self.nsp.len() + 1 }
+            + self.id.map_or(0, digits)
+            + body.len();
         let mut out = Vec::with_capacity(len);
-        write_header(&mut out, ty, attachments.len(), &self.nsp, self.id);
+        write_header(&mut out, prefix, ty, attachments.len(), &self.nsp, self.id);
         out.extend_from_slice(body.as_bytes());
-        Encoded {
-            text: text_from(out),
-            attachments: attachments.to_vec(),
-        }
+        debug_assert_eq!(out.len(), len, "exactly sized");
+        (text_from(out), attachments.to_vec())
     }
 }
 
@@ -263,6 +350,54 @@ mod tests {
         assert_eq!(digits(9), 1);
         assert_eq!(digits(10), 2);
         assert_eq!(digits(u64::MAX), 20);
+    }
+
+    #[test]
+    fn message_frames_are_4_then_the_packet() {
+        let data = Bytes::from_static(b"\x01\x02");
+        let big = "z".repeat(5000);
+        let check = |plain: Encoded, framed: MessageFrame| {
+            assert_eq!(&*framed.frame, format!("4{}", &*plain.text));
+            assert_eq!(framed.attachments, plain.attachments);
+        };
+        for (nsp, id) in [("/", None), ("/chat", Some(7)), ("/", Some(123))] {
+            for args in [
+                vec![Value::from(1u64)],
+                vec![Value::Binary(data.clone()), Value::from("x")],
+                vec![Value::from(big.as_str())],
+                vec![Value::from(big.as_str()), Value::Binary(data.clone())],
+            ] {
+                check(
+                    encode_event(nsp, "ev", id, &args).unwrap(),
+                    encode_event_message(nsp, "ev", id, &args).unwrap(),
+                );
+                check(
+                    encode_ack(nsp, 5, &args).unwrap(),
+                    encode_ack_message(nsp, 5, &args).unwrap(),
+                );
+                let p = Packet::event_with_ack(nsp, "ev", 9, &args).unwrap();
+                check(p.encode(), p.encode_message());
+            }
+        }
+        for p in [
+            Packet::connect::<()>("/", None),
+            Packet::disconnect("/"),
+            Packet::disconnect("/a"),
+            Packet::connect_ok("/", "sid"),
+            Packet::ack("/", 3, &()),
+        ] {
+            let p = p.unwrap();
+            check(p.encode(), p.encode_message());
+        }
+        assert_eq!(
+            &*Packet::connect::<()>("/", None)
+                .unwrap()
+                .encode_message()
+                .frame,
+            "40"
+        );
+        assert!(encode_event_message("bad", "ev", None, &(1,)).is_err());
+        assert!(encode_ack_message("/", 1, &1).is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::types::{BroadcastAckId, SocketId};
 use super::SocketIoServer;
 use crate::error::Error;
 use crate::server::{EngineServer, OutMessage, TextFrame};
-use crate::socketio::encode_event;
+use crate::socketio::encode_event_message;
 use bytes::Bytes;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -137,12 +137,12 @@ impl SocketIoServer {
         event: &str,
         args: &A,
     ) -> Result<usize, Error> {
-        let enc = encode_event(&target.nsp, event, None, args)?;
+        let enc = encode_event_message(&target.nsp, event, None, args)?;
         let Some(nsp) = self.nsps.find(&target.nsp) else {
             return Ok(0); // a namespace nobody has joined yet
         };
         let shared = Shared {
-            frame: TextFrame::new(&enc.text),
+            frame: TextFrame::from_message_frame(enc.frame),
             attachments: enc.attachments,
         };
         let epoch = self.next_epoch();
@@ -173,7 +173,7 @@ impl SocketIoServer {
         let now = self.clock.advance(now);
         let nsp = self.nsps.find(&target.nsp);
         let ack_id = nsp.and_then(|i| self.nsps.get(i)).map_or(0, |n| n.next_ack);
-        let enc = encode_event(&target.nsp, event, Some(ack_id), args)?;
+        let enc = encode_event_message(&target.nsp, event, Some(ack_id), args)?;
         let bid = self.acks.next_broadcast_id();
         let Some(nsp) = nsp else {
             // A namespace nobody has joined yet: no recipient.
@@ -187,7 +187,7 @@ impl SocketIoServer {
             n.take_ack_id();
         }
         let shared = Shared {
-            frame: TextFrame::new(&enc.text),
+            frame: TextFrame::from_message_frame(enc.frame),
             attachments: enc.attachments,
         };
         let epoch = self.next_epoch();

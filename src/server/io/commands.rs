@@ -7,15 +7,16 @@ use super::types::{ConnectRequestId, DisconnectReason, SocketId};
 use super::SocketIoServer;
 use crate::error::Error;
 use crate::server::{OutMessage, SessionId, TextFrame};
-use crate::socketio::{encode_ack, encode_event, Encoded, Packet};
+use crate::socketio::{encode_ack_message, encode_event_message, MessageFrame, Packet};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The engine messages of an encoded packet: its text frame, then its attachments.
-pub(super) fn out_messages(enc: &Encoded) -> impl Iterator<Item = OutMessage> + '_ {
-    std::iter::once(OutMessage::Text(TextFrame::new(&enc.text)))
-        .chain(enc.attachments.iter().cloned().map(OutMessage::Binary))
+/// The engine messages of an encoded packet: its text frame (taken as is, `"4"` already
+/// in front), then its attachments.
+pub(super) fn out_messages(enc: MessageFrame) -> impl Iterator<Item = OutMessage> {
+    std::iter::once(OutMessage::Text(TextFrame::from_message_frame(enc.frame)))
+        .chain(enc.attachments.into_iter().map(OutMessage::Binary))
 }
 
 impl SocketIoServer {
@@ -35,8 +36,8 @@ impl SocketIoServer {
             return Err(Error::UnknownRequest);
         }
         let sid: Arc<str> = Arc::from(self.socket_ids.next_id());
-        let reply = Packet::connect_ok(&name, &sid)?.encode();
-        self.engine.send_many(session, out_messages(&reply))?;
+        let reply = Packet::connect_ok(&name, &sid)?.encode_message();
+        self.engine.send_many(session, out_messages(reply))?;
         self.requests.remove(&request);
         let nsp = self.nsps.get_or_create(&name);
         let socket = self.sockets.insert(Socket {
@@ -78,7 +79,7 @@ impl SocketIoServer {
         }
         let packet = Packet::connect_error(&pending.nsp, message, data.as_ref())?;
         self.engine
-            .send_many(pending.session, out_messages(&packet.encode()))
+            .send_many(pending.session, out_messages(packet.encode_message()))
     }
 
     /// Sends a CONNECT_ERROR the application did not ask for (invalid namespace…).
@@ -92,7 +93,7 @@ impl SocketIoServer {
         if let Ok(packet) = Packet::connect_error(nsp, message, data.as_ref()) {
             let _ = self
                 .engine
-                .send_many(session, out_messages(&packet.encode()));
+                .send_many(session, out_messages(packet.encode_message()));
         }
     }
 
@@ -109,8 +110,8 @@ impl SocketIoServer {
         args: &A,
     ) -> Result<(), Error> {
         let (session, nsp) = self.socket_route(socket)?;
-        let enc = encode_event(&nsp, event, None, args)?;
-        self.engine.send_many(session, out_messages(&enc))
+        let enc = encode_event_message(&nsp, event, None, args)?;
+        self.engine.send_many(session, out_messages(enc))
     }
 
     /// Emits an event only if the socket's transport can send it right now (a
@@ -123,11 +124,11 @@ impl SocketIoServer {
         args: &A,
     ) -> Result<bool, Error> {
         let (session, nsp) = self.socket_route(socket)?;
-        let enc = encode_event(&nsp, event, None, args)?;
+        let enc = encode_event_message(&nsp, event, None, args)?;
         if !self.engine.is_writable(session) {
             return Ok(false);
         }
-        Ok(self.engine.send_many(session, out_messages(&enc)).is_ok())
+        Ok(self.engine.send_many(session, out_messages(enc)).is_ok())
     }
 
     /// Emits the `message` event (the official `socket.send(...)`).
@@ -157,8 +158,8 @@ impl SocketIoServer {
             .ok_or(Error::UnknownSocket)?;
         let nsp = self.nsps.get_mut(nsp_idx).ok_or(Error::UnknownSocket)?;
         let id = nsp.next_ack;
-        let enc = encode_event(&nsp_name, event, Some(id), args)?;
-        self.engine.send_many(session, out_messages(&enc))?;
+        let enc = encode_event_message(&nsp_name, event, Some(id), args)?;
+        self.engine.send_many(session, out_messages(enc))?;
         if let Some(nsp) = self.nsps.get_mut(nsp_idx) {
             nsp.take_ack_id();
         }
@@ -187,8 +188,8 @@ impl SocketIoServer {
             .iter()
             .position(|x| *x == id)
             .ok_or(Error::AckUnavailable)?;
-        let enc = encode_ack(&nsp, id, args)?;
-        self.engine.send_many(session, out_messages(&enc))?;
+        let enc = encode_ack_message(&nsp, id, args)?;
+        self.engine.send_many(session, out_messages(enc))?;
         if let Some(s) = self.sockets.get_mut(socket) {
             s.pending_in_acks.remove(pos);
         }
@@ -226,9 +227,9 @@ impl SocketIoServer {
     /// namespaces stay.
     pub fn disconnect(&mut self, socket: SocketId) -> Result<(), Error> {
         let (session, nsp) = self.socket_route(socket)?;
-        let packet = Packet::disconnect(&nsp)?.encode();
+        let packet = Packet::disconnect(&nsp)?.encode_message();
         // Best effort: the socket leaves even if the queue is full.
-        let _ = self.engine.send_many(session, out_messages(&packet));
+        let _ = self.engine.send_many(session, out_messages(packet));
         self.remove_socket(socket, DisconnectReason::ServerNamespaceDisconnect);
         Ok(())
     }
