@@ -44,9 +44,21 @@ impl Out {
 }
 
 /// Encodes queued packets into one polling body: the first packet always, then more while
-/// the body stays within `max_payload`.
+/// the body stays within `max_payload`. The body is sized up front (from the packets'
+/// encoded lengths, the same test as below) so it does not regrow while joining.
 pub(crate) fn encode_queue(queue: &mut VecDeque<Out>, max_payload: usize) -> String {
-    let mut out = String::new();
+    let mut size = 0usize;
+    for (i, p) in queue.iter().enumerate() {
+        let len = p.encoded_len();
+        if i > 0 {
+            if size + 1 + len > max_payload {
+                break;
+            }
+            size += 1;
+        }
+        size += len;
+    }
+    let mut out = String::with_capacity(size);
     let mut first = true;
     while let Some(p) = queue.front() {
         if !first && out.len() + 1 + p.encoded_len() > max_payload {
@@ -123,5 +135,45 @@ impl Session {
         let mut d = crate::time::earliest(self.next_ping, self.pong_deadline);
         d = crate::time::earliest(d, self.upgrade.map(|u| u.deadline));
         crate::time::earliest(d, self.closing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::TextFrame;
+    use bytes::Bytes;
+
+    fn queue() -> VecDeque<Out> {
+        VecDeque::from(vec![
+            Out::Ctrl(Packet::Ping(Utf8Bytes::from_static("probe"))),
+            Out::Msg(OutMessage::Text(TextFrame::new("2[\"a\",1]"))),
+            Out::Msg(OutMessage::Binary(Bytes::from_static(b"\x01\x02\x03\x04"))),
+            Out::Ctrl(Packet::Noop),
+        ])
+    }
+
+    #[test]
+    fn body_is_sized_up_front() {
+        let mut q = queue();
+        let body = encode_queue(&mut q, 1_000_000);
+        assert_eq!(body, "2probe\u{1e}42[\"a\",1]\u{1e}bAQIDBA==\u{1e}6");
+        assert_eq!(body.capacity(), body.len(), "no regrowth, no slack");
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn body_stops_at_max_payload_and_first_packet_always_goes() {
+        let mut q = queue();
+        // "2probe" (6) + 1 + "42[\"a\",1]" (10) = 17 fits; the binary does not.
+        let body = encode_queue(&mut q, 17);
+        assert_eq!(body, "2probe\u{1e}42[\"a\",1]");
+        assert_eq!(body.capacity(), body.len());
+        assert_eq!(q.len(), 2);
+        let body = encode_queue(&mut q, 1);
+        assert_eq!(body, "bAQIDBA==");
+        assert_eq!(body.capacity(), body.len());
+        assert_eq!(encode_queue(&mut q, 1), "6");
+        assert_eq!(encode_queue(&mut q, 1), "");
     }
 }
