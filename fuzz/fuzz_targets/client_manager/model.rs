@@ -1,0 +1,224 @@
+//! The model of what the client should be doing, and the invariants checked against
+//! it: every transmit and event the manager produces goes through [`drain`].
+
+use super::ops::{AckId, GEN_SHIFT};
+use socketio_proto::client::engine::{ClientTransmit, HttpMethod};
+use socketio_proto::client::{AckRequest, ClientEvent, DisconnectReason, Manager, SocketId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What one client socket should be.
+#[derive(Default)]
+pub struct SockModel {
+    /// Index into `NSPS`.
+    pub nsp: usize,
+    /// `connect` was called and no disconnect / refusal followed.
+    pub wanted: bool,
+    /// `Connected` seen and no `Disconnected` since.
+    pub connected: bool,
+    /// Ids handed out by `emit_with_ack`.
+    pub used: Vec<u64>,
+    /// Ids still waiting for an answer.
+    pub pending: BTreeSet<u64>,
+}
+
+/// What the manager should be.
+pub struct Model {
+    /// The sockets created, in order.
+    pub sockets: Vec<(SocketId, SockModel)>,
+    /// Outstanding HTTP requests: id → method.
+    pub requests: BTreeMap<u64, HttpMethod>,
+    /// Every request id ever sent.
+    pub all_requests: Vec<u64>,
+    /// Every WebSocket id ever opened.
+    pub ws: Vec<u64>,
+    /// Ack requests from the server not yet answered (at most 32 kept).
+    pub tokens: Vec<AckRequest>,
+    /// `Open` seen and no `Close` since.
+    pub open: bool,
+    /// The last attempt number of the running reconnect cycle (0: none yet).
+    pub cycle: u32,
+    /// From the config.
+    pub reconnection: bool,
+    /// From the config: the send buffer bound per socket.
+    pub max_buffered: usize,
+}
+
+impl Model {
+    /// A model of a fresh manager.
+    pub fn new(reconnection: bool, max_buffered: usize) -> Model {
+        Model {
+            sockets: Vec::new(),
+            requests: BTreeMap::new(),
+            all_requests: Vec::new(),
+            ws: Vec::new(),
+            tokens: Vec::new(),
+            open: false,
+            cycle: 0,
+            reconnection,
+            max_buffered,
+        }
+    }
+
+    /// The model of socket `id`; an event for a socket never created is a bug.
+    pub fn sock(&mut self, id: SocketId) -> &mut SockModel {
+        let i = self
+            .sockets
+            .iter()
+            .position(|(s, _)| *s == id)
+            .unwrap_or_else(|| panic!("event for unknown socket {id}"));
+        &mut self.sockets[i].1
+    }
+
+    /// The `s`-th socket (wrapping): its index and id.
+    pub fn pick_socket(&self, s: u8) -> Option<(usize, SocketId)> {
+        if self.sockets.is_empty() {
+            None
+        } else {
+            let i = usize::from(s) % self.sockets.len();
+            Some((i, self.sockets[i].0))
+        }
+    }
+
+    /// The ack id an [`AckId`] stands for on the socket of namespace `nsp`.
+    pub fn ack_id(&self, nsp: usize, id: AckId) -> u64 {
+        match id {
+            AckId::Random(r) => r,
+            AckId::Used(k) => self
+                .sockets
+                .iter()
+                .find(|(_, m)| m.nsp == nsp)
+                .filter(|(_, m)| !m.used.is_empty())
+                .map_or(u64::from(k), |(_, m)| m.used[usize::from(k) % m.used.len()]),
+        }
+    }
+}
+
+/// Takes every transmit and event from the manager, updating the model and checking
+/// the invariants.
+pub fn drain(io: &mut Manager, m: &mut Model) {
+    while let Some(t) = io.poll_transmit() {
+        match t {
+            ClientTransmit::HttpRequest(r) => {
+                let generation = r.id.0 >> GEN_SHIFT;
+                assert!(
+                    m.requests.insert(r.id.0, r.method).is_none(),
+                    "request id reused"
+                );
+                m.all_requests.push(r.id.0);
+                let same = m
+                    .requests
+                    .iter()
+                    .filter(|(id, meth)| *id >> GEN_SHIFT == generation && **meth == r.method)
+                    .count();
+                assert!(
+                    same <= 1,
+                    "two {:?} outstanding in generation {generation}",
+                    r.method
+                );
+            }
+            ClientTransmit::OpenWs { id, .. } => {
+                assert!(!m.ws.contains(&id.0), "ws id reused");
+                m.ws.push(id.0);
+            }
+            ClientTransmit::WsSend { id, .. } | ClientTransmit::CloseWs { id } => {
+                assert!(m.ws.contains(&id.0), "unknown ws {id}")
+            }
+        }
+    }
+    let mut open_error = false;
+    let mut failed = false;
+    let mut after_failed = false;
+    while let Some(e) = io.poll_event() {
+        let is_failed = e == ClientEvent::ReconnectFailed;
+        match e {
+            ClientEvent::Open => {
+                assert!(!m.open, "Open twice");
+                m.open = true;
+            }
+            ClientEvent::Close { .. } => {
+                assert!(m.open, "Close without Open");
+                m.open = false;
+                m.cycle = 0;
+                for (_, s) in &m.sockets {
+                    assert!(!s.connected, "Close before a socket's Disconnected");
+                }
+            }
+            ClientEvent::OpenError { .. } => {
+                assert!(!m.open);
+                open_error = true;
+            }
+            ClientEvent::ReconnectAttempt { attempt } => {
+                assert_eq!(attempt, m.cycle + 1, "reconnect attempts count up by one");
+                m.cycle = attempt;
+            }
+            ClientEvent::Reconnected { attempt } => {
+                assert!(m.open);
+                assert_eq!(attempt, m.cycle);
+                m.cycle = 0;
+            }
+            // As in the JS manager, the last failed attempt gives `ReconnectFailed`
+            // (from `reconnect()`) just before its `ReconnectError`.
+            ClientEvent::ReconnectError { .. } => assert!(
+                m.cycle > 0 || after_failed,
+                "ReconnectError outside a cycle"
+            ),
+            ClientEvent::ReconnectFailed => {
+                m.cycle = 0;
+                failed = true;
+            }
+            ClientEvent::Connected { socket, .. } => {
+                assert!(m.open);
+                let s = m.sock(socket);
+                assert!(s.wanted, "Connected for a socket not asked to connect");
+                assert!(!s.connected, "Connected twice");
+                s.connected = true;
+            }
+            ClientEvent::ConnectError { socket, .. } => {
+                let s = m.sock(socket);
+                assert!(s.wanted, "ConnectError for a socket not connecting");
+                assert!(!s.connected);
+                s.wanted = false;
+            }
+            ClientEvent::Event { socket, ack, .. } => {
+                assert!(m.sock(socket).connected, "Event on a disconnected socket");
+                if let Some(a) = ack {
+                    assert_eq!(a.socket(), socket);
+                    if m.tokens.len() < 32 {
+                        m.tokens.push(a);
+                    }
+                }
+            }
+            ClientEvent::Ack { socket, id, .. }
+            | ClientEvent::AckTimeout { socket, id }
+            | ClientEvent::AckCancelled { socket, id } => {
+                let s = m.sock(socket);
+                assert!(s.used.contains(&id), "ack for an id never handed out");
+                assert!(s.pending.remove(&id), "ack id resolved twice");
+            }
+            ClientEvent::Disconnected { socket, reason } => {
+                let s = m.sock(socket);
+                assert!(s.connected, "Disconnected for a socket not connected");
+                s.connected = false;
+                if reason == DisconnectReason::IoServerDisconnect {
+                    s.wanted = false;
+                }
+            }
+        }
+        after_failed = is_failed;
+    }
+    if open_error && m.reconnection && !failed {
+        assert!(
+            io.is_reconnecting(),
+            "the first connection attempt failed and no reconnection is scheduled"
+        );
+    }
+    assert_eq!(io.is_open(), m.open);
+    for (id, s) in &m.sockets {
+        assert!(
+            io.buffered(*id) <= m.max_buffered,
+            "send buffer over its bound"
+        );
+        assert_eq!(io.pending_acks(*id), s.pending.len(), "pending acks differ");
+        assert_eq!(io.is_connected(*id), s.connected);
+    }
+}
