@@ -51,12 +51,17 @@ impl EngineServer {
         msgs: impl IntoIterator<Item = OutMessage>,
     ) -> Result<(), Error> {
         let max = self.config.max_queue_packets;
-        let msgs: Vec<OutMessage> = msgs.into_iter().collect();
         let s = self.live_mut(session).ok_or(Error::UnknownSession)?;
-        if s.queue.len().saturating_add(msgs.len()) > max {
-            return Err(Error::QueueFull(max));
+        // Straight into the queue (no collecting first); if they do not all fit, the
+        // ones pushed are taken back out: all or none, and never more than `max`.
+        let before = s.queue.len();
+        for msg in msgs {
+            if s.queue.len() >= max {
+                s.queue.truncate(before);
+                return Err(Error::QueueFull(max));
+            }
+            s.queue.push_back(Out::Msg(msg));
         }
-        s.queue.extend(msgs.into_iter().map(Out::Msg));
         self.flush(session);
         Ok(())
     }

@@ -135,7 +135,7 @@ impl EngineServer {
                 for o in s.queue.drain(..) {
                     self.transmits.push_back(Transmit::Ws {
                         conn,
-                        msg: o.to_ws(),
+                        msg: o.into_ws(),
                     });
                 }
             }

@@ -16,12 +16,13 @@ pub(crate) enum Out {
 }
 
 impl Out {
-    /// The WebSocket frame for this packet.
-    pub(crate) fn to_ws(&self) -> WsMessage {
+    /// The WebSocket frame for this packet (a message's buffer is moved, not cloned:
+    /// cloning a uniquely owned buffer would allocate its shared header).
+    pub(crate) fn into_ws(self) -> WsMessage {
         match self {
             Out::Ctrl(p) => p.to_ws(),
-            Out::Msg(OutMessage::Text(f)) => WsMessage::Text(f.frame().clone()),
-            Out::Msg(OutMessage::Binary(b)) => WsMessage::Binary(b.clone()),
+            Out::Msg(OutMessage::Text(f)) => WsMessage::Text(f.into_frame()),
+            Out::Msg(OutMessage::Binary(b)) => WsMessage::Binary(b),
         }
     }
 
