@@ -54,7 +54,12 @@ enum Op {
     Get(u8),
     Post(u8, Vec<Frame>),
     PostRaw(u8, Vec<u8>),
-    Raw { method: Method, uri: String, body: Vec<u8>, origin: Option<String> },
+    Raw {
+        method: Method,
+        uri: String,
+        body: Vec<u8>,
+        origin: Option<String>,
+    },
     Abort(u8),
     WsUpgrade(u8),
     WsRaw(String),
@@ -148,9 +153,10 @@ impl World {
         match op {
             Op::Handshake => self.request(HttpRequest::get("/engine.io/?EIO=4&transport=polling")),
             Op::WsHandshake => {
-                let c = self
-                    .server
-                    .handle_ws_open(self.now, &HttpRequest::get("/engine.io/?EIO=4&transport=websocket"));
+                let c = self.server.handle_ws_open(
+                    self.now,
+                    &HttpRequest::get("/engine.io/?EIO=4&transport=websocket"),
+                );
                 self.conns.push(c);
                 self.drain();
             }
@@ -159,7 +165,11 @@ impl World {
                 self.request(HttpRequest::get(uri));
             }
             Op::Post(i, frames) => {
-                let body = frames.iter().map(Frame::text).collect::<Vec<_>>().join("\x1e");
+                let body = frames
+                    .iter()
+                    .map(Frame::text)
+                    .collect::<Vec<_>>()
+                    .join("\x1e");
                 let uri = self.uri(i, "polling");
                 self.request(HttpRequest::post(uri, body));
             }
@@ -167,7 +177,12 @@ impl World {
                 let uri = self.uri(i, "polling");
                 self.request(HttpRequest::post(uri, body));
             }
-            Op::Raw { method, uri, body, origin } => self.request(HttpRequest {
+            Op::Raw {
+                method,
+                uri,
+                body,
+                origin,
+            } => self.request(HttpRequest {
                 method,
                 uri,
                 origin,
@@ -206,8 +221,11 @@ impl World {
             }
             Op::WsBinary(i, data) => {
                 if let Some(c) = Self::pick(&self.conns, i) {
-                    self.server
-                        .handle_ws_message(self.now, c, WsMessage::Binary(Bytes::from(data)));
+                    self.server.handle_ws_message(
+                        self.now,
+                        c,
+                        WsMessage::Binary(Bytes::from(data)),
+                    );
                     self.drain();
                 }
             }
@@ -218,22 +236,31 @@ impl World {
                 }
             }
             Op::Send(i, text) => {
-                if let Some(s) = Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid)) {
+                if let Some(s) =
+                    Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid))
+                {
                     let _ = self.server.send(s, text.as_str());
                     self.drain();
                 }
             }
             Op::SendMany(i, text, bin) => {
-                if let Some(s) = Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid)) {
+                if let Some(s) =
+                    Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid))
+                {
                     let _ = self.server.send_many(
                         s,
-                        [OutMessage::from(text.as_str()), OutMessage::Binary(Bytes::from(bin))],
+                        [
+                            OutMessage::from(text.as_str()),
+                            OutMessage::Binary(Bytes::from(bin)),
+                        ],
                     );
                     self.drain();
                 }
             }
             Op::Close(i) => {
-                if let Some(s) = Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid)) {
+                if let Some(s) =
+                    Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid))
+                {
                     assert!(self.server.close(self.now, s).is_ok());
                     self.drain();
                 }
@@ -296,7 +323,15 @@ fuzz_target!(|ops: Vec<Op>| {
     // session is gone and no timer remains.
     let end = w.now + Duration::from_millis(INTERVAL + TIMEOUT);
     w.run_until(end);
-    assert_eq!(w.server.session_count(), 0, "a session outlived its ping timeout");
-    assert_eq!(w.server.poll_timeout(), None, "a timer outlived every session");
+    assert_eq!(
+        w.server.session_count(),
+        0,
+        "a session outlived its ping timeout"
+    );
+    assert_eq!(
+        w.server.poll_timeout(),
+        None,
+        "a timer outlived every session"
+    );
     assert!(w.polls.is_empty(), "a poll was never answered");
 });

@@ -313,10 +313,13 @@ impl State {
                             &(&bin,),
                             Duration::from_millis(ms.into()),
                         ),
-                        (false, Some(ms)) => {
-                            self.io
-                                .emit_with_ack(now, s, name, &(), Duration::from_millis(ms.into()))
-                        }
+                        (false, Some(ms)) => self.io.emit_with_ack(
+                            now,
+                            s,
+                            name,
+                            &(),
+                            Duration::from_millis(ms.into()),
+                        ),
                     };
                     if r.is_ok() {
                         assert!(!self.gone.contains(&s), "emit to a gone socket succeeded");
