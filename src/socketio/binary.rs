@@ -51,19 +51,25 @@ pub(crate) fn check(tree: &Value, count: usize) -> Result<(), DecodeError> {
     }
 }
 
+/// Records that placeholder `n` was seen: it must name an attachment, and only once.
+fn mark_seen(seen: &mut [bool], n: u64) -> Result<(), DecodeError> {
+    let flag = usize::try_from(n)
+        .ok()
+        .and_then(|i| seen.get_mut(i))
+        .ok_or(DecodeError::InvalidPlaceholder("num out of range"))?;
+    if *flag {
+        return Err(DecodeError::InvalidPlaceholder(
+            "attachment referenced twice",
+        ));
+    }
+    *flag = true;
+    Ok(())
+}
+
 fn walk(v: &Value, seen: &mut [bool]) -> Result<(), DecodeError> {
     match slot(v) {
         Slot::Index(n) => {
-            let flag = usize::try_from(n)
-                .ok()
-                .and_then(|i| seen.get_mut(i))
-                .ok_or(DecodeError::InvalidPlaceholder("num out of range"))?;
-            if *flag {
-                return Err(DecodeError::InvalidPlaceholder(
-                    "attachment referenced twice",
-                ));
-            }
-            *flag = true;
+            mark_seen(seen, n)?;
             Ok(())
         }
         Slot::Invalid => Err(DecodeError::InvalidPlaceholder(
@@ -276,16 +282,7 @@ pub(crate) fn check_json_slow(json: &str, count: usize) -> Result<(), DecodeErro
         let n = entry.ok_or(DecodeError::InvalidPlaceholder(
             "num is missing or not a non-negative integer",
         ))?;
-        let flag = usize::try_from(n)
-            .ok()
-            .and_then(|i| seen.get_mut(i))
-            .ok_or(DecodeError::InvalidPlaceholder("num out of range"))?;
-        if *flag {
-            return Err(DecodeError::InvalidPlaceholder(
-                "attachment referenced twice",
-            ));
-        }
-        *flag = true;
+        mark_seen(seen.as_mut_slice(), n)?;
     }
     if seen.iter().all(|&s| s) {
         Ok(())

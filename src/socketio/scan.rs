@@ -197,10 +197,7 @@ impl<'a> Scanner<'a> {
         match b.get(i) {
             Some(b'0') => i += 1,
             Some(b'1'..=b'9') => {
-                i += 1;
-                while let Some(b'0'..=b'9') = b.get(i) {
-                    i += 1;
-                }
+                i = skip_digits(b, i + 1);
             }
             _ => return Err(Reject),
         }
@@ -210,14 +207,7 @@ impl<'a> Scanner<'a> {
             Some(b'0'..=b'9') => return Err(Reject),
             Some(b'.') => {
                 plain = false;
-                i += 1;
-                let start = i;
-                while let Some(b'0'..=b'9') = b.get(i) {
-                    i += 1;
-                }
-                if i == start {
-                    return Err(Reject);
-                }
+                i = skip_one_or_more_digits(b, i + 1)?;
             }
             _ => {}
         }
@@ -227,13 +217,7 @@ impl<'a> Scanner<'a> {
             if let Some(b'+' | b'-') = b.get(i) {
                 i += 1;
             }
-            let start = i;
-            while let Some(b'0'..=b'9') = b.get(i) {
-                i += 1;
-            }
-            if i == start {
-                return Err(Reject);
-            }
+            i = skip_one_or_more_digits(b, i)?;
         }
         self.i = i;
         Ok(plain)
@@ -368,6 +352,26 @@ pub(crate) fn is_json_starting_with(json: &[u8], first: &[u8]) -> bool {
         _ => return false,
     }
     s.value().and_then(|()| s.end()).is_ok()
+}
+
+/// The index after the run of ASCII digits starting at `i`.
+#[inline(always)]
+fn skip_digits(b: &[u8], mut i: usize) -> usize {
+    while let Some(b'0'..=b'9') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Like [`skip_digits`], but the run must not be empty (a fraction or an exponent).
+#[inline(always)]
+fn skip_one_or_more_digits(b: &[u8], i: usize) -> Result<usize> {
+    let end = skip_digits(b, i);
+    if end == i {
+        Err(Reject)
+    } else {
+        Ok(end)
+    }
 }
 
 #[cfg(test)]
