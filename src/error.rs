@@ -128,3 +128,187 @@ pub enum Error {
     #[error("closed")]
     Closed,
 }
+
+// ----- one error type per operation (both sides use the same type for the same
+// operation). `Error` above is being retired in favour of these. -----
+
+/// A configuration was refused by a constructor (`new`, `with_parser`…).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+#[non_exhaustive]
+pub struct ConfigError(pub &'static str);
+
+/// An Engine.IO message could not be queued ([`send`](crate::server::EngineServer)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The session handle names no live session.
+    #[error("unknown or closed session")]
+    UnknownSession,
+    /// The connection is not open (client), or is closing.
+    #[error("not connected")]
+    NotConnected,
+    /// The outgoing queue is at its limit; nothing was queued.
+    #[error("outgoing queue full ({limit} packets)")]
+    QueueFull {
+        /// The limit in packets.
+        limit: usize,
+    },
+}
+
+/// An event could not be emitted or broadcast (`emit`, `emit_volatile`,
+/// `emit_with_ack`, `broadcast`, `broadcast_with_ack`), on either side.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmitError {
+    /// The socket handle names no live socket.
+    #[error("unknown or disconnected socket")]
+    UnknownSocket,
+    /// The namespace does not exist (broadcast).
+    #[error("unknown namespace {0:?}")]
+    UnknownNamespace(String),
+    /// The event name is reserved by the protocol (`connect`, `disconnect`, …).
+    #[error("reserved event name {0:?}")]
+    ReservedEventName(String),
+    /// The arguments could not be serialized (they must form a sequence).
+    #[error("cannot serialize: {0}")]
+    Serialize(String),
+    /// The outgoing queue (or the offline buffer) is at its limit; nothing was queued.
+    #[error("outgoing queue full ({limit} packets)")]
+    QueueFull {
+        /// The limit.
+        limit: usize,
+    },
+    /// `max_pending_acks` acknowledgements are awaited already; nothing was sent.
+    #[error("too many pending acks ({limit})")]
+    TooManyPendingAcks {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// An [`AckRequest`](crate::transport::AckRequest) could not be answered (`ack`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AckError {
+    /// The socket is gone, or reconnected since the request: the peer forgot it.
+    #[error("the socket that asked is gone")]
+    Stale,
+    /// The arguments could not be serialized.
+    #[error("cannot serialize: {0}")]
+    Serialize(String),
+    /// The outgoing queue is at its limit; nothing was queued.
+    #[error("outgoing queue full ({limit} packets)")]
+    QueueFull {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// An operation on a socket handle (`join`, `leave`, `disconnect`, `connect`, …) failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SocketError {
+    /// The socket handle names no live socket.
+    #[error("unknown or disconnected socket")]
+    UnknownSocket,
+    /// The session handle names no live session.
+    #[error("unknown or closed session")]
+    UnknownSession,
+    /// The core was shut down or closed.
+    #[error("closed")]
+    Closed,
+}
+
+/// A namespace could not be registered or opened (`register_namespace`, `socket`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NamespaceError {
+    /// The name is not a namespace (it must start with `/` and hold no `,`).
+    #[error("invalid namespace {0:?}")]
+    Invalid(String),
+    /// The limit on namespaces is reached.
+    #[error("too many namespaces ({limit})")]
+    TooMany {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// The `auth` payload of a CONNECT was refused (`socket`, `set_auth`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// `auth` must serialize to a JSON object.
+    #[error("auth must be an object")]
+    NotAnObject,
+    /// It could not be serialized.
+    #[error("cannot serialize: {0}")]
+    Serialize(String),
+}
+
+/// Received arguments could not be read as the requested type (`Args::deserialize`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot deserialize: {0}")]
+#[non_exhaustive]
+pub struct ArgsError(pub String);
+
+// Transitional: lets code that still returns the old `Error` feed the new types with `?`
+// while the crate moves over. Removed with `Error`.
+impl From<Error> for EmitError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::UnknownSocket | Error::UnknownSession | Error::NotConnected => {
+                EmitError::UnknownSocket
+            }
+            Error::QueueFull(limit) => EmitError::QueueFull { limit },
+            Error::Serialize(s) => EmitError::Serialize(s),
+            Error::ReservedEventName(s) => EmitError::ReservedEventName(s),
+            Error::InvalidNamespace(s) => EmitError::UnknownNamespace(s),
+            other => EmitError::Serialize(other.to_string()),
+        }
+    }
+}
+
+impl From<Error> for AckError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::QueueFull(limit) => AckError::QueueFull { limit },
+            Error::Serialize(s) => AckError::Serialize(s),
+            _ => AckError::Stale,
+        }
+    }
+}
+
+impl From<Error> for AuthError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Serialize(s) if s.contains("object") => AuthError::NotAnObject,
+            other => AuthError::Serialize(other.to_string()),
+        }
+    }
+}
+
+impl From<Error> for ArgsError {
+    fn from(e: Error) -> Self {
+        ArgsError(e.to_string())
+    }
+}
+
+impl From<SendError> for EmitError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::QueueFull { limit } => EmitError::QueueFull { limit },
+            SendError::UnknownSession | SendError::NotConnected => EmitError::UnknownSocket,
+        }
+    }
+}
+
+impl From<SendError> for AckError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::QueueFull { limit } => AckError::QueueFull { limit },
+            SendError::UnknownSession | SendError::NotConnected => AckError::Stale,
+        }
+    }
+}

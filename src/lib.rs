@@ -70,13 +70,16 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod client;
+pub mod driver;
 pub mod engineio;
 pub mod error;
 pub mod ids;
 pub mod server;
 pub mod socketio;
 pub mod time;
+pub mod transport;
 pub mod utf8;
 
+pub use driver::{Core, InputError, Output};
 pub use error::{DecodeError, Error};
 pub use utf8::Utf8Bytes;

@@ -6,10 +6,13 @@
 pub mod handshake;
 pub mod packet;
 pub mod payload;
+pub mod version;
 
 pub use handshake::Handshake;
 pub use packet::{Message, Packet, PacketType, WsMessage};
 pub use payload::{decode_payload, encode_payload, PayloadDecoder};
+pub use version::ProtocolVersion;
 
-/// The Engine.IO protocol revision this crate speaks (the `EIO` query parameter).
+/// The Engine.IO protocol revision this crate speaks by default (the `EIO` query
+/// parameter).
 pub const PROTOCOL_VERSION: u8 = 4;
