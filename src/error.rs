@@ -245,6 +245,9 @@ pub enum AuthError {
     /// It could not be serialized.
     #[error("cannot serialize: {0}")]
     Serialize(String),
+    /// The namespace of the CONNECT is not one (it must start with `/` and hold no `,`).
+    #[error("invalid namespace {0:?}")]
+    InvalidNamespace(String),
 }
 
 /// Received arguments could not be read as the requested type (`Args::deserialize`).
@@ -310,5 +313,35 @@ impl From<SendError> for AckError {
             SendError::QueueFull { limit } => AckError::QueueFull { limit },
             SendError::UnknownSession | SendError::NotConnected => AckError::Stale,
         }
+    }
+}
+
+// Transitional, the other way: code that still returns the old `Error` can `?` the
+// per-operation errors the codec returns now. Removed with `Error`.
+impl From<EmitError> for Error {
+    fn from(e: EmitError) -> Self {
+        match e {
+            EmitError::UnknownSocket => Error::UnknownSocket,
+            EmitError::UnknownNamespace(s) => Error::InvalidNamespace(s),
+            EmitError::ReservedEventName(s) => Error::ReservedEventName(s),
+            EmitError::Serialize(s) => Error::Serialize(s),
+            EmitError::QueueFull { limit } => Error::QueueFull(limit),
+            EmitError::TooManyPendingAcks { limit } => Error::QueueFull(limit),
+        }
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidNamespace(s) => Error::InvalidNamespace(s),
+            other => Error::Serialize(other.to_string()),
+        }
+    }
+}
+
+impl From<ArgsError> for Error {
+    fn from(e: ArgsError) -> Self {
+        Error::Deserialize(e.0)
     }
 }

@@ -3,11 +3,13 @@
 
 pub use std::time::{Duration, Instant};
 
-/// Monotonic view of the `now` values the caller passes in.
+/// Monotonic view of the `now` values the caller passes in. Internal: the state machines
+/// use it; not part of the public API.
 ///
 /// Callers may pass a `now` that is earlier than one seen before (two threads racing,
 /// a clock source with jitter); the state machine must not go back in time, so it keeps
 /// the latest value it has seen.
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Clock {
     latest: Option<Instant>,
@@ -30,7 +32,8 @@ impl Clock {
     }
 }
 
-/// The earliest of two optional deadlines.
+/// The earliest of two optional deadlines. Internal, not part of the public API.
+#[doc(hidden)]
 pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),

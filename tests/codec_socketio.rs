@@ -6,7 +6,8 @@ use socketio_proto::socketio::{
     encode_ack, encode_event, Decoder, DecoderConfig, Packet, PacketData, PacketType, Value,
     RESERVED_EVENTS,
 };
-use socketio_proto::{DecodeError, Error, Utf8Bytes};
+use socketio_proto::error::{ArgsError, AuthError, EmitError};
+use socketio_proto::{DecodeError, Utf8Bytes};
 
 const P0: &str = r#"{"_placeholder":true,"num":0}"#;
 
@@ -249,29 +250,29 @@ fn value_binary_is_not_copied_on_encode() {
 fn local_misuse_is_an_error() {
     assert_eq!(
         Packet::event("admin", "x", &()).unwrap_err(),
-        Error::InvalidNamespace("admin".into())
+        EmitError::UnknownNamespace("admin".into())
     );
     assert_eq!(
         Packet::event("/a,b", "x", &()).unwrap_err(),
-        Error::InvalidNamespace("/a,b".into())
+        EmitError::UnknownNamespace("/a,b".into())
     );
     for name in RESERVED_EVENTS {
         assert_eq!(
             encode_event("/", name, None, &()).unwrap_err(),
-            Error::ReservedEventName(name.into())
+            EmitError::ReservedEventName(name.into())
         );
     }
     assert!(matches!(
         Packet::event("/", "x", &5),
-        Err(Error::Serialize(_))
+        Err(EmitError::Serialize(_))
     ));
     assert!(matches!(
         Packet::ack("/", 1, &"s"),
-        Err(Error::Serialize(_))
+        Err(EmitError::Serialize(_))
     ));
     assert!(matches!(
         Packet::connect("/", Some(&[1])),
-        Err(Error::Serialize(_))
+        Err(AuthError::NotAnObject)
     ));
 }
 
@@ -369,7 +370,7 @@ fn deep_nesting() {
     // ...but a tree cannot be built from it.
     assert!(matches!(
         p.args().unwrap().to_values(),
-        Err(Error::Deserialize(_))
+        Err(ArgsError { .. })
     ));
     // A binary packet must build the tree, and reports the nesting.
     assert_eq!(

@@ -156,6 +156,7 @@ impl Manager {
         let nsp = s.nsp.clone();
         let id = s.register_ack(deadline, limit)?;
         let result = encode_event(&nsp, event, Some(id), args)
+            .map_err(Error::from)
             .and_then(|packet| self.send_or_buffer(now, socket, Some(id), packet));
         if let Err(e) = result {
             if let Ok(s) = self.state_mut(socket) {

@@ -71,10 +71,14 @@ impl<'a> Arbitrary<'a> for Packet {
         let nsp = nsp(u)?;
         let id = Option::<u64>::arbitrary(u)?;
         let built = match u.int_in_range(0..=5)? {
-            0 => match bool::arbitrary(u)? {
-                true => Packet::connect(&nsp, Some(&object(u, 1, false)?)),
-                false => Packet::connect::<Value>(&nsp, None),
-            },
+            0 => {
+                let connect = match bool::arbitrary(u)? {
+                    true => Packet::connect(&nsp, Some(&object(u, 1, false)?)),
+                    false => Packet::connect::<Value>(&nsp, None),
+                };
+                // Any refusal is "not a packet we can send", whatever its type.
+                connect.map_err(|e| crate::error::EmitError::Serialize(e.to_string()))
+            }
             1 => Packet::connect_ok(&nsp, &String::arbitrary(u)?),
             2 => Packet::disconnect(&nsp),
             3 => {

@@ -2,7 +2,7 @@
 
 use super::binary;
 use super::value::Value;
-use crate::error::Error;
+use crate::error::{ArgsError, EmitError};
 use crate::utf8::Utf8Bytes;
 use bytes::Bytes;
 use serde::de::value::SeqAccessDeserializer;
@@ -23,8 +23,24 @@ use std::marker::PhantomData;
 /// [`Decoder::with_values`](super::Decoder::with_values) also parses the arguments into
 /// [`Value`]s while validating (one pass); see [`Args::values`]. Equality and hashing
 /// look at the wire form only.
-#[derive(Debug, Clone)]
+///
+/// Inside, the arguments are held in the form of the parser that decoded them (today
+/// only JSON text; a msgpack parser adds its own form), behind this one public API.
+#[derive(Clone)]
 pub struct Args {
+    repr: Repr,
+}
+
+/// The arguments in the form of the parser that made them.
+#[derive(Clone)]
+enum Repr {
+    /// JSON text (the default parser).
+    Json(JsonArgs),
+}
+
+/// Arguments as a JSON array plus binary attachments.
+#[derive(Clone)]
+struct JsonArgs {
     json: Utf8Bytes,
     attachments: Vec<Bytes>,
     /// The first array element is the event name, not an argument.
@@ -33,11 +49,22 @@ pub struct Args {
     values: Option<Vec<Value>>,
 }
 
+impl fmt::Debug for Args {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Repr::Json(j) = &self.repr;
+        f.debug_struct("Args")
+            .field("json", &j.json)
+            .field("attachments", &j.attachments)
+            .field("skip_first", &j.skip_first)
+            .field("values", &j.values)
+            .finish()
+    }
+}
+
 impl PartialEq for Args {
     fn eq(&self, other: &Self) -> bool {
-        self.json == other.json
-            && self.attachments == other.attachments
-            && self.skip_first == other.skip_first
+        let (Repr::Json(a), Repr::Json(b)) = (&self.repr, &other.repr);
+        a.json == b.json && a.attachments == b.attachments && a.skip_first == b.skip_first
     }
 }
 
@@ -45,49 +72,62 @@ impl Eq for Args {}
 
 impl std::hash::Hash for Args {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.json.hash(state);
-        self.attachments.hash(state);
-        self.skip_first.hash(state);
+        let Repr::Json(j) = &self.repr;
+        j.json.hash(state);
+        j.attachments.hash(state);
+        j.skip_first.hash(state);
     }
 }
 
 impl Args {
+    #[inline]
     pub(crate) fn from_parts(json: Utf8Bytes, attachments: Vec<Bytes>, skip_first: bool) -> Self {
         Args {
-            json,
-            attachments,
-            skip_first,
-            values: None,
+            repr: Repr::Json(JsonArgs {
+                json,
+                attachments,
+                skip_first,
+                values: None,
+            }),
         }
     }
 
+    #[inline]
+    fn j(&self) -> &JsonArgs {
+        let Repr::Json(j) = &self.repr;
+        j
+    }
+
     pub(crate) fn set_attachments(&mut self, attachments: Vec<Bytes>) {
-        self.attachments = attachments;
+        let Repr::Json(j) = &mut self.repr;
+        j.attachments = attachments;
     }
 
     /// Caches the argument values (the event name already removed).
     pub(crate) fn set_values(&mut self, values: Vec<Value>) {
-        self.values = Some(values);
+        let Repr::Json(j) = &mut self.repr;
+        j.values = Some(values);
     }
 
     /// The arguments as values, if the decoder built them
     /// ([`Decoder::with_values`](super::Decoder::with_values)).
     pub fn values(&self) -> Option<&[Value]> {
-        self.values.as_deref()
+        self.j().values.as_deref()
     }
 
     /// The arguments as values: the ones the decoder built, or parsed now.
-    pub fn into_values(self) -> Result<Vec<Value>, Error> {
-        match self.values {
+    pub fn into_values(self) -> Result<Vec<Value>, ArgsError> {
+        let Repr::Json(j) = self.repr;
+        match j.values {
             Some(v) => Ok(v),
-            None => self.to_values(),
+            None => j.to_values(),
         }
     }
 
     /// ACK arguments from anything that serializes as a sequence (a tuple, array or
     /// `Vec`; `()` for none); binary values (`Value::Binary`, or anything serialized with
     /// `serialize_bytes`) become attachments.
-    pub fn from_serialize<T: serde::Serialize + ?Sized>(args: &T) -> Result<Args, Error> {
+    pub fn from_serialize<T: serde::Serialize + ?Sized>(args: &T) -> Result<Args, EmitError> {
         let mut attachments = Vec::new();
         let ((), json) = super::ser::with_scratch(|out| {
             super::encode::write_ack_body(out, &mut attachments, args)
@@ -97,17 +137,17 @@ impl Args {
 
     /// The JSON array as it goes on the wire: for an EVENT, including the event name.
     pub fn json(&self) -> &Utf8Bytes {
-        &self.json
+        &self.j().json
     }
 
     /// The binary attachments, in placeholder order.
     pub fn attachments(&self) -> &[Bytes] {
-        &self.attachments
+        &self.j().attachments
     }
 
     /// Whether the arguments carry binary data (the packet is a BINARY_EVENT/BINARY_ACK).
     pub fn is_binary(&self) -> bool {
-        !self.attachments.is_empty()
+        !self.j().attachments.is_empty()
     }
 
     /// Deserializes the arguments as a sequence into `T` (a tuple, a `Vec`, a struct
@@ -115,7 +155,18 @@ impl Args {
     /// ignored, as JavaScript does. Without binary data this reads the JSON text
     /// directly; with binary data it goes through a [`Value`] tree, and binary values
     /// arrive as bytes (use [`Value`] or a bytes type that accepts `visit_bytes`).
-    pub fn deserialize<'a, T: Deserialize<'a>>(&'a self) -> Result<T, Error> {
+    pub fn deserialize<'a, T: Deserialize<'a>>(&'a self) -> Result<T, ArgsError> {
+        self.j().deserialize()
+    }
+
+    /// The arguments as [`Value`]s, binary placeholders replaced by the attachments.
+    pub fn to_values(&self) -> Result<Vec<Value>, ArgsError> {
+        self.j().to_values()
+    }
+}
+
+impl JsonArgs {
+    fn deserialize<'a, T: Deserialize<'a>>(&'a self) -> Result<T, ArgsError> {
         let visitor = ArgsVisitor {
             skip_first: self.skip_first,
             marker: PhantomData,
@@ -131,8 +182,7 @@ impl Args {
         }
     }
 
-    /// The arguments as [`Value`]s, binary placeholders replaced by the attachments.
-    pub fn to_values(&self) -> Result<Vec<Value>, Error> {
+    fn to_values(&self) -> Result<Vec<Value>, ArgsError> {
         if let Some(v) = &self.values {
             return Ok(v.clone());
         }
@@ -143,12 +193,12 @@ impl Args {
                 }
                 Ok(a)
             }
-            _ => Err(Error::Deserialize("arguments are not an array".into())),
+            _ => Err(ArgsError("arguments are not an array".into())),
         }
     }
 
     /// The whole JSON array as a tree, placeholders filled in.
-    fn tree(&self) -> Result<Value, Error> {
+    fn tree(&self) -> Result<Value, ArgsError> {
         let mut tree: Value = serde_json::from_str(self.json.as_str()).map_err(deser)?;
         if !self.attachments.is_empty() {
             binary::fill(&mut tree, &self.attachments);
@@ -157,12 +207,12 @@ impl Args {
     }
 }
 
-pub(crate) fn not_a_sequence() -> Error {
-    Error::Serialize("arguments must serialize as a sequence (tuple, array or Vec)".into())
+pub(crate) fn not_a_sequence() -> EmitError {
+    EmitError::Serialize("arguments must serialize as a sequence (tuple, array or Vec)".into())
 }
 
-fn deser(e: serde_json::Error) -> Error {
-    Error::Deserialize(e.to_string())
+fn deser(e: serde_json::Error) -> ArgsError {
+    ArgsError(e.to_string())
 }
 
 /// Visits the argument array: skips the event name if asked, hands the rest to `T`, and

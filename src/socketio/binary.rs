@@ -276,7 +276,7 @@ pub(crate) fn check_json_slow(json: &str, count: usize) -> Result<(), DecodeErro
     let mut de = serde_json::Deserializer::from_str(json);
     de::DeserializeSeed::deserialize(Walk { log: &mut log }, &mut de)
         .and_then(|_| de.end())
-        .map_err(|e| super::decode::json_error(e, "invalid JSON"))?;
+        .map_err(|e| super::payload::json_error(e, "invalid JSON"))?;
     let mut seen = vec![false; count];
     for entry in log {
         let n = entry.ok_or(DecodeError::InvalidPlaceholder(

@@ -8,7 +8,7 @@ use super::packet::{is_reserved_event, Packet, PacketData, PacketType, MAIN_NAME
 use super::ser::{
     finish, push_json_str, push_u64, put_scratch, take_scratch, text_from, with_scratch, write_json,
 };
-use crate::error::Error;
+use crate::error::EmitError;
 use crate::utf8::Utf8Bytes;
 use bytes::Bytes;
 use serde::Serialize;
@@ -23,14 +23,15 @@ pub struct Encoded {
     pub attachments: Vec<Bytes>,
 }
 
-/// A packet encoded as an Engine.IO message: `frame` is `"4"` + the packet's text form,
-/// written in the same buffer as the packet (no copy to add the prefix).
+/// A packet encoded as Engine.IO messages: `frame` is `"4"` + the packet's text form,
+/// written in the same buffer as the packet (no copy to add the prefix), then each of
+/// `attachments` goes as a binary message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct MessageFrame {
+pub struct MessageFrame {
     /// `"4"` + the packet in text form.
-    pub(crate) frame: Utf8Bytes,
+    pub frame: Utf8Bytes,
     /// The binary attachments.
-    pub(crate) attachments: Vec<Bytes>,
+    pub attachments: Vec<Bytes>,
 }
 
 /// What goes in front of the packet: nothing ([`Encoded`]) or the Engine.IO message
@@ -80,7 +81,7 @@ fn write_event_body<T: Serialize + ?Sized>(
     attachments: &mut Vec<Bytes>,
     name: &str,
     args: &T,
-) -> Result<(), Error> {
+) -> Result<(), EmitError> {
     out.push(b'[');
     push_json_str(out, name);
     let mark = out.len();
@@ -102,7 +103,7 @@ pub(crate) fn write_ack_body<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     attachments: &mut Vec<Bytes>,
     args: &T,
-) -> Result<(), Error> {
+) -> Result<(), EmitError> {
     let at = out.len();
     write_json(out, attachments, args)?;
     match out.get(at..) {
@@ -120,19 +121,19 @@ pub(crate) fn write_ack_body<T: Serialize + ?Sized>(
 pub(crate) fn event_body<T: Serialize + ?Sized>(
     name: &str,
     args: &T,
-) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
+) -> Result<(Utf8Bytes, Vec<Bytes>), EmitError> {
     let mut attachments = Vec::new();
     let ((), json) = with_scratch(|out| write_event_body(out, &mut attachments, name, args))?;
     Ok((json, attachments))
 }
 
 #[inline]
-fn check_nsp(nsp: &str) -> Result<(), Error> {
+fn check_nsp(nsp: &str) -> Result<(), EmitError> {
     if nsp == MAIN_NAMESPACE {
         return Ok(());
     }
     if !nsp.starts_with('/') || nsp.contains(',') {
-        return Err(Error::InvalidNamespace(nsp.to_owned()));
+        return Err(EmitError::UnknownNamespace(nsp.to_owned()));
     }
     Ok(())
 }
@@ -147,8 +148,8 @@ fn frame(
     binary_ty: PacketType,
     nsp: &str,
     id: Option<u64>,
-    body: impl FnOnce(&mut Vec<u8>, &mut Vec<Bytes>) -> Result<(), Error>,
-) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
+    body: impl FnOnce(&mut Vec<u8>, &mut Vec<Bytes>) -> Result<(), EmitError>,
+) -> Result<(Utf8Bytes, Vec<Bytes>), EmitError> {
     let mut attachments = Vec::new();
     let mut out = take_scratch();
     write_header(&mut out, prefix, ty, 0, nsp, id);
@@ -178,7 +179,7 @@ pub fn encode_event<T: Serialize + ?Sized>(
     name: &str,
     id: Option<u64>,
     args: &T,
-) -> Result<Encoded, Error> {
+) -> Result<Encoded, EmitError> {
     let (text, attachments) = event_frame(Prefix::None, nsp, name, id, args)?;
     Ok(Encoded { text, attachments })
 }
@@ -189,7 +190,7 @@ pub(crate) fn encode_event_message<T: Serialize + ?Sized>(
     name: &str,
     id: Option<u64>,
     args: &T,
-) -> Result<MessageFrame, Error> {
+) -> Result<MessageFrame, EmitError> {
     let (frame, attachments) = event_frame(Prefix::Message, nsp, name, id, args)?;
     Ok(MessageFrame { frame, attachments })
 }
@@ -200,10 +201,10 @@ fn event_frame<T: Serialize + ?Sized>(
     name: &str,
     id: Option<u64>,
     args: &T,
-) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
+) -> Result<(Utf8Bytes, Vec<Bytes>), EmitError> {
     check_nsp(nsp)?;
     if is_reserved_event(name) {
-        return Err(Error::ReservedEventName(name.to_owned()));
+        return Err(EmitError::ReservedEventName(name.to_owned()));
     }
     frame(
         prefix,
@@ -216,7 +217,11 @@ fn event_frame<T: Serialize + ?Sized>(
 }
 
 /// Encodes an ACK straight from `args` (must serialize as a sequence; `()` for none).
-pub fn encode_ack<T: Serialize + ?Sized>(nsp: &str, id: u64, args: &T) -> Result<Encoded, Error> {
+pub fn encode_ack<T: Serialize + ?Sized>(
+    nsp: &str,
+    id: u64,
+    args: &T,
+) -> Result<Encoded, EmitError> {
     let (text, attachments) = ack_frame(Prefix::None, nsp, id, args)?;
     Ok(Encoded { text, attachments })
 }
@@ -226,7 +231,7 @@ pub(crate) fn encode_ack_message<T: Serialize + ?Sized>(
     nsp: &str,
     id: u64,
     args: &T,
-) -> Result<MessageFrame, Error> {
+) -> Result<MessageFrame, EmitError> {
     let (frame, attachments) = ack_frame(Prefix::Message, nsp, id, args)?;
     Ok(MessageFrame { frame, attachments })
 }
@@ -236,7 +241,7 @@ fn ack_frame<T: Serialize + ?Sized>(
     nsp: &str,
     id: u64,
     args: &T,
-) -> Result<(Utf8Bytes, Vec<Bytes>), Error> {
+) -> Result<(Utf8Bytes, Vec<Bytes>), EmitError> {
     check_nsp(nsp)?;
     frame(
         prefix,
@@ -325,9 +330,12 @@ mod tests {
 
     #[test]
     fn packet_encode_headers() {
-        let e = |p: Result<Packet, Error>| p.unwrap().encode();
+        let e = |p: Result<Packet, EmitError>| p.unwrap().encode();
         assert_eq!(text(&e(Packet::disconnect("/"))), "1");
-        assert_eq!(text(&e(Packet::connect::<()>("/", None))), "0");
+        assert_eq!(
+            text(&Packet::connect::<()>("/", None).unwrap().encode()),
+            "0"
+        );
         assert_eq!(text(&e(Packet::disconnect("/chat"))), "1/chat,");
         assert_eq!(
             text(&e(Packet::connect_ok("/chat", "ab"))),
@@ -380,7 +388,7 @@ mod tests {
             }
         }
         for p in [
-            Packet::connect::<()>("/", None),
+            Packet::connect::<()>("/", None).map_err(|e| EmitError::Serialize(e.to_string())),
             Packet::disconnect("/"),
             Packet::disconnect("/a"),
             Packet::connect_ok("/", "sid"),

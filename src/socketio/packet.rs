@@ -1,7 +1,7 @@
 //! Socket.IO v5 packets: `<type>[<attachments>-][<nsp>,][<ack id>][<json>]`.
 
 use super::args::Args;
-use crate::error::{DecodeError, Error};
+use crate::error::{AuthError, DecodeError, EmitError};
 use crate::utf8::Utf8Bytes;
 use serde::Serialize;
 
@@ -125,37 +125,39 @@ pub struct ConnectErrorInfo {
     pub data: Option<serde_json::Value>,
 }
 
-fn check_nsp(nsp: &str) -> Result<Utf8Bytes, Error> {
+/// The namespace as a string of the packet; `None` if it is not one (it must start with
+/// `/` and hold no `,`).
+fn nsp_text(nsp: &str) -> Option<Utf8Bytes> {
     if nsp == MAIN_NAMESPACE {
-        return Ok(Utf8Bytes::from_static(MAIN_NAMESPACE));
+        return Some(Utf8Bytes::from_static(MAIN_NAMESPACE));
     }
     if !nsp.starts_with('/') || nsp.contains(',') {
-        return Err(Error::InvalidNamespace(nsp.to_owned()));
+        return None;
     }
-    Ok(Utf8Bytes::from(nsp))
+    Some(Utf8Bytes::from(nsp))
 }
 
-fn json<T: Serialize + ?Sized>(v: &T) -> Result<Utf8Bytes, Error> {
-    super::ser::with_scratch(|out| {
-        serde_json::to_writer(out, v).map_err(|e| Error::Serialize(e.to_string()))
-    })
-    .map(|((), text)| text)
+fn check_nsp(nsp: &str) -> Result<Utf8Bytes, EmitError> {
+    nsp_text(nsp).ok_or_else(|| EmitError::UnknownNamespace(nsp.to_owned()))
 }
 
-fn json_object<T: Serialize + ?Sized>(v: &T) -> Result<Utf8Bytes, Error> {
-    let s = json(v)?;
+fn json<T: Serialize + ?Sized>(v: &T) -> Result<Utf8Bytes, String> {
+    super::ser::with_scratch(|out| serde_json::to_writer(out, v).map_err(|e| e.to_string()))
+        .map(|((), text)| text)
+}
+
+fn json_object<T: Serialize + ?Sized>(v: &T) -> Result<Utf8Bytes, AuthError> {
+    let s = json(v).map_err(AuthError::Serialize)?;
     if s.starts_with('{') {
         Ok(s)
     } else {
-        Err(Error::Serialize(
-            "payload must serialize as an object".into(),
-        ))
+        Err(AuthError::NotAnObject)
     }
 }
 
 impl Packet {
     /// A packet with no ack id.
-    fn with(nsp: &str, data: PacketData) -> Result<Packet, Error> {
+    fn with(nsp: &str, data: PacketData) -> Result<Packet, EmitError> {
         Ok(Packet {
             nsp: check_nsp(nsp)?,
             id: None,
@@ -164,18 +166,29 @@ impl Packet {
     }
 
     /// CONNECT from the client, with an optional auth payload (must be an object).
-    pub fn connect<T: Serialize + ?Sized>(nsp: &str, auth: Option<&T>) -> Result<Packet, Error> {
+    ///
+    /// Errors: [`AuthError::NotAnObject`], [`AuthError::Serialize`],
+    /// [`AuthError::InvalidNamespace`].
+    pub fn connect<T: Serialize + ?Sized>(
+        nsp: &str,
+        auth: Option<&T>,
+    ) -> Result<Packet, AuthError> {
         let auth = auth.map(json_object).transpose()?;
-        Packet::with(nsp, PacketData::Connect(auth))
+        Ok(Packet {
+            nsp: nsp_text(nsp).ok_or_else(|| AuthError::InvalidNamespace(nsp.to_owned()))?,
+            id: None,
+            data: PacketData::Connect(auth),
+        })
     }
 
     /// CONNECT from the server, accepting the client: `{"sid":"…"}`.
-    pub fn connect_ok(nsp: &str, sid: &str) -> Result<Packet, Error> {
+    pub fn connect_ok(nsp: &str, sid: &str) -> Result<Packet, EmitError> {
         #[derive(Serialize)]
         struct Sid<'a> {
             sid: &'a str,
         }
-        Packet::with(nsp, PacketData::Connect(Some(json(&Sid { sid })?)))
+        let body = json(&Sid { sid }).map_err(EmitError::Serialize)?;
+        Packet::with(nsp, PacketData::Connect(Some(body)))
     }
 
     /// CONNECT_ERROR: `{"message":…}` plus `"data"` when given.
@@ -183,29 +196,33 @@ impl Packet {
         nsp: &str,
         message: &str,
         data: Option<&T>,
-    ) -> Result<Packet, Error> {
+    ) -> Result<Packet, EmitError> {
         #[derive(Serialize)]
         struct E<'a, T: ?Sized> {
             message: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             data: Option<&'a T>,
         }
-        let body = json(&E { message, data })?;
+        let body = json(&E { message, data }).map_err(EmitError::Serialize)?;
         Packet::with(nsp, PacketData::ConnectError(body))
     }
 
     /// DISCONNECT.
-    pub fn disconnect(nsp: &str) -> Result<Packet, Error> {
+    pub fn disconnect(nsp: &str) -> Result<Packet, EmitError> {
         Packet::with(nsp, PacketData::Disconnect)
     }
 
     /// EVENT (or BINARY_EVENT when `args` holds binary data). `args` must serialize as
     /// a sequence: a tuple such as `("hello", 1)`, an array or a `Vec` (use `(x,)` for a
     /// single argument, `()` for none).
-    pub fn event<T: Serialize + ?Sized>(nsp: &str, name: &str, args: &T) -> Result<Packet, Error> {
+    pub fn event<T: Serialize + ?Sized>(
+        nsp: &str,
+        name: &str,
+        args: &T,
+    ) -> Result<Packet, EmitError> {
         let nsp = check_nsp(nsp)?;
         if is_reserved_event(name) {
-            return Err(Error::ReservedEventName(name.to_owned()));
+            return Err(EmitError::ReservedEventName(name.to_owned()));
         }
         let (json, attachments) = super::encode::event_body(name, args)?;
         Ok(Packet {
@@ -224,14 +241,14 @@ impl Packet {
         name: &str,
         id: u64,
         args: &T,
-    ) -> Result<Packet, Error> {
+    ) -> Result<Packet, EmitError> {
         let mut p = Packet::event(nsp, name, args)?;
         p.id = Some(id);
         Ok(p)
     }
 
     /// ACK (or BINARY_ACK) answering ack id `id`; `args` must serialize as a sequence.
-    pub fn ack<T: Serialize + ?Sized>(nsp: &str, id: u64, args: &T) -> Result<Packet, Error> {
+    pub fn ack<T: Serialize + ?Sized>(nsp: &str, id: u64, args: &T) -> Result<Packet, EmitError> {
         let mut p = Packet::with(nsp, PacketData::Ack(Args::from_serialize(args)?))?;
         p.id = Some(id);
         Ok(p)

@@ -34,9 +34,9 @@ const COPY_MAX: usize = 4096;
 /// of the frame) and the thread gets a new buffer of the same capacity.
 ///
 /// `f` must write only valid UTF-8 (ASCII headers, `str` data, `serde_json` output).
-pub(crate) fn with_scratch<R>(
-    f: impl FnOnce(&mut Vec<u8>) -> Result<R, crate::Error>,
-) -> Result<(R, Utf8Bytes), crate::Error> {
+pub(crate) fn with_scratch<R, E>(
+    f: impl FnOnce(&mut Vec<u8>) -> Result<R, E>,
+) -> Result<(R, Utf8Bytes), E> {
     let mut buf = take_scratch();
     let out = match f(&mut buf) {
         Ok(r) => {
@@ -143,11 +143,11 @@ pub(crate) fn write_json<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     attachments: &mut Vec<Bytes>,
     value: &T,
-) -> Result<(), crate::Error> {
+) -> Result<(), crate::error::EmitError> {
     let mut ser = serde_json::Serializer::with_formatter(out, PlaceholderFormatter { attachments });
     value
         .serialize(&mut ser)
-        .map_err(|e| crate::Error::Serialize(e.to_string()))
+        .map_err(|e| crate::error::EmitError::Serialize(e.to_string()))
 }
 
 /// Writes `n` in decimal (two digits per step, no allocation).
