@@ -9,8 +9,9 @@
 //! `--dump-dom --virtual-time-budget` run cannot be used because virtual time does not
 //! wait for WebSocket traffic — the budget runs out before the first reply arrives.
 //!
-//! Needs `/usr/bin/chromium` (`apt-get install chromium`; `CHROMIUM=path` overrides),
-//! node, and `tests/interop/node_modules` (`bash .ci/test`). Missing ones fail the test.
+//! Built only with `--features interop`. Needs `/usr/bin/chromium` (`apt-get install
+//! chromium`; `CHROMIUM=path` overrides), node, and `tests/interop/node_modules`
+//! (`bash .ci/test` sets them up and turns the feature on). Missing ones fail the test.
 
 #[path = "browser_chat/browser.rs"]
 mod browser;

@@ -1,8 +1,8 @@
 //! Interop: our client (the tokio example driving the Manager) against the official Node
 //! `socket.io` 4.8 server (`tests/interop/node_server.js`).
 //!
-//! Needs `cargo build --examples` and `cd tests/interop && npm ci` (both done by
-//! `bash .ci/test`). The client runs `--script interop` / `--script reconnect` and prints
+//! Built only with `--features interop`. Needs `cargo build --examples` and
+//! `cd tests/interop && npm ci` (`bash .ci/test` does both and turns the feature on). The client runs `--script interop` / `--script reconnect` and prints
 //! one JSON line per check; the assertions are here.
 
 mod common;

@@ -1,8 +1,9 @@
 //! Engine.IO interop: the `tokio_server` example in `--engineio` echo mode against the
 //! official `engine.io-client` (npm) and raw clients written in node.
 //!
-//! Needs `cargo build --examples` and `cd tests/interop && npm ci` (or `bash .ci/test`,
-//! which does both). Missing pieces fail the tests with a message; they never skip.
+//! Built only with `--features interop`. Needs `cargo build --examples` and
+//! `cd tests/interop && npm ci` (or `bash .ci/test`, which does both and turns the
+//! feature on). Missing pieces fail the tests with a message; they never skip.
 
 mod common;
 

@@ -22,7 +22,8 @@
 //! written on the official Node `socket.io` server) as a control: the expectations
 //! here are the official server's behaviour.
 //!
-//! Needs `cargo build --examples` and the npm packages (`bash .ci/test` does both).
+//! Built only with `--features interop`. Needs `cargo build --examples` and the npm
+//! packages (`bash .ci/test` does both and turns the feature on).
 
 mod common;
 

@@ -7,8 +7,9 @@
 //! this file asserts on it. It also runs against `tests/interop/sio_server.js` (the
 //! official Node server) as a control.
 //!
-//! Needs `cargo build --examples`, the venv `tests/interop/.venv` with python-socketio
-//! and the npm packages (`bash .ci/test` sets up all three).
+//! Built only with `--features interop`. Needs `cargo build --examples`, the venv
+//! `tests/interop/.venv` with python-socketio and the npm packages (`bash .ci/test` sets
+//! up all three and turns the feature on).
 
 mod common;
 
@@ -27,8 +28,9 @@ fn python() -> PathBuf {
     let python = interop_dir().join(".venv").join("bin").join("python");
     assert!(
         python.is_file(),
-        "{} is missing: run `bash .ci/test` (it creates the venv with python-socketio)",
-        python.display()
+        "{} is missing: {}",
+        python.display(),
+        common::process::VENV_HINT
     );
     python
 }

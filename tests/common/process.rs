@@ -48,8 +48,51 @@ pub fn example_path(name: &str) -> PathBuf {
     path
 }
 
-/// Panics (never skips) if the npm package `pkg` is not installed under tests/interop.
+/// How to install `node` (named in the panic when it is missing).
+pub const NODE_HINT: &str = "run `bash .ci/test` (it checks for node and sets up the \
+    peers) or install Node.js >= 18 with npm (Debian: `apt-get install nodejs npm`)";
+
+/// How to set up the Python venv with python-socketio.
+pub const VENV_HINT: &str = "run `bash .ci/test` or `python3 -m venv tests/interop/.venv && \
+    tests/interop/.venv/bin/pip install -r tests/interop/requirements.txt`";
+
+/// `: HINT` for a peer program, by its name (empty when there is none).
+fn install_hint(program: &str) -> String {
+    match Path::new(program).file_name().and_then(|n| n.to_str()) {
+        Some("node") => format!(": {NODE_HINT}"),
+        Some(n) if n.starts_with("python") => format!(": {VENV_HINT}"),
+        _ => String::new(),
+    }
+}
+
+/// Whether `program` is an executable file in a directory of `$PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            let file = dir.join(program);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.metadata()
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            }
+            #[cfg(not(unix))]
+            {
+                file.is_file() || file.with_extension("exe").is_file()
+            }
+        })
+    })
+}
+
+/// Panics (never skips) if `node` is not on `$PATH`.
+pub fn require_node() {
+    assert!(on_path("node"), "`node` is not on PATH: {NODE_HINT}");
+}
+
+/// Panics (never skips) if `node` is missing or the npm package `pkg` is not installed
+/// under tests/interop.
 pub fn require_npm_package(pkg: &str) {
+    require_node();
     let dir = interop_dir().join("node_modules").join(pkg);
     assert!(
         dir.join("package.json").is_file(),
@@ -211,7 +254,10 @@ pub fn spawn_server(program: &Path, args: &[&str], timeout: Duration) -> Server 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+        .unwrap_or_else(|e| {
+            let hint = install_hint(&program.to_string_lossy());
+            panic!("cannot start {}: {e}{hint}", program.display())
+        });
     let (tx, rx) = mpsc::channel();
     let (stdout, _) = pump(child.stdout.take().expect("piped stdout"), Some(tx));
     let (stderr, _) = pump(child.stderr.take().expect("piped stderr"), None);
@@ -311,7 +357,10 @@ pub fn run_script(program: &str, args: &[&str], cwd: &Path, timeout: Duration) -
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start `{program}` (is it installed?): {e}"));
+        .unwrap_or_else(|e| {
+            let hint = install_hint(program);
+            panic!("cannot start `{program}` (is it installed?): {e}{hint}")
+        });
     let (stdout, out_thread) = pump(child.stdout.take().expect("piped stdout"), None);
     let (stderr, err_thread) = pump(child.stderr.take().expect("piped stderr"), None);
     let mut guard = ChildGuard {
@@ -339,6 +388,7 @@ pub fn run_script(program: &str, args: &[&str], cwd: &Path, timeout: Duration) -
 
 /// Runs `node tests/interop/SCRIPT args…` (cwd tests/interop) with a deadline.
 pub fn run_node(script: &str, args: &[&str], timeout: Duration) -> ScriptOutput {
+    require_node();
     let mut full = vec![script];
     full.extend_from_slice(args);
     run_script("node", &full, &interop_dir(), timeout)
