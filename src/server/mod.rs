@@ -49,7 +49,7 @@
 //! - **Heartbeat**: the server pings every `ping_interval`; no pong within `ping_timeout`
 //!   closes with `ping timeout`. A ping from the client closes with `parse error`.
 //! - **Bounds**: sessions (`max_sessions`, then `503`), per-session outgoing queue
-//!   (`max_queue_packets`, then [`Error::QueueFull`](crate::Error::QueueFull) from
+//!   (`max_queued_packets`, then [`Error::QueueFull`](crate::Error::QueueFull) from
 //!   `send`), probing WebSockets (`max_pending_upgrades`), bodies and WebSocket messages
 //!   (`max_payload`). Held polls are at most one per session; nothing else a peer sends
 //!   is buffered.
@@ -58,7 +58,8 @@
 
 mod commands;
 mod config;
-mod engine;
+#[path = "engine.rs"]
+mod engine_impl;
 mod id_hasher;
 pub mod io;
 mod lifecycle;
@@ -69,10 +70,22 @@ mod timers;
 mod types;
 mod ws;
 
-pub use config::{AllowRequest, CorsConfig, EngineConfig};
-pub use engine::EngineServer;
-pub use request::{error_body, parse_uri, EngineQuery, ErrorCode};
-pub use types::{
-    CloseReason, ConnId, EngineEvent, HttpRequest, HttpResponse, Method, OutMessage, RequestId,
-    SessionId, TextFrame, Transmit, TransportKind,
+pub use crate::driver::server::{Input, Transmit};
+pub use crate::transport::{
+    CloseReason, ConnId, DisconnectReason, HttpRequest, HttpResponse, Method, RequestId,
+    SocketId, Transport,
 };
+pub use config::{AllowRequest, CorsConfig, EngineConfig};
+pub use engine_impl::EngineServer;
+#[doc(hidden)]
+pub use request::{error_body, parse_uri, EngineQuery};
+pub use request::ErrorCode;
+pub use types::{EngineEvent, OutMessage, SessionId, TextFrame};
+
+/// The Engine.IO layer alone: [`EngineServer`] and its vocabulary.
+pub mod engine {
+    pub use super::config::{AllowRequest, CorsConfig, EngineConfig};
+    pub use super::engine_impl::EngineServer;
+    pub use super::request::ErrorCode;
+    pub use super::types::{EngineEvent, OutMessage, SessionId, TextFrame};
+}

@@ -11,7 +11,7 @@ use super::namespaces::Namespaces;
 use super::sockets::SocketTable;
 use super::types::{BroadcastAckId, SocketId};
 use super::SocketIoServer;
-use crate::error::Error;
+use crate::error::{EmitError, SocketError};
 use crate::server::{EngineServer, OutMessage, TextFrame};
 use crate::socketio::encode_event_message;
 use bytes::Bytes;
@@ -117,8 +117,10 @@ impl Shared {
 impl SocketIoServer {
     /// A target of every other socket in `socket`'s namespace (the official
     /// `socket.broadcast`); narrow it further with [`Target::to`] / [`Target::except`].
-    pub fn broadcast_from(&self, socket: SocketId) -> Result<Target, Error> {
-        let nsp = self.socket_namespace(socket).ok_or(Error::UnknownSocket)?;
+    pub fn broadcast_from(&self, socket: SocketId) -> Result<Target, SocketError> {
+        let nsp = self
+            .socket_namespace(socket)
+            .ok_or(SocketError::UnknownSocket)?;
         Ok(Target::namespace(nsp).except_socket(socket))
     }
 
@@ -129,14 +131,14 @@ impl SocketIoServer {
     ///
     /// A well-formed namespace that does not exist (yet) has no recipient: `Ok(0)`.
     ///
-    /// Errors: [`Error::InvalidNamespace`] if the name is malformed,
-    /// [`Error::ReservedEventName`], [`Error::Serialize`].
+    /// Errors: [`EmitError::UnknownNamespace`] if the name is malformed,
+    /// [`EmitError::ReservedEventName`], [`EmitError::Serialize`].
     pub fn broadcast<A: Serialize + ?Sized>(
         &mut self,
         target: &Target,
         event: &str,
         args: &A,
-    ) -> Result<usize, Error> {
+    ) -> Result<usize, EmitError> {
         let enc = encode_event_message(&target.nsp, event, None, args)?;
         let Some(nsp) = self.nsps.find(&target.nsp) else {
             return Ok(0); // a namespace nobody has joined yet
@@ -169,7 +171,7 @@ impl SocketIoServer {
         event: &str,
         args: &A,
         timeout: Duration,
-    ) -> Result<BroadcastAckId, Error> {
+    ) -> Result<BroadcastAckId, EmitError> {
         let now = self.clock.advance(now);
         let nsp = self.nsps.find(&target.nsp);
         let ack_id = nsp.and_then(|i| self.nsps.get(i)).map_or(0, |n| n.next_ack);
