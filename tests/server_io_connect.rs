@@ -1,6 +1,5 @@
 //! Socket.IO server: namespace connection scenarios (accept, auth, reject, invalid and
 //! dynamic namespaces, connect timeout, double connect).
-mod common;
 mod server_io_support;
 
 use serde_json::json;
@@ -32,7 +31,7 @@ fn connect_main_namespace_over_websocket() {
     h.io.emit(socket, "welcome", &("hi",)).unwrap();
     h.app("emit welcome");
     assert_eq!(h.ws_texts(conn)[2], r#"42["welcome","hi"]"#);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -67,7 +66,7 @@ fn connect_custom_namespace_with_auth_over_polling() {
         b"40/admin,{\"sid\":\"S0000000000000000001\"}\x1e42/admin,[\"hello\",1,\"two\"]"
     );
     assert_eq!(h.io.socket_namespace(socket), Some("/admin"));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -109,7 +108,7 @@ fn reject_sends_connect_error_and_keeps_session() {
         r#"44/y,{"message":"nope"}"#
     );
     assert_eq!(h.io.socket_count(), 1);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -126,7 +125,7 @@ fn invalid_namespace_is_answered_automatically() {
     let evs = h.ws_text(conn, "40");
     h.accept(&connect_request(&evs));
     assert_eq!(h.io.socket_count(), 1);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -148,7 +147,7 @@ fn dynamic_namespace_goes_to_the_application() {
         h.ws_texts(conn).last().unwrap(),
         r#"44/other,{"message":"Invalid namespace"}"#
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -178,7 +177,7 @@ fn connect_timeout_closes_the_session() {
     h.advance(20_000);
     assert_eq!(h.io.engine().session_count(), 0);
     assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -218,7 +217,7 @@ fn double_connect_is_a_parse_error() {
     assert!(evs.is_empty());
     assert_eq!(h.io.engine().session_count(), 0);
     assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -237,7 +236,7 @@ fn socket_survives_the_upgrade_to_websocket() {
     assert_eq!(h.ws_texts(ws).last().unwrap(), r#"42["after","upgrade"]"#);
     let evs = h.ws_text(ws, r#"42["hi"]"#);
     assert!(matches!(&evs[0], IoEvent::Event { socket: s, .. } if *s == socket));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -273,5 +272,5 @@ fn namespace_limits() {
     let evs = h.ws_text(conn2, "40/a,");
     h.accept(&connect_request(&evs));
     assert_eq!(h.io.namespace_len("/a"), 2);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }

@@ -1,5 +1,4 @@
 //! Socket.IO server: events (with binary, both ways) and acks (both ways, timeouts).
-mod common;
 mod server_io_support;
 
 use bytes::Bytes;
@@ -89,7 +88,7 @@ fn events_both_ways_with_binary() {
         h.io.emit(socket, "disconnect", &()),
         Err(Error::ReservedEventName(_))
     ));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -125,7 +124,7 @@ fn client_ack_is_answered_once() {
         texts.last().unwrap(),
         r#"461-/admin,5[{"_placeholder":true,"num":0}]"#
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -175,7 +174,7 @@ fn server_ack_received_and_timed_out() {
     assert_eq!(evs, vec![IoEvent::AckTimeout { socket, id }]);
     // A late answer is ignored.
     assert!(h.ws_text(conn, "432[]").is_empty());
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -273,7 +272,7 @@ fn binary_both_ways_over_polling() {
         &r.body[..],
         "451-[\"down\",{\"_placeholder\":true,\"num\":0}]\u{1e}bBAU=".as_bytes()
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]

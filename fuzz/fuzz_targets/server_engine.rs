@@ -300,7 +300,7 @@ fuzz_target!(|ops: Vec<Op>| {
         upgrade_timeout: Duration::from_millis(UPGRADE),
         max_payload: 64,
         max_sessions: 8,
-        max_queue_packets: 8,
+        max_queued_packets: 8,
         max_pending_upgrades: 4,
         ..EngineConfig::default()
     };

@@ -441,7 +441,7 @@ fuzz_target!(|input: (Limits, Vec<Op>)| {
         max_pending_acks: usize::from(limits.pending_acks % 5),
         ..IoConfig::default()
     };
-    config.engine.max_queue_packets = 1 + usize::from(limits.queue % 16);
+    config.engine.max_queued_packets = 1 + usize::from(limits.queue % 16);
     let config = config.dynamic_namespaces(|n| n.starts_with("/dyn"));
     let Ok(mut io) = SocketIoServer::new(
         config,

@@ -417,3 +417,13 @@ pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
     settings.set_prepend_module_to_snapshot(true);
     settings.bind(f)
 }
+
+impl Drop for H {
+    /// Every scenario ends with the leak check: the timers run to completion (every
+    /// session left closes by ping timeout), then every internal table must be empty.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_no_leaks();
+        }
+    }
+}

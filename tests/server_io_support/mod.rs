@@ -339,3 +339,11 @@ pub fn connect_request(evs: &[IoEvent]) -> IoEvent {
     assert_eq!(found.len(), 1, "expected one ConnectRequest in {evs:?}");
     found[0].clone()
 }
+
+/// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
+pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(f)
+}
