@@ -5,20 +5,20 @@ mod server_io_support;
 use serde_json::json;
 use server_io_support::{connect_request, Harness, POLL_URI};
 use socketio_proto::server::io::{DisconnectReason, IoConfig, IoEvent};
-use socketio_proto::Error;
+use socketio_proto::server::io::AcceptError;
 
 #[test]
 fn connect_main_namespace_over_websocket() {
     let mut h = Harness::new();
     let conn = h.ws_open();
     let evs = h.ws_text(conn, "40");
-    let req = connect_request(&evs);
+    let req = connect_request(evs);
     let IoEvent::ConnectRequest { nsp, auth, .. } = &req else {
         unreachable!()
     };
     assert_eq!(nsp, "/");
     assert_eq!(auth, &None);
-    let socket = h.accept(&req);
+    let socket = h.accept(req);
     let sid = h.io.socket_sid(socket).unwrap().to_owned();
     assert_eq!(sid, "S0000000000000000001");
     // The reply carries the socket id, distinct from the Engine.IO sid.
@@ -42,13 +42,13 @@ fn connect_custom_namespace_with_auth_over_polling() {
     let sid = "E0000000000000000001";
     let uri = format!("{POLL_URI}&sid={sid}");
     let (_, evs) = h.post(&uri, r#"40/admin,{"token":"abc"}"#);
-    let req = connect_request(&evs);
+    let req = connect_request(evs);
     let IoEvent::ConnectRequest { nsp, auth, .. } = &req else {
         unreachable!()
     };
     assert_eq!(nsp, "/admin");
     assert_eq!(auth, &Some(json!({"token": "abc"})));
-    let socket = h.accept(&req);
+    let socket = h.accept(req);
     h.io.emit(socket, "hello", &(1, "two")).unwrap();
     h.app("emit hello");
     let (_, _) = h.get(&uri);
@@ -57,7 +57,7 @@ fn connect_custom_namespace_with_auth_over_polling() {
         .iter()
         .rev()
         .find_map(|t| match t {
-            socketio_proto::server::Transmit::HttpResponse(r) => Some(r.body.clone()),
+            socketio_proto::server::Transmit::HttpResponse { response: r, .. } => Some(r.body.clone()),
             _ => None,
         })
         .unwrap();
@@ -74,7 +74,7 @@ fn reject_sends_connect_error_and_keeps_session() {
     let mut h = Harness::new();
     let conn = h.ws_open();
     let evs = h.ws_text(conn, r#"40{"token":"bad"}"#);
-    let IoEvent::ConnectRequest { request, .. } = connect_request(&evs) else {
+    let IoEvent::ConnectRequest { request, .. } = connect_request(evs) else {
         unreachable!()
     };
     h.io.reject(request, "not authorized", Some(json!({"code": 401})))
@@ -84,21 +84,17 @@ fn reject_sends_connect_error_and_keeps_session() {
         h.ws_texts(conn).last().unwrap(),
         r#"44{"message":"not authorized","data":{"code":401}}"#
     );
-    assert_eq!(
-        h.io.reject(request, "again", None),
-        Err(Error::UnknownRequest)
-    );
-    assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
+    // Answering the request again does not compile: `reject` consumed it.
     // The client may try again on the same session.
     let evs = h.ws_text(conn, r#"40{"token":"good"}"#);
-    let req = connect_request(&evs);
-    h.accept(&req);
+    let req = connect_request(evs);
+    h.accept(req);
     // Reject without data.
     let evs = h.ws_text(conn, "40/x,");
     assert!(evs.is_empty());
     h.io.register_namespace("/y").unwrap();
     let evs = h.ws_text(conn, "40/y,");
-    let IoEvent::ConnectRequest { request, .. } = connect_request(&evs) else {
+    let IoEvent::ConnectRequest { request, .. } = connect_request(evs) else {
         unreachable!()
     };
     h.io.reject(request, "nope", None).unwrap();
@@ -123,7 +119,7 @@ fn invalid_namespace_is_answered_automatically() {
     );
     // The session is still usable.
     let evs = h.ws_text(conn, "40");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     assert_eq!(h.io.socket_count(), 1);
     server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
@@ -134,10 +130,10 @@ fn dynamic_namespace_goes_to_the_application() {
     let mut h = Harness::with_config(config);
     let conn = h.ws_open();
     let evs = h.ws_text(conn, "40/room-42,");
-    let req = connect_request(&evs);
+    let req = connect_request(evs);
     assert!(matches!(&req, IoEvent::ConnectRequest { nsp, .. } if nsp == "/room-42"));
     assert_eq!(h.io.namespace_len("/room-42"), 0);
-    let socket = h.accept(&req);
+    let socket = h.accept(req);
     assert_eq!(h.io.namespace_len("/room-42"), 1);
     assert_eq!(h.io.socket_namespace(socket), Some("/room-42"));
     // Not approved by the filter.
@@ -165,18 +161,18 @@ fn connect_timeout_closes_the_session() {
     assert!(h
         .transmits
         .iter()
-        .any(|t| matches!(t, socketio_proto::server::Transmit::CloseWs { conn: c } if *c == conn)));
+        .any(|t| matches!(t, socketio_proto::server::Transmit::WsClose { conn: c } if *c == conn)));
     // A pending (unanswered) request does not stop the timeout either.
     let conn2 = h.ws_open();
     let evs = h.ws_text(conn2, "40");
-    let IoEvent::ConnectRequest { request, .. } = connect_request(&evs) else {
+    let IoEvent::ConnectRequest { request, .. } = connect_request(evs) else {
         unreachable!()
     };
     h.advance(25_000);
     h.ws_text(conn2, "3");
     h.advance(20_000);
     assert_eq!(h.io.engine().session_count(), 0);
-    assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
+    assert_eq!(h.io.accept(request), Err(AcceptError::Stale));
     server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
@@ -210,13 +206,13 @@ fn double_connect_is_a_parse_error() {
     let conn = h.ws_open();
     let evs = h.ws_text(conn, "40/");
     assert_eq!(evs.len(), 1);
-    let IoEvent::ConnectRequest { request, .. } = evs[0].clone() else {
+    let IoEvent::ConnectRequest { request, .. } = connect_request(evs) else {
         unreachable!()
     };
     let evs = h.ws_text(conn, "40");
     assert!(evs.is_empty());
     assert_eq!(h.io.engine().session_count(), 0);
-    assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
+    assert_eq!(h.io.accept(request), Err(AcceptError::Stale));
     server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
@@ -226,7 +222,7 @@ fn socket_survives_the_upgrade_to_websocket() {
     let (_, _) = h.get(POLL_URI);
     let uri = format!("{POLL_URI}&sid=E0000000000000000001");
     let (_, evs) = h.post(&uri, "40");
-    let socket = h.accept(&connect_request(&evs));
+    let socket = h.accept(connect_request(evs));
     let (_, _) = h.get(&uri);
     let ws = h.ws_open_uri("/socket.io/?EIO=4&transport=websocket&sid=E0000000000000000001");
     h.ws_text(ws, "2probe");
@@ -250,9 +246,9 @@ fn namespace_limits() {
     let mut h = Harness::with_config(config);
     let conn = h.ws_open();
     let evs = h.ws_text(conn, "40");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     let evs = h.ws_text(conn, "40/a,");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     // Per session: a third namespace is refused.
     assert!(h.ws_text(conn, "40/b,").is_empty());
     assert_eq!(
@@ -262,7 +258,7 @@ fn namespace_limits() {
     // Server-wide: after "/c", no room for a fourth namespace.
     let conn2 = h.ws_open();
     let evs = h.ws_text(conn2, "40/c,");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     assert!(h.ws_text(conn2, "40/d,").is_empty());
     assert_eq!(
         h.ws_texts(conn2).last().unwrap(),
@@ -270,7 +266,7 @@ fn namespace_limits() {
     );
     // Existing namespaces still work.
     let evs = h.ws_text(conn2, "40/a,");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     assert_eq!(h.io.namespace_len("/a"), 2);
     server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }

@@ -21,6 +21,11 @@ impl ConnectRequest {
     pub fn session(&self) -> SessionId {
         self.session
     }
+
+    /// A raw number for logs (unique per server).
+    pub fn as_u64(&self) -> u64 {
+        self.id
+    }
 }
 
 /// A CONNECT answer that could not be sent.
