@@ -39,11 +39,9 @@ pub(crate) enum Verified {
 /// The Engine.IO v4 server state machine: every session, polling and WebSocket, the
 /// upgrade between them and the heartbeat.
 ///
-/// Inputs are `handle_*(now, …)` calls and application commands ([`send`](Self::send),
-/// [`close`](Self::close), [`shutdown`](Self::shutdown)); after each, drain
-/// [`poll_transmit`](Self::poll_transmit) and [`poll_event`](Self::poll_event), then wait
-/// until [`poll_timeout`](Self::poll_timeout) (call [`handle_timeout`](Self::handle_timeout)
-/// then) or the next input.
+/// Driven through [`Core`](crate::driver::Core): inputs with `handle_input`, plus the
+/// application commands ([`send`](Self::send), [`close_session`](Self::close_session));
+/// after each, drain `poll_output` until it returns `Output::Timeout`.
 pub struct EngineServer {
     pub(crate) config: EngineConfig,
     pub(crate) ids: Box<dyn IdSource>,

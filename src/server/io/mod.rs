@@ -1,17 +1,17 @@
 //! The Socket.IO v5 server state machine, on top of [`EngineServer`].
 //!
-//! [`SocketIoServer`] owns an [`EngineServer`] and takes the same inputs
-//! (`handle_http_request`, `handle_ws_open`, `handle_ws_message`, `handle_ws_closed`,
-//! `handle_timeout`, …); its [`poll_transmit`](SocketIoServer::poll_transmit) yields the
-//! engine's transmits, [`poll_event`](SocketIoServer::poll_event) yields Socket.IO
-//! [`IoEvent`]s, and [`poll_timeout`](SocketIoServer::poll_timeout) is the earliest of
-//! the engine's timers and its own (connect timeouts, ack timeouts). An adapter drives it
-//! exactly like the engine server:
+//! [`SocketIoServer`] owns an [`EngineServer`] and implements the same
+//! [`Core`]: `handle_input` hands the input to the engine once and
+//! then handles what the engine reported; `poll_output` yields Socket.IO [`IoEvent`]s,
+//! the engine's transmits, and the earliest of the engine's timers and its own (connect
+//! and ack timeouts). See the crate documentation for the run loop in full.
 //!
 //! ```
-//! use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer};
-//! use socketio_proto::server::HttpRequest;
+//! use socketio_proto::driver::{Core, Output};
+//! use socketio_proto::engineio::WsMessage;
 //! use socketio_proto::ids::SequentialIds;
+//! use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer};
+//! use socketio_proto::server::{ConnId, HttpRequest, Input};
 //! use std::time::Instant;
 //!
 //! let mut io = SocketIoServer::new(
@@ -20,15 +20,21 @@
 //!     Box::new(SequentialIds::new("s")),
 //! ).unwrap();
 //! let now = Instant::now();
-//! let ws = io.handle_ws_open(now, &HttpRequest::get("/socket.io/?EIO=4&transport=websocket"));
-//! io.handle_ws_message(now, ws, socketio_proto::engineio::WsMessage::Text("40".into()));
-//! while let Some(ev) = io.poll_event() {
-//!     if let IoEvent::ConnectRequest { request, .. } = ev {
-//!         let socket = io.accept(request).unwrap();
-//!         io.emit(socket, "hello", &("world",)).unwrap();
+//! let conn = ConnId::new(1);
+//! let req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
+//! io.handle_input(now, Input::WsUpgrade { conn, req }).unwrap();
+//! io.handle_input(now, Input::WsMessage { conn, msg: WsMessage::Text("40".into()) }).unwrap();
+//! loop {
+//!     match io.poll_output() {
+//!         Output::Event(IoEvent::ConnectRequest { request, .. }) => {
+//!             let socket = io.accept(request).unwrap();
+//!             io.emit(socket, "hello", &("world",)).unwrap();
+//!         }
+//!         Output::Event(_) => {}
+//!         Output::Transmit(_t) => { /* write it */ }
+//!         Output::Timeout(_deadline) => break,
 //!     }
 //! }
-//! while let Some(_t) = io.poll_transmit() { /* write it */ }
 //! ```
 //!
 //! The application answers each [`IoEvent::ConnectRequest`] with
@@ -39,7 +45,7 @@
 //!
 //! ## Peer errors and limits
 //!
-//! Nothing a client sends makes a `handle_*` call fail. An invalid packet (unknown type,
+//! Nothing a client sends makes `handle_input` fail. An invalid packet (unknown type,
 //! bad payload, bad ack id, bad binary attachments, a CONNECT for a namespace already
 //! joined or pending, any other packet for a namespace not joined, a CONNECT_ERROR)
 //! disconnects every socket of the session with
@@ -49,7 +55,8 @@
 //! attachments), namespaces in the server (`max_namespaces`: beyond it a CONNECT to a new
 //! dynamic namespace is answered `Invalid namespace`), namespaces per session
 //! (`max_namespaces_per_session`: `Too many namespaces`), unanswered client acks per
-//! socket (`max_pending_acks`: the oldest is forgotten). The engine bounds sessions,
+//! socket (`max_ack_requests`: the oldest is forgotten), acks awaited per socket
+//! (`max_pending_acks`: `emit_with_ack` is refused beyond it). The engine bounds sessions,
 //! payload sizes and each session's outgoing queue; a broadcast skips a recipient whose
 //! queue is full.
 
