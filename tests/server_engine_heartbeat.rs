@@ -10,24 +10,15 @@ fn polling_heartbeat_kept_alive_then_timed_out() {
     let mut h = H::new();
     let s = h.handshake_polling();
     let uri = poll_uri(SID1);
-    assert_eq!(
-        h.deadline(),
-        Some(h.t0 + Duration::from_secs(25))
-    );
+    assert_eq!(h.deadline(), Some(h.t0 + Duration::from_secs(25)));
     let g = h.get(&uri);
     h.at(25_000);
     assert_eq!(h.body(g), "2");
-    assert_eq!(
-        h.deadline(),
-        Some(h.t0 + Duration::from_secs(45))
-    );
+    assert_eq!(h.deadline(), Some(h.t0 + Duration::from_secs(45)));
     h.at(25_040);
     let p = h.post(&uri, "3");
     assert_eq!(h.status(p), 200);
-    assert_eq!(
-        h.deadline(),
-        Some(h.t0 + Duration::from_millis(50_040))
-    );
+    assert_eq!(h.deadline(), Some(h.t0 + Duration::from_millis(50_040)));
     let g = h.get(&uri);
     h.at(50_040);
     assert_eq!(h.body(g), "2");
@@ -79,7 +70,10 @@ fn time_going_backwards_is_clamped() {
     let s = h.handshake_polling();
     h.at(30_000);
     // An input stamped in the past is treated as "now".
-    { h.now = h.t0; h.timeout(); }
+    {
+        h.now = h.t0;
+        h.timeout();
+    }
     h.at(44_999);
     assert_eq!(h.closed_reason(s), None);
     h.at(45_000);

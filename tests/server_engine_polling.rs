@@ -6,8 +6,8 @@ use bytes::Bytes;
 use server_engine_support::with_snapshots;
 use server_engine_support::*;
 use socketio_proto::engineio::Message;
-use socketio_proto::server::{EngineConfig, HttpRequest, OutMessage, TextFrame};
 use socketio_proto::error::SendError;
+use socketio_proto::server::{EngineConfig, HttpRequest, OutMessage, TextFrame};
 
 #[test]
 fn exchange_both_ways() {
@@ -166,7 +166,10 @@ fn server_close_with_and_without_held_poll() {
     h.close(s2);
     assert_eq!(h.closed_reason(s2), Some("forced close"));
     assert_eq!(h.server.session_count(), 0);
-    assert_eq!(h.server.close_session(h.now, s2), Err(socketio_proto::error::SocketError::UnknownSession));
+    assert_eq!(
+        h.server.close_session(h.now, s2),
+        Err(socketio_proto::error::SocketError::UnknownSession)
+    );
     let g = h.get(&poll_uri(SID2));
     assert_eq!(h.body(g), "4last\x1e1");
     let g = h.get(&poll_uri(SID2));
@@ -235,7 +238,10 @@ fn queue_is_bounded() {
     );
     assert_eq!(h.server.queued(s), Some(2));
     h.server.send(s, "c").unwrap();
-    assert_eq!(h.server.send(s, "d"), Err(SendError::QueueFull { limit: 3 }));
+    assert_eq!(
+        h.server.send(s, "d"),
+        Err(SendError::QueueFull { limit: 3 })
+    );
     let g = h.get(&poll_uri(SID1));
     assert_eq!(h.body(g), "4a\x1e4b\x1e4c");
     assert_eq!(h.server.queued(s), Some(0));

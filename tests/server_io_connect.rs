@@ -4,8 +4,8 @@ mod server_io_support;
 
 use serde_json::json;
 use server_io_support::{connect_request, Harness, POLL_URI};
-use socketio_proto::server::io::{DisconnectReason, IoConfig, IoEvent};
 use socketio_proto::server::io::AcceptError;
+use socketio_proto::server::io::{DisconnectReason, IoConfig, IoEvent};
 
 #[test]
 fn connect_main_namespace_over_websocket() {
@@ -57,7 +57,9 @@ fn connect_custom_namespace_with_auth_over_polling() {
         .iter()
         .rev()
         .find_map(|t| match t {
-            socketio_proto::server::Transmit::HttpResponse { response: r, .. } => Some(r.body.clone()),
+            socketio_proto::server::Transmit::HttpResponse { response: r, .. } => {
+                Some(r.body.clone())
+            }
             _ => None,
         })
         .unwrap();

@@ -3,9 +3,9 @@
 mod server_io_support;
 
 use server_io_support::Harness;
+use socketio_proto::error::{EmitError, SocketError};
 use socketio_proto::server::io::{DisconnectReason, IoEvent, SocketId};
 use socketio_proto::server::Transmit;
-use socketio_proto::error::{EmitError, SocketError};
 
 fn disconnected(evs: &[IoEvent]) -> Vec<(SocketId, &'static str)> {
     evs.iter()

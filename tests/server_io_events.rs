@@ -3,13 +3,13 @@ mod server_io_support;
 
 use bytes::Bytes;
 use serde::Deserialize;
+use server_io_support::ack_request;
 use server_io_support::Harness;
 use socketio_proto::engineio::WsMessage;
+use socketio_proto::error::{AckError, EmitError};
 use socketio_proto::server::io::IoEvent;
 use socketio_proto::server::Transmit;
 use socketio_proto::socketio::Value;
-use server_io_support::ack_request;
-use socketio_proto::error::{AckError, EmitError};
 use std::time::Duration;
 
 #[test]
@@ -126,8 +126,14 @@ fn server_ack_received_and_timed_out() {
     let mut h = Harness::new();
     let (conn, socket) = h.connect_ws("/");
     let id =
-        h.io.emit_with_ack(h.now, socket, "question", &("1+1",), Some(Duration::from_secs(5)))
-            .unwrap();
+        h.io.emit_with_ack(
+            h.now,
+            socket,
+            "question",
+            &("1+1",),
+            Some(Duration::from_secs(5)),
+        )
+        .unwrap();
     h.app("emit_with_ack question 5s");
     assert_eq!(id, 0);
     assert_eq!(h.ws_texts(conn).last().unwrap(), r#"420["question","1+1"]"#);
@@ -230,7 +236,6 @@ fn pending_acks_time_out_when_the_socket_leaves() {
     assert_eq!(evs.len(), 2);
     assert_eq!(evs[0], IoEvent::AckTimeout { socket, id });
     assert!(matches!(evs[1], IoEvent::Disconnected { .. }));
-    
 }
 
 #[test]
@@ -311,5 +316,4 @@ fn emit_with_ack_is_refused_beyond_max_pending_acks() {
         Err(EmitError::TooManyPendingAcks { limit: 1 })
     );
     h.app("two emit_with_ack");
-
 }

@@ -3,11 +3,11 @@
 //! [`EngineServer`] sized for N sessions.
 #![allow(dead_code)]
 
+use socketio_proto::driver::{Core, Output};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::SequentialIds;
-use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer, Target};
-use socketio_proto::driver::{Core, Output};
 use socketio_proto::server::engine::{EngineConfig, EngineServer};
+use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer, Target};
 use socketio_proto::server::{ConnId, HttpRequest, Input, RequestId, Transmit};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -29,7 +29,14 @@ pub fn input<C: Core<Input = Input>>(core: &mut C, now: Instant, input: Input) {
 /// Feeds a WebSocket upgrade request for `uri`; returns the connection's id.
 pub fn ws_open<C: Core<Input = Input>>(core: &mut C, now: Instant, req: &HttpRequest) -> ConnId {
     let conn = ConnId::new(next_id());
-    input(core, now, Input::WsUpgrade { conn, req: req.clone() });
+    input(
+        core,
+        now,
+        Input::WsUpgrade {
+            conn,
+            req: req.clone(),
+        },
+    );
     conn
 }
 

@@ -13,7 +13,11 @@ impl EngineServer {
     /// Errors: [`SendError::UnknownSession`] if the session is closed;
     /// [`SendError::QueueFull`] if `max_queued_packets` messages already wait (nothing is
     /// queued; the caller may drop the message or close the session).
-    pub fn send(&mut self, session: SessionId, msg: impl Into<OutMessage>) -> Result<(), SendError> {
+    pub fn send(
+        &mut self,
+        session: SessionId,
+        msg: impl Into<OutMessage>,
+    ) -> Result<(), SendError> {
         let msg = msg.into();
         let max = self.config.max_queued_packets;
         let s = self

@@ -7,15 +7,13 @@
 use super::config::EngineConfig;
 use super::id_hasher::IdHasherBuilder;
 use super::session::{Active, Session};
-use super::types::{
-    ConnId, EngineEvent, HttpResponse, RequestId, SessionId, Transmit, Transport,
-};
+use super::types::{ConnId, EngineEvent, HttpResponse, RequestId, SessionId, Transmit, Transport};
+use crate::driver::{InputError, Output};
 use crate::error::ConfigError;
 use crate::ids::IdSource;
 use crate::time::Clock;
 use crate::utf8::Utf8Bytes;
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use crate::driver::{InputError, Output};
 use std::time::Instant;
 
 /// What a WebSocket connection is to the server.

@@ -5,9 +5,7 @@
 use super::engine_impl::{ConnRole, EngineServer, Verified};
 use super::request::{self, ErrorCode};
 use super::session::{encode_queue, Active, Out, Session};
-use super::types::{
-    CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport,
-};
+use super::types::{CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport};
 use crate::engineio::{Handshake, Packet, ProtocolVersion};
 use crate::utf8::Utf8Bytes;
 use std::time::Instant;

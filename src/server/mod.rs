@@ -74,14 +74,14 @@ mod ws;
 
 pub use crate::driver::server::{Input, Transmit};
 pub use crate::transport::{
-    CloseReason, ConnId, DisconnectReason, HttpRequest, HttpResponse, Method, RequestId,
-    SocketId, Transport,
+    CloseReason, ConnId, DisconnectReason, HttpRequest, HttpResponse, Method, RequestId, SocketId,
+    Transport,
 };
 pub use config::{AllowRequest, CorsConfig, EngineConfig};
 pub use engine_impl::EngineServer;
+pub use request::ErrorCode;
 #[doc(hidden)]
 pub use request::{error_body, parse_uri, EngineQuery};
-pub use request::ErrorCode;
 pub use types::{EngineEvent, OutMessage, SessionId, TextFrame};
 
 /// The Engine.IO layer alone: [`EngineServer`] and its vocabulary.

@@ -103,10 +103,10 @@ impl EngineServer {
         if s.closing.is_some() {
             // Closed by the application: deliver what is left, ending with `1`.
             let body = encode_queue(&mut s.queue, max);
-            self.respond(rid, request::poll_ok(
-                request::cors_headers(cors, req),
-                body,
-            ));
+            self.respond(
+                rid,
+                request::poll_ok(request::cors_headers(cors, req), body),
+            );
             self.finish_closing(id);
             return;
         }
@@ -117,10 +117,10 @@ impl EngineServer {
         }
         if s.upgrade.is_some_and(|u| u.probed) {
             // Upgrading: release every poll at once with a noop.
-            self.respond(rid, request::poll_ok(
-                request::cors_headers(cors, req),
-                "6".to_owned(),
-            ));
+            self.respond(
+                rid,
+                request::poll_ok(request::cors_headers(cors, req), "6".to_owned()),
+            );
             return;
         }
         self.hold(id, rid, req);

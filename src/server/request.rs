@@ -227,11 +227,7 @@ pub fn error_response_status(
 
 /// A bare status with an empty body (400 for overlapping polls, 413 for a too large
 /// body, 404 for a path that is not Engine.IO's).
-pub fn bare(
-    cors: Option<&CorsConfig>,
-    req: &HttpRequest,
-    status: u16,
-) -> HttpResponse {
+pub fn bare(cors: Option<&CorsConfig>, req: &HttpRequest, status: u16) -> HttpResponse {
     HttpResponse {
         status,
         headers: cors_headers(cors, req),

@@ -1,11 +1,13 @@
 //! The plain data types of the Engine.IO server: handles, requests, responses, transmits
 //! and events.
 
+pub use crate::driver::server::Transmit;
 use crate::engineio::Message;
+pub use crate::transport::{
+    CloseReason, ConnId, HttpRequest, HttpResponse, Method, RequestId, Transport,
+};
 use crate::utf8::Utf8Bytes;
 use bytes::Bytes;
-pub use crate::transport::{CloseReason, ConnId, HttpRequest, HttpResponse, Method, RequestId, Transport};
-pub use crate::driver::server::Transmit;
 
 /// A live Engine.IO session (one per client). Small and `Copy`; never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,9 +4,7 @@
 use super::engine_impl::{ConnRole, EngineServer, Verified};
 use super::request::{self, ErrorCode};
 use super::session::{Active, Upgrade};
-use super::types::{
-    CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport,
-};
+use super::types::{CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport};
 use crate::engineio::{Packet, WsMessage};
 use std::time::Instant;
 
@@ -34,7 +32,9 @@ impl EngineServer {
             }
         };
         match reject {
-            Err(response) => self.transmits.push_back(Transmit::WsReject { conn, response }),
+            Err(response) => self
+                .transmits
+                .push_back(Transmit::WsReject { conn, response }),
             Ok(v) => {
                 self.transmits.push_back(Transmit::WsAccept { conn });
                 match v {

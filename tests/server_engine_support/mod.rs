@@ -3,9 +3,9 @@
 #![allow(dead_code)]
 
 use bytes::Bytes;
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::{Message, WsMessage};
 use socketio_proto::ids::SequentialIds;
-use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::server::engine::{EngineConfig, EngineEvent, EngineServer, SessionId};
 use socketio_proto::server::{ConnId, HttpRequest, HttpResponse, Input, RequestId, Transmit};
 use socketio_proto::Utf8Bytes;
@@ -259,7 +259,10 @@ impl H {
         };
         for t in transmits {
             match t {
-                Transmit::HttpResponse { request, response: r } => {
+                Transmit::HttpResponse {
+                    request,
+                    response: r,
+                } => {
                     let headers = r
                         .headers
                         .iter()

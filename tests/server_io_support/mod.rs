@@ -4,10 +4,10 @@
 #![allow(dead_code)]
 
 use bytes::Bytes;
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer};
-use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::server::{ConnId, HttpRequest, Input, RequestId, SessionId, Transmit};
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -188,10 +188,7 @@ impl SocketIoServer {
             .get(socket)
             .map(|s| s.nsp)
             .ok_or(EmitError::UnknownSocket)?;
-        let nsp = self
-            .nsps
-            .get_mut(nsp_idx)
-            .ok_or(EmitError::UnknownSocket)?;
+        let nsp = self.nsps.get_mut(nsp_idx).ok_or(EmitError::UnknownSocket)?;
         let id = nsp.next_ack;
         let enc = encode_event_message(&nsp_name, event, Some(id), args)?;
         self.engine.send_many(session, out_messages(enc))?;
@@ -232,7 +229,10 @@ impl SocketIoServer {
 
     /// Adds a socket to a room of its namespace (no-op if already in it).
     pub fn join(&mut self, socket: SocketId, room: &str) -> Result<(), SocketError> {
-        let s = self.sockets.get_mut(socket).ok_or(SocketError::UnknownSocket)?;
+        let s = self
+            .sockets
+            .get_mut(socket)
+            .ok_or(SocketError::UnknownSocket)?;
         if &*s.sid == room {
             return Ok(());
         }
@@ -245,7 +245,10 @@ impl SocketIoServer {
 
     /// Removes a socket from a room (no-op if not in it; its own-id room stays).
     pub fn leave(&mut self, socket: SocketId, room: &str) -> Result<(), SocketError> {
-        let s = self.sockets.get_mut(socket).ok_or(SocketError::UnknownSocket)?;
+        let s = self
+            .sockets
+            .get_mut(socket)
+            .ok_or(SocketError::UnknownSocket)?;
         let Some(pos) = s.rooms.iter().position(|r| &**r == room) else {
             return Ok(());
         };

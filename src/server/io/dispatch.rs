@@ -159,7 +159,8 @@ impl SocketIoServer {
         let request = ConnectRequest { id, session };
         let name: Arc<str> = Arc::from(nsp);
         client.pending.push((name.clone(), id));
-        self.requests.insert(id, PendingConnect { session, nsp: name });
+        self.requests
+            .insert(id, PendingConnect { session, nsp: name });
         let auth = auth.and_then(|a| serde_json::from_str(a).ok());
         self.events.push_back(IoEvent::ConnectRequest {
             request,
@@ -171,7 +172,9 @@ impl SocketIoServer {
 
     fn on_ack(&mut self, socket: SocketId, nsp: u32, id: u64, args: crate::socketio::Args) {
         if let Some(key) = self.acks.single.remove(&(socket, id)) {
-            if let Some(key) = key { self.timers.cancel(key); }
+            if let Some(key) = key {
+                self.timers.cancel(key);
+            }
             self.events
                 .push_back(IoEvent::AckReceived { socket, id, args });
             return;
@@ -282,7 +285,9 @@ impl SocketIoServer {
             }
         }
         for (id, key) in self.acks.take_socket(socket) {
-            if let Some(key) = key { self.timers.cancel(key); }
+            if let Some(key) = key {
+                self.timers.cancel(key);
+            }
             self.events.push_back(IoEvent::AckTimeout { socket, id });
         }
         self.events

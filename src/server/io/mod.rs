@@ -71,10 +71,10 @@ mod types;
 
 /// The arguments of received events and acks (the codec's type, re-exported).
 pub use crate::socketio::Args;
+pub use crate::transport::{AckRequest, DisconnectReason, SocketId};
 pub use broadcast::Target;
 pub use config::{IoConfig, NamespaceFilter};
 pub use types::{AcceptError, BroadcastAckId, ConnectRequest, IoEvent};
-pub use crate::transport::{AckRequest, DisconnectReason, SocketId};
 
 use super::{EngineServer, SessionId, Transmit};
 use crate::driver::{Core, InputError, Output};

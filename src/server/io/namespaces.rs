@@ -95,7 +95,7 @@ impl Namespaces {
         let rooms = self
             .list
             .iter()
-            .map(|n| n.rooms.values().filter(|r| r.len() != 0).count())
+            .map(|n| n.rooms.values().filter(|r| !r.is_empty()).count())
             .sum();
         (members, rooms)
     }

@@ -1,8 +1,8 @@
 //! Handles, reasons and events of the Socket.IO server.
 
 use crate::server::SessionId;
-pub use crate::transport::{AckRequest, DisconnectReason, SocketId};
 use crate::socketio::Args;
+pub use crate::transport::{AckRequest, DisconnectReason, SocketId};
 use crate::utf8::Utf8Bytes;
 
 /// A CONNECT waiting for the application: answer it once with
