@@ -276,6 +276,7 @@ impl Harness {
                     reason.as_str()
                 )
             }
+            IoEvent::Cluster(c) => format!("Cluster {c:?}"),
         }
     }
 

@@ -36,6 +36,14 @@ pub struct Target {
     volatile: bool,
 }
 
+impl Target {
+    /// The same target without exclusions by socket handle (per node).
+    pub(super) fn without_socket_exclusions(mut self) -> Self {
+        self.except_sockets.clear();
+        self
+    }
+}
+
 impl Default for Target {
     fn default() -> Self {
         Target::namespace(crate::socketio::MAIN_NAMESPACE)
@@ -85,9 +93,9 @@ impl Target {
 }
 
 /// One frame plus attachments, encoded once.
-struct Shared {
-    frame: TextFrame,
-    attachments: Vec<Bytes>,
+pub(super) struct Shared {
+    pub(super) frame: TextFrame,
+    pub(super) attachments: Vec<Bytes>,
 }
 
 impl Shared {
@@ -140,12 +148,23 @@ impl SocketIoServer {
         args: &A,
     ) -> Result<usize, EmitError> {
         let enc = encode_event_message(&target.nsp, event, None, args)?;
-        let Some(nsp) = self.nsps.find(&target.nsp) else {
-            return Ok(0); // a namespace nobody has joined yet
-        };
         let shared = Shared {
             frame: TextFrame::from_message_frame(enc.frame),
             attachments: enc.attachments,
+        };
+        let count = self.deliver_shared(target, &shared);
+        self.cluster(|| super::ClusterEvent::Broadcast {
+            target: target.clone(),
+            frame: shared.frame,
+            attachments: shared.attachments,
+        });
+        Ok(count)
+    }
+
+    /// Queues an encoded broadcast for every local socket `target` selects.
+    pub(super) fn deliver_shared(&mut self, target: &Target, shared: &Shared) -> usize {
+        let Some(nsp) = self.nsps.find(&target.nsp) else {
+            return 0; // a namespace nobody has joined yet
         };
         let epoch = self.next_epoch();
         let engine = &mut self.engine;
@@ -155,7 +174,7 @@ impl SocketIoServer {
                 count += 1;
             }
         });
-        Ok(count)
+        count
     }
 
     /// Emits an event to every socket `target` selects and collects their acks: each

@@ -239,6 +239,12 @@ impl SocketIoServer {
         let nsp = self.nsps.get_mut(s.nsp).ok_or(SocketError::UnknownSocket)?;
         if let Some(name) = nsp.join(room, socket) {
             s.rooms.push(name);
+            let namespace = nsp.name.to_string();
+            self.cluster(|| super::ClusterEvent::Joined {
+                socket,
+                namespace,
+                room: room.to_owned(),
+            });
         }
         Ok(())
     }
@@ -255,6 +261,12 @@ impl SocketIoServer {
         s.rooms.swap_remove(pos);
         if let Some(nsp) = self.nsps.get_mut(s.nsp) {
             nsp.leave(room, socket);
+            let namespace = nsp.name.to_string();
+            self.cluster(|| super::ClusterEvent::Left {
+                socket,
+                namespace,
+                room: room.to_owned(),
+            });
         }
         Ok(())
     }

@@ -41,6 +41,10 @@ pub struct IoConfig {
     /// [`emit_with_ack`](super::SocketIoServer::emit_with_ack) (default 1024). Policy:
     /// beyond it `emit_with_ack` is refused with `EmitError::TooManyPendingAcks`.
     pub max_pending_acks: usize,
+    /// Report broadcasts and room changes as [`IoEvent::Cluster`](super::IoEvent::Cluster)
+    /// for a cluster adapter (default false). See
+    /// [`apply_remote_broadcast`](super::SocketIoServer::apply_remote_broadcast).
+    pub cluster_events: bool,
 }
 
 impl Default for IoConfig {
@@ -58,6 +62,7 @@ impl Default for IoConfig {
             max_attachments: 10,
             max_ack_requests: 1024,
             max_pending_acks: 1024,
+            cluster_events: false,
         }
     }
 }
@@ -107,6 +112,7 @@ impl fmt::Debug for IoConfig {
             .field("max_attachments", &self.max_attachments)
             .field("max_ack_requests", &self.max_ack_requests)
             .field("max_pending_acks", &self.max_pending_acks)
+            .field("cluster_events", &self.cluster_events)
             .finish()
     }
 }

@@ -62,6 +62,7 @@
 
 mod acks;
 mod broadcast;
+mod cluster;
 mod commands;
 mod config;
 mod dispatch;
@@ -73,6 +74,7 @@ mod types;
 pub use crate::socketio::Args;
 pub use crate::transport::{AckRequest, DisconnectReason, SocketId};
 pub use broadcast::Target;
+pub use cluster::ClusterEvent;
 pub use config::{IoConfig, NamespaceFilter};
 pub use types::{AcceptError, BroadcastAckId, ConnectRequest, IoEvent};
 

@@ -121,6 +121,10 @@ pub enum IoEvent {
         /// The recipients that did not answer in time.
         missing: Vec<SocketId>,
     },
+    /// For a cluster adapter (only with
+    /// [`IoConfig::cluster_events`](super::IoConfig::cluster_events)): a local broadcast
+    /// or room change.
+    Cluster(super::ClusterEvent),
     /// A socket left its namespace; its handle is dead from now on.
     Disconnected {
         /// The socket.
