@@ -1,7 +1,7 @@
 //! Broadcast cost per recipient, core only.
 //!
 //! For N = 1k, 10k, 100k: connect N sockets to `/` over in-memory WebSocket messages
-//! (`handle_ws_open` + CONNECT `40` + `accept`), put them all in one room, drain
+//! (`Input::WsUpgrade` + CONNECT `40` + `accept`), put them all in one room, drain
 //! everything, then time a broadcast of one small event to the room plus the drain of
 //! its transmits (counting frames: exactly N). Each size is measured a few times and the
 //! median is reported in nanoseconds per recipient. Target: ≤ 30 ns.
@@ -14,7 +14,8 @@
 //! cargo bench --bench broadcast [-- N...]
 //! ```
 
-use socketio_proto::server::{EngineServer, HttpRequest, SessionId, TextFrame, Transmit};
+use socketio_proto::server::engine::{EngineEvent, EngineServer, SessionId, TextFrame};
+use socketio_proto::server::HttpRequest;
 use std::time::{Duration, Instant};
 
 #[path = "support/sio.rs"]
@@ -36,13 +37,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// Drains every transmit, counting WebSocket frames.
 fn drain_engine(server: &mut EngineServer) -> usize {
-    let mut frames = 0;
-    while let Some(t) = server.poll_transmit() {
-        if matches!(t, Transmit::Ws { .. }) {
-            frames += 1;
-        }
-    }
-    frames
+    sio::drain_frames(server)
 }
 
 /// The Engine.IO layer alone: one shared frame to N sessions.
@@ -52,13 +47,16 @@ fn engine_fanout(n: usize) -> Duration {
     let req = HttpRequest::get(sio::ENGINE_WS_OPEN);
     let mut sessions: Vec<SessionId> = Vec::with_capacity(n);
     for _ in 0..n {
-        let _ = server.handle_ws_open(now, &req);
-        drain_engine(&mut server);
-        while let Some(e) = server.poll_event() {
-            if let socketio_proto::server::EngineEvent::Opened { session, .. } = e {
-                sessions.push(session);
-            }
-        }
+        let _ = sio::ws_open(&mut server, now, &req);
+        sio::for_each_output(
+            &mut server,
+            |_| {},
+            |e| {
+                if let EngineEvent::Opened { session, .. } = e {
+                    sessions.push(session);
+                }
+            },
+        );
     }
     assert_eq!(sessions.len(), n);
     let frame = TextFrame::new(r#"2["news","hello"]"#);

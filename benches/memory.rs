@@ -6,7 +6,7 @@
 //!
 //! - `engine.io session`: a bare [`EngineServer`] with N WebSocket sessions;
 //! - `socket.io socket`: a [`SocketIoServer`] with N sockets connected to `/`
-//!   (`handle_ws_open` + CONNECT `40` + `accept`), which includes its Engine.IO session.
+//!   (`Input::WsUpgrade` + CONNECT `40` + `accept`), which includes its Engine.IO session.
 //!
 //! Target: ≤ 2 KiB per connected idle Socket.IO socket.
 //!
@@ -93,11 +93,8 @@ fn engine_sessions(n: usize) -> Row {
     let (bytes0, allocs0, t0) = (live(), allocs(), Instant::now());
     let mut frames = 0usize;
     for _ in 0..n {
-        let _conn = server.handle_ws_open(now, &req);
-        while server.poll_transmit().is_some() {
-            frames += 1;
-        }
-        while server.poll_event().is_some() {}
+        let _conn = sio::ws_open(&mut server, now, &req);
+        frames += sio::drain_frames(&mut server);
     }
     let row = Row {
         what: "engine.io session",
@@ -167,13 +164,17 @@ fn emit_polling(emits: usize) -> f64 {
     let mut server = sio::server(1);
     let base = "/socket.io/?EIO=4&transport=polling";
     let get = |server: &mut socketio_proto::server::io::SocketIoServer, uri: &str| {
-        server.handle_http_request(now, HttpRequest::get(uri));
+        let _ = sio::http(server, now, HttpRequest::get(uri));
         let mut body = None;
-        while let Some(t) = server.poll_transmit() {
-            if let Transmit::HttpResponse(r) = t {
-                body = Some(r.body);
-            }
-        }
+        sio::for_each_output(
+            server,
+            |t| {
+                if let Transmit::HttpResponse { response, .. } = t {
+                    body = Some(response.body);
+                }
+            },
+            |_| {},
+        );
         body.unwrap_or_else(|| panic!("no response to {uri}"))
     };
     let open = get(&mut server, base);
@@ -185,15 +186,21 @@ fn emit_polling(emits: usize) -> f64 {
         .unwrap_or_else(|| panic!("no sid in {open}"))
         .to_owned();
     let uri = format!("{base}&sid={sid}");
-    server.handle_http_request(now, HttpRequest::post(uri.clone(), "40"));
-    let mut socket = None;
-    while let Some(ev) = server.poll_event() {
-        if let IoEvent::ConnectRequest { request, .. } = ev {
-            socket = server.accept(request).ok();
-        }
-    }
-    let socket = socket.unwrap_or_else(|| panic!("no socket"));
-    while server.poll_transmit().is_some() {}
+    let _ = sio::http(&mut server, now, HttpRequest::post(uri.clone(), "40"));
+    let mut pending = None;
+    sio::for_each_output(
+        &mut server,
+        |_| {},
+        |ev| {
+            if let IoEvent::ConnectRequest { request, .. } = ev {
+                pending = Some(request);
+            }
+        },
+    );
+    let socket = pending
+        .and_then(|r| server.accept(r).ok())
+        .unwrap_or_else(|| panic!("no socket"));
+    let _ = sio::drain(&mut server);
     let _ = get(&mut server, &uri); // the CONNECT reply
     for _ in 0..emits {
         if let Err(e) = server.emit(socket, "message", &("hello world", 42)) {

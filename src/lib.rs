@@ -4,43 +4,48 @@
 //! **Socket.IO v5**, server and client, byte-exact with the official Node.js `socket.io`
 //! server and `socket.io-client`.
 //!
-//! The core never touches a socket, a clock or a runtime. The adapter feeds it what
-//! arrived (`handle_*`, each with `now`), then drains what it wants sent
-//! (`poll_transmit`), what happened (`poll_event`) and when to wake it next
-//! (`poll_timeout`). The run loop of a server adapter, in full:
+//! The core never touches a socket, a clock or a runtime. Every core implements one
+//! interface, [`driver::Core`]: the adapter feeds what arrived with
+//! `handle_input(now, Input)` and drains `poll_output()` until it says
+//! `Output::Timeout(deadline)`. The run loop of a server adapter, in full:
 //!
 //! ```
+//! use socketio_proto::driver::{Core, Output};
 //! use socketio_proto::ids::SequentialIds;
 //! use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer};
-//! use socketio_proto::server::{HttpRequest, Transmit};
+//! use socketio_proto::server::{HttpRequest, Input, RequestId, Transmit};
 //! use std::time::{Duration, Instant};
 //!
 //! let ids = || Box::new(SequentialIds::new("id"));
 //! let mut io = SocketIoServer::new(IoConfig::default(), ids(), ids()).unwrap();
 //! let mut now = Instant::now();
-//! // An input arrives (here: the handshake GET of a polling client).
-//! io.handle_http_request(now, HttpRequest::get("/socket.io/?EIO=4&transport=polling"));
+//! // An input arrives (here: the handshake GET of a polling client). The adapter names
+//! // each request and connection itself (a counter will do).
+//! let req = HttpRequest::get("/socket.io/?EIO=4&transport=polling");
+//! io.handle_input(now, Input::HttpRequest { request: RequestId::new(1), req }).unwrap();
 //! loop {
-//!     // Drain after every input: events first (they may emit), then what to send.
-//!     while let Some(event) = io.poll_event() {
-//!         match event {
-//!             IoEvent::ConnectRequest { request, .. } => drop(io.accept(request)),
-//!             IoEvent::Event { socket, event, args, .. } if event == "ping" => {
+//!     // Drain after every input and command: events first (the application's answers
+//!     // join the same batch), then what to send, then the deadline.
+//!     let wake = loop {
+//!         match io.poll_output() {
+//!             Output::Event(IoEvent::ConnectRequest { request, .. }) => {
+//!                 let _ = io.accept(request);
+//!             }
+//!             Output::Event(IoEvent::Event { socket, event, args, .. }) if event == "ping" => {
 //!                 io.emit(socket, "pong", &args.to_values().unwrap_or_default()).unwrap();
 //!             }
-//!             _ => {}
+//!             Output::Event(_) => {}
+//!             Output::Transmit(Transmit::HttpResponse { response, .. }) => {
+//!                 assert_eq!(response.status, 200) // write it
+//!             }
+//!             Output::Transmit(_) => {} // WsAccept / WsReject / WsSend / WsClose
+//!             Output::Timeout(at) => break at,
 //!         }
-//!     }
-//!     while let Some(transmit) = io.poll_transmit() {
-//!         match transmit {
-//!             Transmit::HttpResponse(response) => assert_eq!(response.status, 200),
-//!             Transmit::Ws { .. } | Transmit::CloseWs { .. } => {} // write to the socket
-//!         }
-//!     }
-//!     // Sleep until the next input or `poll_timeout()`; here: pretend the timer fired.
-//!     let Some(wake) = io.poll_timeout() else { break };
+//!     };
+//!     // Sleep until the next input or `wake`; here: pretend the timer fired.
+//!     let Some(wake) = wake else { break };
 //!     now = wake.max(now + Duration::from_millis(1));
-//!     io.handle_timeout(now);
+//!     io.handle_input(now, Input::Timeout).unwrap();
 //!     if io.engine().session_count() == 0 {
 //!         break; // the client never polled again: the heartbeat closed its session
 //!     }
@@ -60,9 +65,10 @@
 //!   connection, buffering while offline, acks).
 //! - [`time`], [`ids`]: injected time and randomness, so tests run in virtual time.
 //!
-//! Errors are split by who caused them: peer input never makes a `handle_*` call fail
+//! Errors are split by who caused them: peer input never makes `handle_input` fail
 //! (it becomes the response the protocol requires and an event with the reason); local
-//! misuse returns [`Error`]; decoders return [`DecodeError`].
+//! misuse returns the operation's own error type (see [`error`]); decoders return
+//! [`DecodeError`].
 //!
 //! Adapters for tokio (server, client, a browser chat) are in the repository's
 //! `examples/`.

@@ -1,11 +1,10 @@
 //! Handshake on each transport, and every error response.
-mod common;
 mod server_engine_support;
 
 use bytes::Bytes;
-use common::with_snapshots;
+use server_engine_support::with_snapshots;
 use server_engine_support::*;
-use socketio_proto::server::{CorsConfig, EngineConfig, HttpRequest, Method, TransportKind};
+use socketio_proto::server::{CorsConfig, EngineConfig, HttpRequest, Method, Transport};
 
 #[test]
 fn polling_handshake() {
@@ -19,7 +18,7 @@ fn polling_handshake() {
         r#"0{"sid":"s0000000000000000001","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#
     );
     let s = h.last_opened();
-    assert_eq!(h.server.transport(s), Some(TransportKind::Polling));
+    assert_eq!(h.server.transport(s), Some(Transport::Polling));
     assert_eq!(h.server.session_by_sid(SID1), Some(s));
     assert_eq!(
         h.server.sid(s).map(|x| x.to_string()),
@@ -44,7 +43,7 @@ fn websocket_handshake() {
         ]
     );
     let s = h.last_opened();
-    assert_eq!(h.server.transport(s), Some(TransportKind::WebSocket));
+    assert_eq!(h.server.transport(s), Some(Transport::WebSocket));
     assert!(h.server.is_writable(s));
     h.ws_send(conn, "4hello");
     h.send(s, "world");
@@ -139,7 +138,7 @@ fn every_error_code() {
     assert_eq!(h.json_error(rid), (3, "Bad request".to_owned()));
     let rid = h.get(&format!("/engine.io/?EIO=4&transport=websocket&sid={SID1}"));
     assert_eq!(h.json_error(rid), (3, "Bad request".to_owned()));
-    assert_eq!(h.server.transport(s), Some(TransportKind::Polling));
+    assert_eq!(h.server.transport(s), Some(Transport::Polling));
     with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
@@ -149,40 +148,29 @@ fn websocket_precheck_and_refusals() {
         max_sessions: 1,
         ..EngineConfig::default()
     });
-    let err = h
-        .server
-        .check_ws_request(&HttpRequest::get(ws_uri("nope")))
-        .unwrap_err();
+    let bad = h.ws_open(&ws_uri("nope"));
+    let err = h.ws_rejected[&bad].clone();
     assert_eq!(err.status, 400);
     assert_eq!(
         &err.body[..],
         br#"{"code":1,"message":"Session ID unknown"}"#
     );
-    let err = h
-        .server
-        .check_ws_request(&HttpRequest::get("/engine.io/?transport=websocket"))
-        .unwrap_err();
+    let old = h.ws_open("/engine.io/?transport=websocket");
     assert_eq!(
-        &err.body[..],
+        &h.ws_rejected[&old].body[..],
         br#"{"code":5,"message":"Unsupported protocol version"}"#
     );
-    assert!(h.server.check_ws_request(&HttpRequest::get(WS)).is_ok());
-    // Bad WebSockets are closed at once.
-    let bad = h.ws_open("/engine.io/?EIO=4&transport=websocket&sid=nope");
-    assert_eq!(h.ws_closed, vec![bad]);
+    // Bad upgrades are rejected, never opened.
+    assert!(h.ws_closed.is_empty());
     let first = h.ws_open(WS);
+    assert!(!h.ws_rejected.contains_key(&first));
     assert_eq!(h.server.session_count(), 1);
-    // Over max_sessions: 503 on the pre-check and for a polling handshake; ws closed.
-    let err = h
-        .server
-        .check_ws_request(&HttpRequest::get(WS))
-        .unwrap_err();
-    assert_eq!(err.status, 503);
+    // Over max_sessions: 503 for a WebSocket and for a polling handshake.
     let rid = h.get(POLL);
     assert_eq!(h.status(rid), 503);
     assert_eq!(h.json_error(rid), (3, "Bad request".to_owned()));
     let over = h.ws_open(WS);
-    assert!(h.ws_closed.contains(&over));
+    assert_eq!(h.ws_rejected[&over].status, 503);
     assert!(!h.ws_closed.contains(&first));
     with_snapshots(|| insta::assert_snapshot!(h.trace));
 }

@@ -1,8 +1,7 @@
 //! Heartbeat (kept alive, timed out, wrong direction) and server shutdown.
-mod common;
 mod server_engine_support;
 
-use common::with_snapshots;
+use server_engine_support::with_snapshots;
 use server_engine_support::*;
 use std::time::Duration;
 
@@ -11,24 +10,15 @@ fn polling_heartbeat_kept_alive_then_timed_out() {
     let mut h = H::new();
     let s = h.handshake_polling();
     let uri = poll_uri(SID1);
-    assert_eq!(
-        h.server.poll_timeout(),
-        Some(h.t0 + Duration::from_secs(25))
-    );
+    assert_eq!(h.deadline(), Some(h.t0 + Duration::from_secs(25)));
     let g = h.get(&uri);
     h.at(25_000);
     assert_eq!(h.body(g), "2");
-    assert_eq!(
-        h.server.poll_timeout(),
-        Some(h.t0 + Duration::from_secs(45))
-    );
+    assert_eq!(h.deadline(), Some(h.t0 + Duration::from_secs(45)));
     h.at(25_040);
     let p = h.post(&uri, "3");
     assert_eq!(h.status(p), 200);
-    assert_eq!(
-        h.server.poll_timeout(),
-        Some(h.t0 + Duration::from_millis(50_040))
-    );
+    assert_eq!(h.deadline(), Some(h.t0 + Duration::from_millis(50_040)));
     let g = h.get(&uri);
     h.at(50_040);
     assert_eq!(h.body(g), "2");
@@ -40,7 +30,7 @@ fn polling_heartbeat_kept_alive_then_timed_out() {
     assert_eq!(h.closed_reason(s), Some("ping timeout"));
     assert_eq!(h.body(g), "1");
     assert_eq!(h.server.session_count(), 0);
-    assert_eq!(h.server.poll_timeout(), None);
+    assert_eq!(h.deadline(), None);
     with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
@@ -80,7 +70,10 @@ fn time_going_backwards_is_clamped() {
     let s = h.handshake_polling();
     h.at(30_000);
     // An input stamped in the past is treated as "now".
-    h.server.handle_timeout(h.t0);
+    {
+        h.now = h.t0;
+        h.timeout();
+    }
     h.at(44_999);
     assert_eq!(h.closed_reason(s), None);
     h.at(45_000);
@@ -104,7 +97,7 @@ fn shutdown_closes_everything() {
     assert!(h.ws_closed.contains(&ws));
     assert!(h.ws_closed.contains(&up));
     assert_eq!(h.server.session_count(), 0);
-    assert_eq!(h.server.poll_timeout(), None);
+    assert_eq!(h.deadline(), None);
     let r = h.get(POLL);
     assert_eq!(h.status(r), 503);
     with_snapshots(|| insta::assert_snapshot!(h.trace));

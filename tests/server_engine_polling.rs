@@ -1,14 +1,13 @@
 //! Long-polling: exchange, overlapping polls, body limits, bad bodies, closes, queue
 //! bounds.
-mod common;
 mod server_engine_support;
 
 use bytes::Bytes;
-use common::with_snapshots;
+use server_engine_support::with_snapshots;
 use server_engine_support::*;
 use socketio_proto::engineio::Message;
+use socketio_proto::error::SendError;
 use socketio_proto::server::{EngineConfig, HttpRequest, OutMessage, TextFrame};
-use socketio_proto::Error;
 
 #[test]
 fn exchange_both_ways() {
@@ -140,7 +139,7 @@ fn client_close_packet() {
     assert_eq!(h.body(p), "ok");
     assert_eq!(h.body(g), "6");
     assert_eq!(h.closed_reason(s), Some("transport close"));
-    assert_eq!(h.server.send(s, "x"), Err(Error::UnknownSession));
+    assert_eq!(h.server.send(s, "x"), Err(SendError::UnknownSession));
     let later = h.get(&uri);
     assert_eq!(h.status(later), 400);
     let later = h.post(&uri, "4x");
@@ -167,12 +166,15 @@ fn server_close_with_and_without_held_poll() {
     h.close(s2);
     assert_eq!(h.closed_reason(s2), Some("forced close"));
     assert_eq!(h.server.session_count(), 0);
-    assert_eq!(h.server.close(h.now, s2), Err(Error::UnknownSession));
+    assert_eq!(
+        h.server.close_session(h.now, s2),
+        Err(socketio_proto::error::SocketError::UnknownSession)
+    );
     let g = h.get(&poll_uri(SID2));
     assert_eq!(h.body(g), "4last\x1e1");
     let g = h.get(&poll_uri(SID2));
     assert_eq!(h.status(g), 400);
-    assert_eq!(h.server.poll_timeout(), None);
+    assert_eq!(h.deadline(), None);
     with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
@@ -181,9 +183,9 @@ fn closing_session_without_poll_expires() {
     let mut h = H::new();
     let s = h.handshake_polling();
     h.close(s);
-    assert!(h.server.poll_timeout().is_some());
+    assert!(h.deadline().is_some());
     h.at(20_000);
-    assert_eq!(h.server.poll_timeout(), None);
+    assert_eq!(h.deadline(), None);
     let g = h.get(&poll_uri(SID1));
     assert_eq!(h.status(g), 400);
 }
@@ -201,12 +203,12 @@ fn closing_linger_counts_from_the_close_after_an_idle_server() {
     assert_eq!(h.body(g), "1");
     // A `now` earlier than one already seen counts as the latest one (79.999 s).
     let s2 = h.handshake_polling();
-    assert_eq!(h.server.close(h.t0, s2), Ok(()));
+    assert_eq!(h.server.close_session(h.t0, s2), Ok(()));
     h.drain();
     h.at(99_998);
-    assert!(h.server.poll_timeout().is_some());
+    assert!(h.deadline().is_some());
     h.at(99_999);
-    assert_eq!(h.server.poll_timeout(), None);
+    assert_eq!(h.deadline(), None);
 }
 
 #[test]
@@ -223,7 +225,7 @@ fn aborted_poll_closes_session() {
 #[test]
 fn queue_is_bounded() {
     let mut h = H::with(EngineConfig {
-        max_queue_packets: 3,
+        max_queued_packets: 3,
         ..EngineConfig::default()
     });
     let s = h.handshake_polling();
@@ -232,11 +234,14 @@ fn queue_is_bounded() {
     assert_eq!(
         h.server
             .send_many(s, [OutMessage::from("c"), OutMessage::from("d")]),
-        Err(Error::QueueFull(3))
+        Err(SendError::QueueFull { limit: 3 })
     );
     assert_eq!(h.server.queued(s), Some(2));
     h.server.send(s, "c").unwrap();
-    assert_eq!(h.server.send(s, "d"), Err(Error::QueueFull(3)));
+    assert_eq!(
+        h.server.send(s, "d"),
+        Err(SendError::QueueFull { limit: 3 })
+    );
     let g = h.get(&poll_uri(SID1));
     assert_eq!(h.body(g), "4a\x1e4b\x1e4c");
     assert_eq!(h.server.queued(s), Some(0));

@@ -1,11 +1,10 @@
 //! Upgrade from polling to WebSocket: success, abandoned, refused, broken.
-mod common;
 mod server_engine_support;
 
-use common::with_snapshots;
+use server_engine_support::with_snapshots;
 use server_engine_support::*;
 use socketio_proto::engineio::WsMessage;
-use socketio_proto::server::{EngineEvent, TransportKind};
+use socketio_proto::server::{EngineEvent, Transport};
 
 #[test]
 fn upgrade_completes() {
@@ -29,7 +28,7 @@ fn upgrade_completes() {
     h.ws_send(ws, "5");
     assert!(h.events.contains(&EngineEvent::Upgraded { session: s }));
     assert_eq!(h.ws_texts(ws), vec!["3probe", "4during"]);
-    assert_eq!(h.server.transport(s), Some(TransportKind::WebSocket));
+    assert_eq!(h.server.transport(s), Some(Transport::WebSocket));
     assert!(h.server.is_writable(s));
     // Polling with that sid is now refused; a second WebSocket is closed.
     let g = h.get(&uri);
@@ -46,7 +45,7 @@ fn upgrade_completes() {
     // The client goes away.
     h.ws_closed(ws);
     assert_eq!(h.closed_reason(s), Some("transport close"));
-    assert_eq!(h.server.poll_timeout(), None);
+    assert_eq!(h.deadline(), None);
     with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
@@ -59,18 +58,18 @@ fn abandoned_upgrade_times_out() {
     h.send(s, "held back");
     h.at(10_000);
     assert_eq!(h.ws_closed, vec![ws]);
-    assert_eq!(h.server.transport(s), Some(TransportKind::Polling));
+    assert_eq!(h.server.transport(s), Some(Transport::Polling));
     // The session keeps polling; what waited is delivered.
     let g = h.get(&poll_uri(SID1));
     assert_eq!(h.body(g), "4held back");
     // Late messages on the dead WebSocket are ignored.
     h.ws_send(ws, "5");
-    assert_eq!(h.server.transport(s), Some(TransportKind::Polling));
+    assert_eq!(h.server.transport(s), Some(Transport::Polling));
     // A new upgrade may start again.
     let ws2 = h.ws_open(&ws_uri(SID1));
     h.ws_send(ws2, "2probe");
     h.ws_send(ws2, "5");
-    assert_eq!(h.server.transport(s), Some(TransportKind::WebSocket));
+    assert_eq!(h.server.transport(s), Some(Transport::WebSocket));
     with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
@@ -82,14 +81,14 @@ fn broken_upgrades_keep_polling() {
     let ws = h.ws_open(&ws_uri(SID1));
     h.ws_send(ws, "4not a probe");
     assert!(h.ws_closed.contains(&ws));
-    assert_eq!(h.server.transport(s), Some(TransportKind::Polling));
+    assert_eq!(h.server.transport(s), Some(Transport::Polling));
     // The client gives up on the WebSocket: nothing closes.
     let ws = h.ws_open(&ws_uri(SID1));
     let ws_again = h.ws_open(&ws_uri(SID1));
     assert!(h.ws_closed.contains(&ws_again), "one upgrade at a time");
     h.ws_closed(ws);
     assert_eq!(h.closed_reason(s), None);
-    assert_eq!(h.server.transport(s), Some(TransportKind::Polling));
+    assert_eq!(h.server.transport(s), Some(Transport::Polling));
     let p = h.post(&poll_uri(SID1), "4still here");
     assert_eq!(h.status(p), 200);
     assert_eq!(h.messages(s).len(), 1);

@@ -1,6 +1,5 @@
 //! Socket.IO server: rooms and broadcasts (rooms, except, from a socket, volatile,
 //! shared encoding, broadcast with acks).
-mod common;
 mod server_io_support;
 
 use server_io_support::{Harness, POLL_URI};
@@ -43,7 +42,7 @@ fn last_texts(h: &Harness, since: usize) -> Vec<(u64, String)> {
     h.transmits[since..]
         .iter()
         .filter_map(|t| match t {
-            Transmit::Ws {
+            Transmit::WsSend {
                 conn,
                 msg: WsMessage::Text(t),
             } => Some((conn.as_u64(), t.to_string())),
@@ -101,7 +100,7 @@ fn rooms_union_except_and_from_socket() {
     let ptrs: Vec<*const u8> = h.transmits[mark..]
         .iter()
         .filter_map(|t| match t {
-            Transmit::Ws {
+            Transmit::WsSend {
                 msg: WsMessage::Text(t),
                 ..
             } => Some(t.as_ptr()),
@@ -128,13 +127,13 @@ fn rooms_union_except_and_from_socket() {
     assert_eq!(n, 1);
     assert!(matches!(
         h.io.broadcast(&Target::namespace("nope"), "x", &()),
-        Err(socketio_proto::Error::InvalidNamespace(_))
+        Err(socketio_proto::error::EmitError::UnknownNamespace(_))
     ));
     assert_eq!(
         h.io.broadcast(&Target::namespace("/empty"), "x", &()),
         Ok(0)
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -145,7 +144,7 @@ fn volatile_skips_transports_that_cannot_send_now() {
     let (_, _) = h.get(POLL_URI);
     let uri = format!("{POLL_URI}&sid=E0000000000000000002");
     let (_, evs) = h.post(&uri, "40");
-    h.accept(&evs[0]);
+    h.accept(evs.into_iter().next().unwrap());
     let (_, _) = h.get(&uri); // receives the CONNECT reply; no GET held now
     let n =
         h.io.broadcast(&Target::namespace("/").volatile(), "tick", &(1,))
@@ -166,7 +165,7 @@ fn volatile_skips_transports_that_cannot_send_now() {
             .unwrap();
     h.app("volatile broadcast tick (GET held)");
     assert_eq!(n, 2);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -246,7 +245,7 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
             missing: vec![]
         }]
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -259,7 +258,7 @@ fn volatile_emit_to_one_socket() {
     let (_, _) = h.get(POLL_URI);
     let uri = format!("{POLL_URI}&sid=E0000000000000000002");
     let (_, evs) = h.post(&uri, "40");
-    let polling = h.accept(&evs[0]);
+    let polling = h.accept(evs.into_iter().next().unwrap());
     let (_, _) = h.get(&uri); // takes the CONNECT reply; no GET held now
     assert_eq!(h.io.emit_volatile(polling, "v", &(2,)), Ok(false));
     let (_, _) = h.get(&uri); // held
@@ -267,7 +266,7 @@ fn volatile_emit_to_one_socket() {
     h.app("emit_volatile to polling with a GET held");
     let last = h.transmits.last().unwrap();
     assert!(
-        matches!(last, Transmit::HttpResponse(r) if &r.body[..] == br#"42["v",3]"#),
+        matches!(last, Transmit::HttpResponse { response: r, .. } if &r.body[..] == br#"42["v",3]"#),
         "{last:?}"
     );
 }

@@ -1,25 +1,24 @@
 //! Socket.IO server: namespace connection scenarios (accept, auth, reject, invalid and
 //! dynamic namespaces, connect timeout, double connect).
-mod common;
 mod server_io_support;
 
 use serde_json::json;
 use server_io_support::{connect_request, Harness, POLL_URI};
+use socketio_proto::server::io::AcceptError;
 use socketio_proto::server::io::{DisconnectReason, IoConfig, IoEvent};
-use socketio_proto::Error;
 
 #[test]
 fn connect_main_namespace_over_websocket() {
     let mut h = Harness::new();
     let conn = h.ws_open();
     let evs = h.ws_text(conn, "40");
-    let req = connect_request(&evs);
+    let req = connect_request(evs);
     let IoEvent::ConnectRequest { nsp, auth, .. } = &req else {
         unreachable!()
     };
     assert_eq!(nsp, "/");
     assert_eq!(auth, &None);
-    let socket = h.accept(&req);
+    let socket = h.accept(req);
     let sid = h.io.socket_sid(socket).unwrap().to_owned();
     assert_eq!(sid, "S0000000000000000001");
     // The reply carries the socket id, distinct from the Engine.IO sid.
@@ -32,7 +31,7 @@ fn connect_main_namespace_over_websocket() {
     h.io.emit(socket, "welcome", &("hi",)).unwrap();
     h.app("emit welcome");
     assert_eq!(h.ws_texts(conn)[2], r#"42["welcome","hi"]"#);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -43,13 +42,13 @@ fn connect_custom_namespace_with_auth_over_polling() {
     let sid = "E0000000000000000001";
     let uri = format!("{POLL_URI}&sid={sid}");
     let (_, evs) = h.post(&uri, r#"40/admin,{"token":"abc"}"#);
-    let req = connect_request(&evs);
+    let req = connect_request(evs);
     let IoEvent::ConnectRequest { nsp, auth, .. } = &req else {
         unreachable!()
     };
     assert_eq!(nsp, "/admin");
     assert_eq!(auth, &Some(json!({"token": "abc"})));
-    let socket = h.accept(&req);
+    let socket = h.accept(req);
     h.io.emit(socket, "hello", &(1, "two")).unwrap();
     h.app("emit hello");
     let (_, _) = h.get(&uri);
@@ -58,7 +57,9 @@ fn connect_custom_namespace_with_auth_over_polling() {
         .iter()
         .rev()
         .find_map(|t| match t {
-            socketio_proto::server::Transmit::HttpResponse(r) => Some(r.body.clone()),
+            socketio_proto::server::Transmit::HttpResponse { response: r, .. } => {
+                Some(r.body.clone())
+            }
             _ => None,
         })
         .unwrap();
@@ -67,7 +68,7 @@ fn connect_custom_namespace_with_auth_over_polling() {
         b"40/admin,{\"sid\":\"S0000000000000000001\"}\x1e42/admin,[\"hello\",1,\"two\"]"
     );
     assert_eq!(h.io.socket_namespace(socket), Some("/admin"));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -75,7 +76,7 @@ fn reject_sends_connect_error_and_keeps_session() {
     let mut h = Harness::new();
     let conn = h.ws_open();
     let evs = h.ws_text(conn, r#"40{"token":"bad"}"#);
-    let IoEvent::ConnectRequest { request, .. } = connect_request(&evs) else {
+    let IoEvent::ConnectRequest { request, .. } = connect_request(evs) else {
         unreachable!()
     };
     h.io.reject(request, "not authorized", Some(json!({"code": 401})))
@@ -85,21 +86,17 @@ fn reject_sends_connect_error_and_keeps_session() {
         h.ws_texts(conn).last().unwrap(),
         r#"44{"message":"not authorized","data":{"code":401}}"#
     );
-    assert_eq!(
-        h.io.reject(request, "again", None),
-        Err(Error::UnknownRequest)
-    );
-    assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
+    // Answering the request again does not compile: `reject` consumed it.
     // The client may try again on the same session.
     let evs = h.ws_text(conn, r#"40{"token":"good"}"#);
-    let req = connect_request(&evs);
-    h.accept(&req);
+    let req = connect_request(evs);
+    h.accept(req);
     // Reject without data.
     let evs = h.ws_text(conn, "40/x,");
     assert!(evs.is_empty());
     h.io.register_namespace("/y").unwrap();
     let evs = h.ws_text(conn, "40/y,");
-    let IoEvent::ConnectRequest { request, .. } = connect_request(&evs) else {
+    let IoEvent::ConnectRequest { request, .. } = connect_request(evs) else {
         unreachable!()
     };
     h.io.reject(request, "nope", None).unwrap();
@@ -109,7 +106,7 @@ fn reject_sends_connect_error_and_keeps_session() {
         r#"44/y,{"message":"nope"}"#
     );
     assert_eq!(h.io.socket_count(), 1);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -124,9 +121,9 @@ fn invalid_namespace_is_answered_automatically() {
     );
     // The session is still usable.
     let evs = h.ws_text(conn, "40");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     assert_eq!(h.io.socket_count(), 1);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -135,10 +132,10 @@ fn dynamic_namespace_goes_to_the_application() {
     let mut h = Harness::with_config(config);
     let conn = h.ws_open();
     let evs = h.ws_text(conn, "40/room-42,");
-    let req = connect_request(&evs);
+    let req = connect_request(evs);
     assert!(matches!(&req, IoEvent::ConnectRequest { nsp, .. } if nsp == "/room-42"));
     assert_eq!(h.io.namespace_len("/room-42"), 0);
-    let socket = h.accept(&req);
+    let socket = h.accept(req);
     assert_eq!(h.io.namespace_len("/room-42"), 1);
     assert_eq!(h.io.socket_namespace(socket), Some("/room-42"));
     // Not approved by the filter.
@@ -148,7 +145,7 @@ fn dynamic_namespace_goes_to_the_application() {
         h.ws_texts(conn).last().unwrap(),
         r#"44/other,{"message":"Invalid namespace"}"#
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -166,19 +163,19 @@ fn connect_timeout_closes_the_session() {
     assert!(h
         .transmits
         .iter()
-        .any(|t| matches!(t, socketio_proto::server::Transmit::CloseWs { conn: c } if *c == conn)));
+        .any(|t| matches!(t, socketio_proto::server::Transmit::WsClose { conn: c } if *c == conn)));
     // A pending (unanswered) request does not stop the timeout either.
     let conn2 = h.ws_open();
     let evs = h.ws_text(conn2, "40");
-    let IoEvent::ConnectRequest { request, .. } = connect_request(&evs) else {
+    let IoEvent::ConnectRequest { request, .. } = connect_request(evs) else {
         unreachable!()
     };
     h.advance(25_000);
     h.ws_text(conn2, "3");
     h.advance(20_000);
     assert_eq!(h.io.engine().session_count(), 0);
-    assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    assert_eq!(h.io.accept(request), Err(AcceptError::Stale));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -211,14 +208,14 @@ fn double_connect_is_a_parse_error() {
     let conn = h.ws_open();
     let evs = h.ws_text(conn, "40/");
     assert_eq!(evs.len(), 1);
-    let IoEvent::ConnectRequest { request, .. } = evs[0].clone() else {
+    let IoEvent::ConnectRequest { request, .. } = connect_request(evs) else {
         unreachable!()
     };
     let evs = h.ws_text(conn, "40");
     assert!(evs.is_empty());
     assert_eq!(h.io.engine().session_count(), 0);
-    assert_eq!(h.io.accept(request), Err(Error::UnknownRequest));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    assert_eq!(h.io.accept(request), Err(AcceptError::Stale));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -227,7 +224,7 @@ fn socket_survives_the_upgrade_to_websocket() {
     let (_, _) = h.get(POLL_URI);
     let uri = format!("{POLL_URI}&sid=E0000000000000000001");
     let (_, evs) = h.post(&uri, "40");
-    let socket = h.accept(&connect_request(&evs));
+    let socket = h.accept(connect_request(evs));
     let (_, _) = h.get(&uri);
     let ws = h.ws_open_uri("/socket.io/?EIO=4&transport=websocket&sid=E0000000000000000001");
     h.ws_text(ws, "2probe");
@@ -237,7 +234,7 @@ fn socket_survives_the_upgrade_to_websocket() {
     assert_eq!(h.ws_texts(ws).last().unwrap(), r#"42["after","upgrade"]"#);
     let evs = h.ws_text(ws, r#"42["hi"]"#);
     assert!(matches!(&evs[0], IoEvent::Event { socket: s, .. } if *s == socket));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -251,9 +248,9 @@ fn namespace_limits() {
     let mut h = Harness::with_config(config);
     let conn = h.ws_open();
     let evs = h.ws_text(conn, "40");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     let evs = h.ws_text(conn, "40/a,");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     // Per session: a third namespace is refused.
     assert!(h.ws_text(conn, "40/b,").is_empty());
     assert_eq!(
@@ -263,7 +260,7 @@ fn namespace_limits() {
     // Server-wide: after "/c", no room for a fourth namespace.
     let conn2 = h.ws_open();
     let evs = h.ws_text(conn2, "40/c,");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     assert!(h.ws_text(conn2, "40/d,").is_empty());
     assert_eq!(
         h.ws_texts(conn2).last().unwrap(),
@@ -271,7 +268,7 @@ fn namespace_limits() {
     );
     // Existing namespaces still work.
     let evs = h.ws_text(conn2, "40/a,");
-    h.accept(&connect_request(&evs));
+    h.accept(connect_request(evs));
     assert_eq!(h.io.namespace_len("/a"), 2);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }

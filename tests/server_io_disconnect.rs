@@ -1,12 +1,11 @@
 //! Socket.IO server: disconnects from either side, connection loss reasons, shutdown,
 //! and invalid packets (parse errors).
-mod common;
 mod server_io_support;
 
 use server_io_support::Harness;
+use socketio_proto::error::{EmitError, SocketError};
 use socketio_proto::server::io::{DisconnectReason, IoEvent, SocketId};
 use socketio_proto::server::Transmit;
-use socketio_proto::Error;
 
 fn disconnected(evs: &[IoEvent]) -> Vec<(SocketId, &'static str)> {
     evs.iter()
@@ -23,14 +22,14 @@ fn client_namespace_disconnect_keeps_the_session() {
     h.io.register_namespace("/admin").unwrap();
     let (conn, main) = h.connect_ws("/");
     let evs = h.ws_text(conn, "40/admin,");
-    let admin = h.accept(&evs[0]);
+    let admin = h.accept(evs.into_iter().next().unwrap());
     let evs = h.ws_text(conn, "41/admin,");
     assert_eq!(
         disconnected(&evs),
         vec![(admin, "client namespace disconnect")]
     );
     assert_eq!(h.io.socket_sid(admin), None);
-    assert_eq!(h.io.emit(admin, "x", &()), Err(Error::UnknownSocket));
+    assert_eq!(h.io.emit(admin, "x", &()), Err(EmitError::UnknownSocket));
     // The session and the main namespace live on; pings continue.
     h.advance(25_000);
     h.ws_text(conn, "3");
@@ -42,7 +41,7 @@ fn client_namespace_disconnect_keeps_the_session() {
     assert_eq!(h.ws_texts(conn).last().unwrap(), r#"42["still","here"]"#);
     // Reconnecting the namespace on the same session works.
     let evs = h.ws_text(conn, "40/admin,");
-    h.accept(&evs[0]);
+    h.accept(evs.into_iter().next().unwrap());
     // Leaving the last namespace does not close the session either.
     let evs = h.ws_text(conn, "41");
     assert_eq!(
@@ -50,7 +49,7 @@ fn client_namespace_disconnect_keeps_the_session() {
         vec![(main, "client namespace disconnect")]
     );
     assert_eq!(h.io.engine().session_count(), 1);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -59,7 +58,7 @@ fn server_disconnect_and_close() {
     h.io.register_namespace("/admin").unwrap();
     let (conn, main) = h.connect_ws("/");
     let evs = h.ws_text(conn, "40/admin,");
-    let admin = h.accept(&evs[0]);
+    let admin = h.accept(evs.into_iter().next().unwrap());
     h.io.join(admin, "ops").unwrap();
     h.io.disconnect(admin).unwrap();
     let evs = h.app("disconnect admin socket");
@@ -69,7 +68,7 @@ fn server_disconnect_and_close() {
     );
     assert_eq!(h.ws_texts(conn).last().unwrap(), "41/admin,");
     assert_eq!(h.io.room_len("/admin", "ops"), 0);
-    assert_eq!(h.io.disconnect(admin), Err(Error::UnknownSocket));
+    assert_eq!(h.io.disconnect(admin), Err(SocketError::UnknownSocket));
     assert_eq!(h.io.engine().session_count(), 1);
     // Close the whole connection: DISCONNECT for each namespace, then the transport.
     let session = h.io.socket_session(main).unwrap();
@@ -80,12 +79,12 @@ fn server_disconnect_and_close() {
         vec![(main, "server namespace disconnect")]
     );
     assert_eq!(h.io.engine().session_count(), 0);
-    assert!(matches!(h.transmits.last(), Some(Transmit::CloseWs { .. })));
+    assert!(matches!(h.transmits.last(), Some(Transmit::WsClose { .. })));
     assert_eq!(
         h.io.close_session(h.now, session),
-        Err(Error::UnknownSession)
+        Err(SocketError::UnknownSession)
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -95,7 +94,7 @@ fn connection_loss_reasons() {
     // transport close: the WebSocket goes away.
     let (conn, a) = h.connect_ws("/");
     let evs = h.ws_text(conn, "40/admin,");
-    let b = h.accept(&evs[0]);
+    let b = h.accept(evs.into_iter().next().unwrap());
     let evs = h.ws_closed(conn);
     assert_eq!(
         disconnected(&evs),
@@ -112,14 +111,14 @@ fn connection_loss_reasons() {
     // server shutting down.
     let (_c1, a) = h.connect_ws("/");
     let (_c2, b) = h.connect_ws("/");
-    h.io.shutdown(h.now);
+    socketio_proto::driver::Core::shutdown(&mut h.io, h.now);
     let evs = h.app("shutdown");
     assert_eq!(
         disconnected(&evs),
         vec![(a, "server shutting down"), (b, "server shutting down")]
     );
     assert_eq!(h.io.socket_count(), 0);
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 /// Each invalid input closes the connection with `parse error`.
@@ -173,11 +172,11 @@ fn invalid_packets_are_parse_errors() {
         );
         assert_eq!(h.io.engine().session_count(), 0, "{what}");
         assert!(
-            matches!(h.transmits.last(), Some(Transmit::CloseWs { conn: c }) if *c == conn),
+            matches!(h.transmits.last(), Some(Transmit::WsClose { conn: c }) if *c == conn),
             "{what}"
         );
     }
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]

@@ -1,15 +1,15 @@
 //! Socket.IO server: events (with binary, both ways) and acks (both ways, timeouts).
-mod common;
 mod server_io_support;
 
 use bytes::Bytes;
 use serde::Deserialize;
+use server_io_support::ack_request;
 use server_io_support::Harness;
 use socketio_proto::engineio::WsMessage;
+use socketio_proto::error::{AckError, EmitError};
 use socketio_proto::server::io::IoEvent;
 use socketio_proto::server::Transmit;
 use socketio_proto::socketio::Value;
-use socketio_proto::Error;
 use std::time::Duration;
 
 #[test]
@@ -32,7 +32,7 @@ fn events_both_ways_with_binary() {
     else {
         panic!("{evs:?}")
     };
-    assert_eq!((*s, &**event, *ack), (socket, "chat", None));
+    assert_eq!((*s, &**event, ack), (socket, "chat", &None));
     let (chat, n): (Chat, u32) = args.deserialize().unwrap();
     assert_eq!(chat.text, "hi");
     assert_eq!(n, 7);
@@ -65,7 +65,7 @@ fn events_both_ways_with_binary() {
     let n = h.transmits.len();
     assert_eq!(
         h.transmits[n - 2],
-        Transmit::Ws {
+        Transmit::WsSend {
             conn,
             msg: WsMessage::Text(
                 r#"451-["file","x",{"body":{"_placeholder":true,"num":0}}]"#.into()
@@ -73,7 +73,7 @@ fn events_both_ways_with_binary() {
         }
     );
     // The attachment is the same buffer, not a copy.
-    let Transmit::Ws {
+    let Transmit::WsSend {
         msg: WsMessage::Binary(b),
         ..
     } = &h.transmits[n - 1]
@@ -87,9 +87,9 @@ fn events_both_ways_with_binary() {
     assert_eq!(h.ws_texts(conn).last().unwrap(), r#"42["message","plain"]"#);
     assert!(matches!(
         h.io.emit(socket, "disconnect", &()),
-        Err(Error::ReservedEventName(_))
+        Err(EmitError::ReservedEventName(_))
     ));
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -98,26 +98,19 @@ fn client_ack_is_answered_once() {
     let (conn, socket) = h.connect_ws("/");
     h.io.register_namespace("/admin").unwrap();
     let evs = h.ws_text(conn, "40/admin,");
-    let admin = h.accept(&evs[0]);
+    let admin = h.accept(evs.into_iter().next().unwrap());
     let evs = h.ws_text(conn, r#"4212["get","key"]"#);
-    let IoEvent::Event { ack, .. } = &evs[0] else {
-        panic!()
-    };
-    assert_eq!(*ack, Some(12));
-    h.io.ack(socket, 12, &("value", 1)).unwrap();
+    let req = ack_request(evs);
+    assert_eq!((req.socket(), req.id()), (socket, 12));
+    h.io.ack(req, &("value", 1)).unwrap();
     h.app("ack 12");
     assert_eq!(h.ws_texts(conn).last().unwrap(), r#"4312["value",1]"#);
-    assert_eq!(h.io.ack(socket, 12, &()), Err(Error::AckUnavailable));
-    assert_eq!(h.io.ack(socket, 13, &()), Err(Error::AckUnavailable));
+    // Answering it again does not compile: `ack` consumed it.
     // Binary ack in a namespace.
     let evs = h.ws_text(conn, r#"42/admin,5["blob"]"#);
-    assert!(matches!(&evs[0], IoEvent::Event { ack: Some(5), .. }));
-    assert_eq!(
-        h.io.ack(socket, 5, &()),
-        Err(Error::AckUnavailable),
-        "other socket"
-    );
-    h.io.ack(admin, 5, &[Value::Binary(Bytes::from_static(b"\x00\xff"))])
+    let req = ack_request(evs);
+    assert_eq!((req.socket(), req.id()), (admin, 5));
+    h.io.ack(req, &[Value::Binary(Bytes::from_static(b"\x00\xff"))])
         .unwrap();
     h.app("ack 5 with binary");
     let texts = h.ws_texts(conn);
@@ -125,7 +118,7 @@ fn client_ack_is_answered_once() {
         texts.last().unwrap(),
         r#"461-/admin,5[{"_placeholder":true,"num":0}]"#
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -133,8 +126,14 @@ fn server_ack_received_and_timed_out() {
     let mut h = Harness::new();
     let (conn, socket) = h.connect_ws("/");
     let id =
-        h.io.emit_with_ack(h.now, socket, "question", &("1+1",), Duration::from_secs(5))
-            .unwrap();
+        h.io.emit_with_ack(
+            h.now,
+            socket,
+            "question",
+            &("1+1",),
+            Some(Duration::from_secs(5)),
+        )
+        .unwrap();
     h.app("emit_with_ack question 5s");
     assert_eq!(id, 0);
     assert_eq!(h.ws_texts(conn).last().unwrap(), r#"420["question","1+1"]"#);
@@ -154,7 +153,7 @@ fn server_ack_received_and_timed_out() {
     assert!(h.ws_text(conn, "430[3]").is_empty());
     // Binary ack from the client.
     let id =
-        h.io.emit_with_ack(h.now, socket, "blob?", &(), Duration::from_secs(5))
+        h.io.emit_with_ack(h.now, socket, "blob?", &(), Some(Duration::from_secs(5)))
             .unwrap();
     h.app("emit_with_ack blob? 5s");
     assert_eq!(id, 1);
@@ -167,7 +166,7 @@ fn server_ack_received_and_timed_out() {
     );
     // Timeout.
     let id =
-        h.io.emit_with_ack(h.now, socket, "slow", &(), Duration::from_secs(5))
+        h.io.emit_with_ack(h.now, socket, "slow", &(), Some(Duration::from_secs(5)))
             .unwrap();
     h.app("emit_with_ack slow 5s");
     assert!(h.advance(4_999).is_empty());
@@ -175,7 +174,7 @@ fn server_ack_received_and_timed_out() {
     assert_eq!(evs, vec![IoEvent::AckTimeout { socket, id }]);
     // A late answer is ignored.
     assert!(h.ws_text(conn, "432[]").is_empty());
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -185,7 +184,7 @@ fn ack_timeout_counts_from_the_emit_after_an_idle_server() {
     // 60 s of virtual time without any input to the server.
     h.now += Duration::from_secs(60);
     let id =
-        h.io.emit_with_ack(h.now, socket, "late", &(), Duration::from_secs(5))
+        h.io.emit_with_ack(h.now, socket, "late", &(), Some(Duration::from_secs(5)))
             .unwrap();
     let at = |evs: &[IoEvent]| evs.contains(&IoEvent::AckTimeout { socket, id });
     // The overdue heartbeat runs, but the ack waits its full 5 s from the emit.
@@ -193,7 +192,7 @@ fn ack_timeout_counts_from_the_emit_after_an_idle_server() {
     assert!(at(&h.advance(1)));
     // A `now` earlier than one already seen counts as the latest one.
     let id2 =
-        h.io.emit_with_ack(h.t0, socket, "early", &(), Duration::from_secs(5))
+        h.io.emit_with_ack(h.t0, socket, "early", &(), Some(Duration::from_secs(5)))
             .unwrap();
     assert!(!h
         .advance(4_999)
@@ -231,13 +230,12 @@ fn pending_acks_time_out_when_the_socket_leaves() {
     let mut h = Harness::new();
     let (conn, socket) = h.connect_ws("/");
     let id =
-        h.io.emit_with_ack(h.now, socket, "q", &(), Duration::from_secs(60))
+        h.io.emit_with_ack(h.now, socket, "q", &(), Some(Duration::from_secs(60)))
             .unwrap();
     let evs = h.ws_text(conn, "41");
     assert_eq!(evs.len(), 2);
     assert_eq!(evs[0], IoEvent::AckTimeout { socket, id });
     assert!(matches!(evs[1], IoEvent::Disconnected { .. }));
-    assert_eq!(h.io.poll_timeout(), h.io.engine().poll_timeout());
 }
 
 #[test]
@@ -246,7 +244,7 @@ fn binary_both_ways_over_polling() {
     let (_, _) = h.get(server_io_support::POLL_URI);
     let uri = format!("{}&sid=E0000000000000000001", server_io_support::POLL_URI);
     let (_, evs) = h.post(&uri, "40");
-    let socket = h.accept(&evs[0]);
+    let socket = h.accept(evs.into_iter().next().unwrap());
     let (_, _) = h.get(&uri);
     // A binary event and its attachment in one payload (`b` + base64).
     let (_, evs) = h.post(
@@ -266,39 +264,56 @@ fn binary_both_ways_over_polling() {
     .unwrap();
     h.app("emit down with binary");
     let (_, _) = h.get(&uri);
-    let Some(Transmit::HttpResponse(r)) = h.transmits.last() else {
+    let Some(Transmit::HttpResponse { response: r, .. }) = h.transmits.last() else {
         panic!()
     };
     assert_eq!(
         &r.body[..],
         "451-[\"down\",{\"_placeholder\":true,\"num\":0}]\u{1e}bBAU=".as_bytes()
     );
-    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
 fn pending_client_acks_are_bounded() {
     let config = socketio_proto::server::io::IoConfig {
-        max_pending_acks: 2,
+        max_ack_requests: 2,
         ..Default::default()
     };
     let mut h = Harness::with_config(config);
-    let (conn, socket) = h.connect_ws("/");
-    for id in 1..=3 {
-        h.ws_text(conn, &format!("42{id}[\"q\"]"));
-    }
-    // The oldest was evicted; the two newest can still be answered.
-    assert_eq!(h.io.ack(socket, 1, &()), Err(Error::AckUnavailable));
-    assert_eq!(h.io.ack(socket, 2, &()), Ok(()));
-    assert_eq!(h.io.ack(socket, 3, &()), Ok(()));
+    let (conn, _socket) = h.connect_ws("/");
+    let reqs: Vec<_> = (1..=3)
+        .map(|id| ack_request(h.ws_text(conn, &format!("42{id}[\"q\"]"))))
+        .collect();
+    // The oldest was forgotten; the two newest can still be answered.
+    let mut reqs = reqs.into_iter();
+    assert_eq!(h.io.ack(reqs.next().unwrap(), &()), Err(AckError::Stale));
+    assert_eq!(h.io.ack(reqs.next().unwrap(), &()), Ok(()));
+    assert_eq!(h.io.ack(reqs.next().unwrap(), &()), Ok(()));
     // A limit of zero tracks nothing (and never panics).
     let config = socketio_proto::server::io::IoConfig {
-        max_pending_acks: 0,
+        max_ack_requests: 0,
         ..Default::default()
     };
     let mut h = Harness::with_config(config);
-    let (conn, socket) = h.connect_ws("/");
-    let evs = h.ws_text(conn, "427[\"q\"]");
-    assert!(matches!(&evs[0], IoEvent::Event { ack: Some(7), .. }));
-    assert_eq!(h.io.ack(socket, 7, &()), Err(Error::AckUnavailable));
+    let (conn, _socket) = h.connect_ws("/");
+    let req = ack_request(h.ws_text(conn, "427[\"q\"]"));
+    assert_eq!(req.id(), 7);
+    assert_eq!(h.io.ack(req, &()), Err(AckError::Stale));
+}
+
+#[test]
+fn emit_with_ack_is_refused_beyond_max_pending_acks() {
+    let config = socketio_proto::server::io::IoConfig {
+        max_pending_acks: 1,
+        ..Default::default()
+    };
+    let mut h = Harness::with_config(config);
+    let (_conn, socket) = h.connect_ws("/");
+    h.io.emit_with_ack(h.now, socket, "a", &(), None).unwrap();
+    assert_eq!(
+        h.io.emit_with_ack(h.now, socket, "b", &(), None),
+        Err(EmitError::TooManyPendingAcks { limit: 1 })
+    );
+    h.app("two emit_with_ack");
 }

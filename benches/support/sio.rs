@@ -3,11 +3,80 @@
 //! [`EngineServer`] sized for N sessions.
 #![allow(dead_code)]
 
+use socketio_proto::driver::{Core, Output};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::SequentialIds;
+use socketio_proto::server::engine::{EngineConfig, EngineServer};
 use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer, Target};
-use socketio_proto::server::{EngineConfig, EngineServer, HttpRequest, Transmit};
+use socketio_proto::server::{ConnId, HttpRequest, Input, RequestId, Transmit};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh adapter-side id for a request or connection.
+pub fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Feeds one input (the bench never reuses an id, so it cannot fail).
+pub fn input<C: Core<Input = Input>>(core: &mut C, now: Instant, input: Input) {
+    if let Err(e) = core.handle_input(now, input) {
+        panic!("input: {e}");
+    }
+}
+
+/// Feeds a WebSocket upgrade request for `uri`; returns the connection's id.
+pub fn ws_open<C: Core<Input = Input>>(core: &mut C, now: Instant, req: &HttpRequest) -> ConnId {
+    let conn = ConnId::new(next_id());
+    input(
+        core,
+        now,
+        Input::WsUpgrade {
+            conn,
+            req: req.clone(),
+        },
+    );
+    conn
+}
+
+/// Feeds an HTTP request; returns its id.
+pub fn http<C: Core<Input = Input>>(core: &mut C, now: Instant, req: HttpRequest) -> RequestId {
+    let request = RequestId::new(next_id());
+    input(core, now, Input::HttpRequest { request, req });
+    request
+}
+
+/// Drains a core's outputs into two callbacks (no collecting: the memory bench counts
+/// allocations).
+pub fn for_each_output<C: Core>(
+    core: &mut C,
+    mut on_transmit: impl FnMut(C::Transmit),
+    mut on_event: impl FnMut(C::Event),
+) {
+    loop {
+        match core.poll_output() {
+            Output::Transmit(t) => on_transmit(t),
+            Output::Event(e) => on_event(e),
+            Output::Timeout(_) => return,
+        }
+    }
+}
+
+/// Drains a core, counting WebSocket frames sent.
+pub fn drain_frames<C: Core<Transmit = Transmit>>(core: &mut C) -> usize {
+    let mut frames = 0;
+    for_each_output(
+        core,
+        |t| {
+            if matches!(t, Transmit::WsSend { .. }) {
+                frames += 1;
+            }
+        },
+        |_| {},
+    );
+    frames
+}
 
 /// The WebSocket upgrade request that opens an Engine.IO session.
 pub const ENGINE_WS_OPEN: &str = "/engine.io/?EIO=4&transport=websocket";
@@ -40,31 +109,34 @@ pub fn server(n: usize) -> SocketIoServer {
 
 /// Drains every transmit (returning the number of WebSocket frames) and every event.
 pub fn drain(server: &mut SocketIoServer) -> usize {
-    let mut frames = 0;
-    while let Some(t) = server.poll_transmit() {
-        if matches!(t, Transmit::Ws { .. }) {
-            frames += 1;
-        }
-    }
-    while server.poll_event().is_some() {}
-    frames
+    drain_frames(server)
 }
 
 /// Opens a WebSocket session, sends CONNECT `40`, accepts it and drains everything.
 pub fn connect_one(server: &mut SocketIoServer, now: Instant) -> SocketId {
     let req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
-    let conn = server.handle_ws_open(now, &req);
-    server.handle_ws_message(now, conn, WsMessage::Text("40".into()));
-    let mut socket = None;
-    while let Some(ev) = server.poll_event() {
-        if let IoEvent::ConnectRequest { request, .. } = ev {
-            match server.accept(request) {
-                Ok(s) => socket = Some(s),
-                Err(e) => panic!("accept: {e}"),
+    let conn = ws_open(server, now, &req);
+    let msg = WsMessage::Text("40".into());
+    input(server, now, Input::WsMessage { conn, msg });
+    let mut frames = 0;
+    let mut pending = None;
+    for_each_output(
+        server,
+        |t| frames += usize::from(matches!(t, Transmit::WsSend { .. })),
+        |ev| {
+            if let IoEvent::ConnectRequest { request, .. } = ev {
+                pending = Some(request);
             }
+        },
+    );
+    let mut socket = None;
+    if let Some(request) = pending {
+        match server.accept(request) {
+            Ok(s) => socket = Some(s),
+            Err(e) => panic!("accept: {e}"),
         }
     }
-    let frames = drain(server);
+    let frames = frames + drain(server);
     assert_eq!(frames, 2, "open packet and CONNECT reply");
     socket.unwrap_or_else(|| panic!("no ConnectRequest"))
 }

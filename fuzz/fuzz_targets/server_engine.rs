@@ -4,18 +4,18 @@
 //!
 //! Invariants: no panic; every request is answered at most once, with a known status and
 //! a parseable JSON body when it says `application/json`; at most one poll is held per
-//! session; with no input for ping interval + ping timeout (+ upgrade timeout) every
-//! session is gone and no timer is left.
+//! session; a WebSocket upgrade is answered accept or reject exactly once; with no input
+//! for ping interval + ping timeout (+ upgrade timeout) every session is gone and every
+//! internal table is empty (`Tables::leaks`).
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::SequentialIds;
-use socketio_proto::server::{
-    ConnId, EngineConfig, EngineEvent, EngineServer, HttpRequest, Method, OutMessage, RequestId,
-    Transmit,
-};
+use socketio_proto::server::engine::{EngineConfig, EngineEvent, EngineServer, OutMessage};
+use socketio_proto::server::{ConnId, HttpRequest, Input, Method, RequestId, Transmit};
 use socketio_proto::Utf8Bytes;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -86,6 +86,10 @@ struct World {
     answered: HashSet<RequestId>,
     /// Unanswered GETs on a session, by sid.
     polls: HashMap<RequestId, String>,
+    /// Upgrades answered (accept or reject).
+    upgrades: HashSet<ConnId>,
+    next_id: u64,
+    deadline: Option<Instant>,
 }
 
 impl World {
@@ -107,7 +111,9 @@ impl World {
     fn request(&mut self, req: HttpRequest) {
         let is_poll = req.method == Method::Get && req.uri.contains("&sid=");
         let sid = req.uri.split("&sid=").nth(1).map(str::to_owned);
-        let rid = self.server.handle_http_request(self.now, req);
+        self.next_id += 1;
+        let rid = RequestId::new(self.next_id);
+        self.input(Input::HttpRequest { request: rid, req });
         self.requests.push(rid);
         if is_poll {
             if let Some(sid) = sid {
@@ -117,9 +123,42 @@ impl World {
         self.drain();
     }
 
+    fn input(&mut self, input: Input) {
+        // Every id is fresh, so the core never refuses an input here.
+        assert!(self.server.handle_input(self.now, input).is_ok());
+    }
+
+    fn ws_open(&mut self, uri: String) {
+        self.next_id += 1;
+        let conn = ConnId::new(self.next_id);
+        self.input(Input::WsUpgrade {
+            conn,
+            req: HttpRequest::get(uri),
+        });
+        self.conns.push(conn);
+        self.drain();
+        assert!(self.upgrades.contains(&conn), "upgrade not answered");
+    }
+
     fn drain(&mut self) {
-        while let Some(t) = self.server.poll_transmit() {
-            if let Transmit::HttpResponse(r) = t {
+        let mut transmits = Vec::new();
+        let mut events = Vec::new();
+        self.deadline = loop {
+            match self.server.poll_output() {
+                Output::Transmit(t) => transmits.push(t),
+                Output::Event(e) => events.push(e),
+                Output::Timeout(t) => break t,
+            }
+        };
+        for t in transmits {
+            if let Transmit::WsAccept { conn } | Transmit::WsReject { conn, .. } = &t {
+                assert!(self.upgrades.insert(*conn), "upgrade answered twice");
+            }
+            if let Transmit::HttpResponse {
+                request,
+                response: r,
+            } = t
+            {
                 assert!(
                     [200, 204, 400, 403, 404, 413, 503].contains(&r.status),
                     "status {}",
@@ -131,11 +170,11 @@ impl World {
                     assert!(code <= 5);
                     assert!(v["message"].is_string());
                 }
-                assert!(self.answered.insert(r.request), "answered twice");
-                self.polls.remove(&r.request);
+                assert!(self.answered.insert(request), "answered twice");
+                self.polls.remove(&request);
             }
         }
-        while let Some(e) = self.server.poll_event() {
+        for e in events {
             if let EngineEvent::Opened { sid, .. } = e {
                 self.sids.push(sid.to_string());
             }
@@ -152,14 +191,7 @@ impl World {
     fn step(&mut self, op: Op) {
         match op {
             Op::Handshake => self.request(HttpRequest::get("/engine.io/?EIO=4&transport=polling")),
-            Op::WsHandshake => {
-                let c = self.server.handle_ws_open(
-                    self.now,
-                    &HttpRequest::get("/engine.io/?EIO=4&transport=websocket"),
-                );
-                self.conns.push(c);
-                self.drain();
-            }
+            Op::WsHandshake => self.ws_open("/engine.io/?EIO=4&transport=websocket".to_owned()),
             Op::Get(i) => {
                 let uri = self.uri(i, "polling");
                 self.request(HttpRequest::get(uri));
@@ -191,7 +223,7 @@ impl World {
             }),
             Op::Abort(i) => {
                 if let Some(rid) = Self::pick(&self.requests, i) {
-                    self.server.handle_http_aborted(self.now, rid);
+                    self.input(Input::HttpFailed { request: rid });
                     if !self.answered.contains(&rid) {
                         // An aborted request is never answered.
                         self.answered.insert(rid);
@@ -202,36 +234,26 @@ impl World {
             }
             Op::WsUpgrade(i) => {
                 let uri = self.uri(i, "websocket");
-                let _ = self.server.check_ws_request(&HttpRequest::get(uri.clone()));
-                let c = self.server.handle_ws_open(self.now, &HttpRequest::get(uri));
-                self.conns.push(c);
-                self.drain();
+                self.ws_open(uri);
             }
-            Op::WsRaw(uri) => {
-                let c = self.server.handle_ws_open(self.now, &HttpRequest::get(uri));
-                self.conns.push(c);
-                self.drain();
-            }
+            Op::WsRaw(uri) => self.ws_open(uri),
             Op::WsFrame(i, f) => {
                 if let Some(c) = Self::pick(&self.conns, i) {
                     let msg = WsMessage::Text(Utf8Bytes::from(f.text()));
-                    self.server.handle_ws_message(self.now, c, msg);
+                    self.input(Input::WsMessage { conn: c, msg });
                     self.drain();
                 }
             }
             Op::WsBinary(i, data) => {
                 if let Some(c) = Self::pick(&self.conns, i) {
-                    self.server.handle_ws_message(
-                        self.now,
-                        c,
-                        WsMessage::Binary(Bytes::from(data)),
-                    );
+                    let msg = WsMessage::Binary(Bytes::from(data));
+                    self.input(Input::WsMessage { conn: c, msg });
                     self.drain();
                 }
             }
             Op::WsClosed(i) => {
                 if let Some(c) = Self::pick(&self.conns, i) {
-                    self.server.handle_ws_closed(self.now, c);
+                    self.input(Input::WsClosed { conn: c });
                     self.drain();
                 }
             }
@@ -261,7 +283,7 @@ impl World {
                 if let Some(s) =
                     Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid))
                 {
-                    assert!(self.server.close(self.now, s).is_ok());
+                    assert!(self.server.close_session(self.now, s).is_ok());
                     self.drain();
                 }
             }
@@ -270,7 +292,7 @@ impl World {
                 self.run_until(target);
             }
             Op::Shutdown => {
-                self.server.shutdown(self.now);
+                Core::shutdown(&mut self.server, self.now);
                 self.drain();
                 assert_eq!(self.server.session_count(), 0);
             }
@@ -279,14 +301,15 @@ impl World {
 
     fn run_until(&mut self, target: Instant) {
         let mut guard = 0;
-        while let Some(t) = self.server.poll_timeout() {
+        self.drain();
+        while let Some(t) = self.deadline {
             if t > target {
                 break;
             }
             guard += 1;
             assert!(guard < 10_000, "timer loop does not progress");
             self.now = self.now.max(t);
-            self.server.handle_timeout(self.now);
+            self.input(Input::Timeout);
             self.drain();
         }
         self.now = self.now.max(target);
@@ -300,7 +323,7 @@ fuzz_target!(|ops: Vec<Op>| {
         upgrade_timeout: Duration::from_millis(UPGRADE),
         max_payload: 64,
         max_sessions: 8,
-        max_queue_packets: 8,
+        max_queued_packets: 8,
         max_pending_upgrades: 4,
         ..EngineConfig::default()
     };
@@ -315,6 +338,9 @@ fuzz_target!(|ops: Vec<Op>| {
         requests: Vec::new(),
         answered: HashSet::new(),
         polls: HashMap::new(),
+        upgrades: HashSet::new(),
+        next_id: 0,
+        deadline: None,
     };
     for op in ops.into_iter().take(256) {
         w.step(op);
@@ -328,10 +354,7 @@ fuzz_target!(|ops: Vec<Op>| {
         0,
         "a session outlived its ping timeout"
     );
-    assert_eq!(
-        w.server.poll_timeout(),
-        None,
-        "a timer outlived every session"
-    );
+    assert_eq!(w.deadline, None, "a timer outlived every session");
+    assert_eq!(w.server.leaks(), vec![], "a table outlived every session");
     assert!(w.polls.is_empty(), "a poll was never answered");
 });

@@ -3,7 +3,8 @@
 //! raw), application commands (accept, reject, emit, ack, join, leave, broadcast,
 //! disconnect, close, shutdown) and time steps against the Socket.IO server core.
 //!
-//! Invariants: no panic; no `handle_*` error; a socket is reported disconnected at most
+//! Invariants: no panic; no `handle_input` error (every id is fresh); every table
+//! empty at the end (`Tables::leaks`); a socket is reported disconnected at most
 //! once and never used by an event after that; a peer-caused disconnect has a known
 //! reason; with no input for long enough every socket and session is gone and no timer
 //! is left.
@@ -11,12 +12,13 @@
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::{Packet, WsMessage};
 use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::io::{
-    ConnectRequestId, IoConfig, IoEvent, SocketId, SocketIoServer, Target,
+    AckRequest, ConnectRequest, IoConfig, IoEvent, SocketId, SocketIoServer, Target,
 };
-use socketio_proto::server::{ConnId, HttpRequest, Transmit};
+use socketio_proto::server::{ConnId, HttpRequest, Input, RequestId, Transmit};
 use socketio_proto::socketio::Value;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -173,9 +175,23 @@ struct State {
     now: Instant,
     conns: Vec<ConnId>,
     polls: Vec<String>,
-    requests: Vec<ConnectRequestId>,
+    requests: Vec<ConnectRequest>,
+    acks: Vec<AckRequest>,
     sockets: Vec<SocketId>,
     gone: HashSet<SocketId>,
+    next_id: u64,
+    deadline: Option<Instant>,
+    /// The latest polling response (the handshake reads its sid).
+    last_http: Vec<String>,
+}
+
+fn take<T>(v: &mut Vec<T>, i: u8) -> Option<T> {
+    if v.is_empty() {
+        None
+    } else {
+        let n = i as usize % v.len();
+        Some(v.swap_remove(n))
+    }
 }
 
 fn pick<T: Copy>(v: &[T], i: u8) -> Option<T> {
@@ -187,15 +203,40 @@ fn pick<T: Copy>(v: &[T], i: u8) -> Option<T> {
 }
 
 impl State {
+    fn input(&mut self, now: Instant, input: Input) {
+        assert!(self.io.handle_input(now, input).is_ok(), "input refused");
+    }
+
+    fn fresh(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
     fn drain(&mut self) {
-        while self.io.poll_transmit().is_some() {}
-        while let Some(ev) = self.io.poll_event() {
+        loop {
+            let ev = match self.io.poll_output() {
+                Output::Timeout(t) => {
+                    self.deadline = t;
+                    break;
+                }
+                Output::Transmit(Transmit::HttpResponse { response, .. }) => {
+                    let body = String::from_utf8_lossy(&response.body).into_owned();
+                    self.last_http.push(body);
+                    continue;
+                }
+                Output::Transmit(_) => continue,
+                Output::Event(ev) => ev,
+            };
             match ev {
                 IoEvent::ConnectRequest { request, nsp, .. } => {
                     assert!(nsp.starts_with('/'));
                     self.requests.push(request);
                 }
-                IoEvent::Event { socket, .. } | IoEvent::AckReceived { socket, .. } => {
+                IoEvent::Event { socket, ack, .. } => {
+                    assert!(!self.gone.contains(&socket), "event from a gone socket");
+                    self.acks.extend(ack);
+                }
+                IoEvent::AckReceived { socket, .. } => {
                     assert!(!self.gone.contains(&socket), "event from a gone socket");
                 }
                 IoEvent::BroadcastAckReceived { socket, .. } => {
@@ -214,20 +255,18 @@ impl State {
         let now = self.now;
         match op {
             Op::WsOpen => {
-                let c = self.io.handle_ws_open(
-                    now,
-                    &HttpRequest::get("/socket.io/?EIO=4&transport=websocket"),
-                );
+                let c = ConnId::new(self.fresh());
+                let req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
+                self.input(now, Input::WsUpgrade { conn: c, req });
                 self.conns.push(c);
             }
             Op::PollOpen => {
-                self.io.handle_http_request(
-                    now,
-                    HttpRequest::get("/socket.io/?EIO=4&transport=polling"),
-                );
-                while let Some(t) = self.io.poll_transmit() {
-                    if let Transmit::HttpResponse(r) = t {
-                        let body = String::from_utf8_lossy(&r.body).into_owned();
+                let request = RequestId::new(self.fresh());
+                let req = HttpRequest::get("/socket.io/?EIO=4&transport=polling");
+                self.input(now, Input::HttpRequest { request, req });
+                self.drain();
+                for body in std::mem::take(&mut self.last_http) {
+                    {
                         if let Some(json) = body.strip_prefix('0') {
                             let v: serde_json::Value =
                                 serde_json::from_str(json).expect("handshake JSON");
@@ -240,12 +279,18 @@ impl State {
             }
             Op::Ws(c, sio) => {
                 if let Some(c) = pick(&self.conns, c) {
-                    self.io.handle_ws_message(now, c, sio.to_ws());
+                    self.input(
+                        now,
+                        Input::WsMessage {
+                            conn: c,
+                            msg: sio.to_ws(),
+                        },
+                    );
                 }
             }
             Op::WsClose(c) => {
                 if let Some(c) = pick(&self.conns, c) {
-                    self.io.handle_ws_closed(now, c);
+                    self.input(now, Input::WsClosed { conn: c });
                 }
             }
             Op::Post(p, frames) => {
@@ -267,8 +312,9 @@ impl State {
                         }
                     }
                     let uri = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
-                    self.io
-                        .handle_http_request(now, HttpRequest::post(uri, body));
+                    let request = RequestId::new(self.fresh());
+                    let req = HttpRequest::post(uri, body);
+                    self.input(now, Input::HttpRequest { request, req });
                 }
             }
             Op::Get(p) => {
@@ -278,18 +324,20 @@ impl State {
                     .cloned()
                 {
                     let uri = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
-                    self.io.handle_http_request(now, HttpRequest::get(uri));
+                    let request = RequestId::new(self.fresh());
+                    let req = HttpRequest::get(uri);
+                    self.input(now, Input::HttpRequest { request, req });
                 }
             }
             Op::Accept(r) => {
-                if let Some(r) = pick(&self.requests, r) {
+                if let Some(r) = take(&mut self.requests, r) {
                     if let Ok(s) = self.io.accept(r) {
                         self.sockets.push(s);
                     }
                 }
             }
             Op::Reject(r, msg) => {
-                if let Some(r) = pick(&self.requests, r) {
+                if let Some(r) = take(&mut self.requests, r) {
                     let data = msg.as_ref().map(|m| serde_json::json!({ "m": m }));
                     let _ = self.io.reject(r, msg.as_deref().unwrap_or("no"), data);
                 }
@@ -311,14 +359,14 @@ impl State {
                             s,
                             name,
                             &(&bin,),
-                            Duration::from_millis(ms.into()),
+                            Some(Duration::from_millis(ms.into())),
                         ),
                         (false, Some(ms)) => self.io.emit_with_ack(
                             now,
                             s,
                             name,
                             &(),
-                            Duration::from_millis(ms.into()),
+                            Some(Duration::from_millis(ms.into())),
                         ),
                     };
                     if r.is_ok() {
@@ -327,12 +375,12 @@ impl State {
                 }
             }
             Op::AckReply { socket, id, binary } => {
-                if let Some(s) = pick(&self.sockets, socket) {
+                let _ = id;
+                if let Some(a) = take(&mut self.acks, socket) {
                     let _ = if binary {
-                        self.io
-                            .ack(s, id.into(), &[Value::Binary(Bytes::from_static(b"x"))])
+                        self.io.ack(a, &[Value::Binary(Bytes::from_static(b"x"))])
                     } else {
-                        self.io.ack(s, id.into(), &("ok",))
+                        self.io.ack(a, &("ok",))
                     };
                 }
             }
@@ -403,20 +451,21 @@ impl State {
                     }
                 }
             }
-            Op::Shutdown => self.io.shutdown(now),
+            Op::Shutdown => Core::shutdown(&mut self.io, now),
             Op::Advance(ms) => {
                 self.now += Duration::from_millis(ms.into()) * 8;
                 let target = self.now;
+                self.drain();
                 for _ in 0..1000 {
-                    match self.io.poll_timeout() {
+                    match self.deadline {
                         Some(at) if at <= target => {
-                            self.io.handle_timeout(at);
+                            self.input(at, Input::Timeout);
                             self.drain();
                         }
                         _ => break,
                     }
                 }
-                self.io.handle_timeout(target);
+                self.input(target, Input::Timeout);
             }
         }
         self.drain();
@@ -438,10 +487,10 @@ fuzz_target!(|input: (Limits, Vec<Op>)| {
         max_namespaces: 1 + usize::from(limits.namespaces % 4),
         max_namespaces_per_session: 1 + usize::from(limits.per_session % 3),
         max_attachments: usize::from(limits.attachments % 4),
-        max_pending_acks: usize::from(limits.pending_acks % 5),
+        max_ack_requests: usize::from(limits.pending_acks % 5),
         ..IoConfig::default()
     };
-    config.engine.max_queue_packets = 1 + usize::from(limits.queue % 16);
+    config.engine.max_queued_packets = 1 + usize::from(limits.queue % 16);
     let config = config.dynamic_namespaces(|n| n.starts_with("/dyn"));
     let Ok(mut io) = SocketIoServer::new(
         config,
@@ -457,8 +506,12 @@ fuzz_target!(|input: (Limits, Vec<Op>)| {
         conns: Vec::new(),
         polls: Vec::new(),
         requests: Vec::new(),
+        acks: Vec::new(),
         sockets: Vec::new(),
         gone: HashSet::new(),
+        next_id: 0,
+        deadline: None,
+        last_http: Vec::new(),
     };
     for op in ops.into_iter().take(256) {
         st.run(op);
@@ -473,5 +526,9 @@ fuzz_target!(|input: (Limits, Vec<Op>)| {
         0,
         "sessions outlived the ping timeout"
     );
-    assert_eq!(st.io.poll_timeout(), None, "timers left");
+    // Unanswered tokens are dropped by the application: nothing is left inside.
+    st.requests.clear();
+    st.acks.clear();
+    assert_eq!(st.deadline, None, "timers left");
+    assert_eq!(st.io.leaks(), vec![], "tables left");
 });

@@ -1,26 +1,30 @@
 //! Application commands on the [`EngineServer`]: send, close, shutdown.
 
-use super::engine::EngineServer;
+use super::engine_impl::EngineServer;
 use super::session::{Active, Out};
 use super::types::{CloseReason, EngineEvent, OutMessage, SessionId, Transmit};
 use crate::engineio::{Packet, WsMessage};
-use crate::error::Error;
+use crate::error::{SendError, SocketError};
 use std::time::Instant;
 
 impl EngineServer {
     /// Queues one message for `session`.
     ///
-    /// Errors: [`Error::UnknownSession`] if the session is closed;
-    /// [`Error::QueueFull`] if `max_queue_packets` messages already wait (nothing is
+    /// Errors: [`SendError::UnknownSession`] if the session is closed;
+    /// [`SendError::QueueFull`] if `max_queued_packets` messages already wait (nothing is
     /// queued; the caller may drop the message or close the session).
-    pub fn send(&mut self, session: SessionId, msg: impl Into<OutMessage>) -> Result<(), Error> {
+    pub fn send(
+        &mut self,
+        session: SessionId,
+        msg: impl Into<OutMessage>,
+    ) -> Result<(), SendError> {
         let msg = msg.into();
-        let max = self.config.max_queue_packets;
+        let max = self.config.max_queued_packets;
         let s = self
             .sessions
             .get_mut(&session)
             .filter(|s| s.closing.is_none())
-            .ok_or(Error::UnknownSession)?;
+            .ok_or(SendError::UnknownSession)?;
         match s.active {
             // Nothing waits before it on an open WebSocket: straight out (what `flush`
             // would do), without touching the queue (broadcast fast path).
@@ -29,12 +33,12 @@ impl EngineServer {
                     OutMessage::Text(f) => WsMessage::Text(f.into_frame()),
                     OutMessage::Binary(b) => WsMessage::Binary(b),
                 };
-                self.transmits.push_back(Transmit::Ws { conn, msg });
+                self.transmits.push_back(Transmit::WsSend { conn, msg });
                 Ok(())
             }
             _ => {
                 if s.queue.len() >= max {
-                    return Err(Error::QueueFull(max));
+                    return Err(SendError::QueueFull { limit: max });
                 }
                 s.queue.push_back(Out::Msg(msg));
                 self.flush(session);
@@ -49,16 +53,16 @@ impl EngineServer {
         &mut self,
         session: SessionId,
         msgs: impl IntoIterator<Item = OutMessage>,
-    ) -> Result<(), Error> {
-        let max = self.config.max_queue_packets;
-        let s = self.live_mut(session).ok_or(Error::UnknownSession)?;
+    ) -> Result<(), SendError> {
+        let max = self.config.max_queued_packets;
+        let s = self.live_mut(session).ok_or(SendError::UnknownSession)?;
         // Straight into the queue (no collecting first); if they do not all fit, the
         // ones pushed are taken back out: all or none, and never more than `max`.
         let before = s.queue.len();
         for msg in msgs {
             if s.queue.len() >= max {
                 s.queue.truncate(before);
-                return Err(Error::QueueFull(max));
+                return Err(SendError::QueueFull { limit: max });
             }
             s.queue.push_back(Out::Msg(msg));
         }
@@ -71,25 +75,26 @@ impl EngineServer {
     /// the close; over polling the held poll (or the next one, within `ping_timeout`)
     /// receives them followed by a close packet. That linger is measured from `now`
     /// (clamped like every input).
-    pub fn close(&mut self, now: Instant, session: SessionId) -> Result<(), Error> {
+    pub fn close_session(&mut self, now: Instant, session: SessionId) -> Result<(), SocketError> {
         let now = self.clock.advance(now);
         self.close_at(now, session)
+            .map_err(|_| SocketError::UnknownSession)
     }
 
     /// [`close`](Self::close) at the latest time seen, for closes decided while handling
     /// an input (whose `now` the clock already holds).
-    pub(crate) fn close_latest(&mut self, session: SessionId) -> Result<(), Error> {
-        let now = self.clock.latest().ok_or(Error::UnknownSession)?;
+    pub(crate) fn close_latest(&mut self, session: SessionId) -> Result<(), SendError> {
+        let now = self.clock.latest().ok_or(SendError::UnknownSession)?;
         self.close_at(now, session)
     }
 
-    fn close_at(&mut self, now: Instant, session: SessionId) -> Result<(), Error> {
+    fn close_at(&mut self, now: Instant, session: SessionId) -> Result<(), SendError> {
         let linger = self.config.ping_timeout;
-        let s = self.live_mut(session).ok_or(Error::UnknownSession)?;
+        let s = self.live_mut(session).ok_or(SendError::UnknownSession)?;
         match s.active {
             Active::Ws(_) => {
                 self.flush(session);
-                self.close_session(session, CloseReason::ForcedClose);
+                self.end_session(session, CloseReason::ForcedClose);
             }
             Active::Polling => {
                 s.queue.push_back(Out::Ctrl(Packet::Close));
@@ -113,13 +118,13 @@ impl EngineServer {
 
     /// Closes every session (reason `server shutdown`): held polls receive a close
     /// packet, WebSockets are closed. Later handshakes are refused with 503.
-    pub fn shutdown(&mut self, now: Instant) {
+    pub(crate) fn shutdown_at(&mut self, now: Instant) {
         let _ = self.clock.advance(now);
         self.shut_down = true;
         let mut ids: Vec<SessionId> = self.sessions.keys().copied().collect();
         ids.sort();
         for id in ids {
-            self.close_session(id, CloseReason::ServerShutdown);
+            self.end_session(id, CloseReason::ServerShutdown);
         }
     }
 }

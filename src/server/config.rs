@@ -44,7 +44,7 @@ pub struct EngineConfig {
     /// Most messages waiting in one session's outgoing queue (default 10 000). When full,
     /// [`send`](super::EngineServer::send) returns [`Error::QueueFull`](crate::Error::QueueFull)
     /// and queues nothing.
-    pub max_queue_packets: usize,
+    pub max_queued_packets: usize,
     /// Most WebSocket connections still negotiating an upgrade, across the server
     /// (default 10 000). Beyond it a new upgrade WebSocket is closed at once.
     pub max_pending_upgrades: usize,
@@ -67,7 +67,7 @@ impl Default for EngineConfig {
             upgrade_timeout: Duration::from_millis(10_000),
             allow_upgrades: true,
             max_sessions: 100_000,
-            max_queue_packets: 10_000,
+            max_queued_packets: 10_000,
             max_pending_upgrades: 10_000,
             cors: None,
             allow_request: None,
@@ -85,7 +85,7 @@ impl fmt::Debug for EngineConfig {
             .field("upgrade_timeout", &self.upgrade_timeout)
             .field("allow_upgrades", &self.allow_upgrades)
             .field("max_sessions", &self.max_sessions)
-            .field("max_queue_packets", &self.max_queue_packets)
+            .field("max_queued_packets", &self.max_queued_packets)
             .field("max_pending_upgrades", &self.max_pending_upgrades)
             .field("cors", &self.cors)
             .field("allow_request", &self.allow_request.is_some())
@@ -95,18 +95,18 @@ impl fmt::Debug for EngineConfig {
 
 impl EngineConfig {
     /// Checks the values are usable.
-    pub fn validate(&self) -> Result<(), crate::Error> {
+    pub fn validate(&self) -> Result<(), crate::error::ConfigError> {
         if !self.path.starts_with('/') {
-            return Err(crate::Error::InvalidConfig("path must start with '/'"));
+            return Err(crate::error::ConfigError("path must start with '/'"));
         }
         if self.ping_interval.is_zero() || self.ping_timeout.is_zero() {
-            return Err(crate::Error::InvalidConfig(
+            return Err(crate::error::ConfigError(
                 "ping_interval and ping_timeout must be non-zero",
             ));
         }
-        if self.max_payload == 0 || self.max_queue_packets == 0 {
-            return Err(crate::Error::InvalidConfig(
-                "max_payload and max_queue_packets must be non-zero",
+        if self.max_payload == 0 || self.max_queued_packets == 0 {
+            return Err(crate::error::ConfigError(
+                "max_payload and max_queued_packets must be non-zero",
             ));
         }
         Ok(())

@@ -7,10 +7,9 @@
 use super::config::EngineConfig;
 use super::id_hasher::IdHasherBuilder;
 use super::session::{Active, Session};
-use super::types::{
-    ConnId, EngineEvent, HttpResponse, RequestId, SessionId, Transmit, TransportKind,
-};
-use crate::error::Error;
+use super::types::{ConnId, EngineEvent, HttpResponse, RequestId, SessionId, Transmit, Transport};
+use crate::driver::{InputError, Output};
+use crate::error::ConfigError;
 use crate::ids::IdSource;
 use crate::time::Clock;
 use crate::utf8::Utf8Bytes;
@@ -30,7 +29,7 @@ pub(crate) enum ConnRole {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verified {
     /// A handshake on this transport.
-    Handshake(TransportKind),
+    Handshake(Transport),
     /// A request for this existing session.
     Existing(SessionId),
 }
@@ -38,11 +37,9 @@ pub(crate) enum Verified {
 /// The Engine.IO v4 server state machine: every session, polling and WebSocket, the
 /// upgrade between them and the heartbeat.
 ///
-/// Inputs are `handle_*(now, …)` calls and application commands ([`send`](Self::send),
-/// [`close`](Self::close), [`shutdown`](Self::shutdown)); after each, drain
-/// [`poll_transmit`](Self::poll_transmit) and [`poll_event`](Self::poll_event), then wait
-/// until [`poll_timeout`](Self::poll_timeout) (call [`handle_timeout`](Self::handle_timeout)
-/// then) or the next input.
+/// Driven through [`Core`](crate::driver::Core): inputs with `handle_input`, plus the
+/// application commands ([`send`](Self::send), [`close_session`](Self::close_session));
+/// after each, drain `poll_output` until it returns `Output::Timeout`.
 pub struct EngineServer {
     pub(crate) config: EngineConfig,
     pub(crate) ids: Box<dyn IdSource>,
@@ -56,8 +53,6 @@ pub struct EngineServer {
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<EngineEvent>,
     pub(crate) next_session: u64,
-    pub(crate) next_request: u64,
-    pub(crate) next_conn: u64,
     pub(crate) pending_upgrades: usize,
     pub(crate) shut_down: bool,
 }
@@ -75,7 +70,7 @@ impl std::fmt::Debug for EngineServer {
 impl EngineServer {
     /// A server with `config`, taking session ids from `ids` (use
     /// [`RandomIds`](crate::ids::RandomIds) in production).
-    pub fn new(config: EngineConfig, ids: Box<dyn IdSource>) -> Result<Self, Error> {
+    pub fn new(config: EngineConfig, ids: Box<dyn IdSource>) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(EngineServer {
             config,
@@ -89,8 +84,6 @@ impl EngineServer {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             next_session: 0,
-            next_request: 0,
-            next_conn: 0,
             pending_upgrades: 0,
             shut_down: false,
         })
@@ -101,15 +94,9 @@ impl EngineServer {
         &self.config
     }
 
-    /// The next thing to send, if any.
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
     /// The next event, if any.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<EngineEvent> {
+    pub(crate) fn poll_event(&mut self) -> Option<EngineEvent> {
         self.events.pop_front()
     }
 
@@ -133,10 +120,10 @@ impl EngineServer {
     }
 
     /// The transport a live session uses now.
-    pub fn transport(&self, session: SessionId) -> Option<TransportKind> {
+    pub fn transport(&self, session: SessionId) -> Option<Transport> {
         self.live(session).map(|s| match s.active {
-            Active::Polling => TransportKind::Polling,
-            Active::Ws(_) => TransportKind::WebSocket,
+            Active::Polling => Transport::Polling,
+            Active::Ws(_) => Transport::WebSocket,
         })
     }
 
@@ -164,22 +151,73 @@ impl EngineServer {
         self.sessions.get_mut(&id).filter(|s| s.closing.is_none())
     }
 
-    pub(crate) fn alloc_request(&mut self) -> RequestId {
-        self.next_request += 1;
-        RequestId(self.next_request)
-    }
-
-    pub(crate) fn alloc_conn(&mut self) -> ConnId {
-        self.next_conn += 1;
-        ConnId(self.next_conn)
-    }
-
-    pub(crate) fn respond(&mut self, resp: HttpResponse) {
-        self.transmits.push_back(Transmit::HttpResponse(resp));
+    pub(crate) fn respond(&mut self, request: RequestId, response: HttpResponse) {
+        self.transmits
+            .push_back(Transmit::HttpResponse { request, response });
     }
 
     /// Whether a new session may be created (not shut down, below `max_sessions`).
     pub(crate) fn can_open(&self) -> bool {
         !self.shut_down && self.sessions.len() < self.config.max_sessions
+    }
+}
+
+impl crate::driver::Core for EngineServer {
+    type Input = crate::driver::server::Input;
+    type Transmit = Transmit;
+    type Event = EngineEvent;
+
+    fn handle_input(&mut self, now: Instant, input: Self::Input) -> Result<(), InputError> {
+        use crate::driver::server::Input;
+        let now = self.clock.advance(now);
+        self.run_timers(now);
+        match input {
+            Input::HttpRequest { request, req } => {
+                if self.held.contains_key(&request) {
+                    return Err(InputError::DuplicateRequest(request));
+                }
+                self.on_http_request(now, request, req);
+            }
+            Input::HttpFailed { request } => self.on_http_failed(request),
+            Input::WsUpgrade { conn, req } => {
+                if self.conns.contains_key(&conn) {
+                    return Err(InputError::DuplicateConn(conn));
+                }
+                self.on_ws_upgrade(now, conn, &req);
+            }
+            Input::WsMessage { conn, msg } => self.on_ws_message(now, conn, msg),
+            Input::WsClosed { conn } | Input::WsFailed { conn } => self.on_ws_closed(conn),
+            Input::Timeout => {}
+        }
+        Ok(())
+    }
+
+    fn poll_output(&mut self) -> Output<Transmit, EngineEvent> {
+        if let Some(e) = self.events.pop_front() {
+            return Output::Event(e);
+        }
+        if let Some(t) = self.transmits.pop_front() {
+            return Output::Transmit(t);
+        }
+        Output::Timeout(self.poll_timeout())
+    }
+
+    fn shutdown(&mut self, now: Instant) {
+        self.shutdown_at(now);
+    }
+}
+
+impl crate::driver::Tables for EngineServer {
+    fn table_sizes(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("engine.sessions", self.sessions.len()),
+            ("engine.sid_index", self.by_sid.len()),
+            ("engine.conns", self.conns.len()),
+            ("engine.held_polls", self.held.len()),
+            ("engine.timers", self.timers.len()),
+            ("engine.pending_upgrades", self.pending_upgrades),
+            ("engine.transmits", self.transmits.len()),
+            ("engine.events", self.events.len()),
+        ]
     }
 }

@@ -2,13 +2,11 @@
 //! request, packets from the client, flushing the outgoing queue, upgrades abandoned,
 //! teardown and closing.
 
-use super::engine::{ConnRole, EngineServer, Verified};
+use super::engine_impl::{ConnRole, EngineServer, Verified};
 use super::request::{self, ErrorCode};
 use super::session::{encode_queue, Active, Out, Session};
-use super::types::{
-    CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, TransportKind,
-};
-use crate::engineio::{Handshake, Packet};
+use super::types::{CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport};
+use crate::engineio::{Handshake, Packet, ProtocolVersion};
 use crate::utf8::Utf8Bytes;
 use std::time::Instant;
 
@@ -17,14 +15,14 @@ impl EngineServer {
     pub(crate) fn open_session(
         &mut self,
         now: Instant,
-        transport: TransportKind,
+        transport: Transport,
         conn: Option<ConnId>,
         uri: &str,
     ) -> SessionId {
         self.next_session += 1;
         let id = SessionId(self.next_session);
         let sid = Utf8Bytes::from(self.ids.next_id());
-        let upgrades = if transport == TransportKind::Polling && self.config.allow_upgrades {
+        let upgrades = if transport == Transport::Polling && self.config.allow_upgrades {
             vec!["websocket".to_owned()]
         } else {
             Vec::new()
@@ -61,8 +59,8 @@ impl EngineServer {
     pub(crate) fn verify(&self, req: &HttpRequest, is_ws: bool) -> Result<Verified, ErrorCode> {
         let (_, q) = request::parse_uri(&req.uri);
         let transport = match q.transport.as_deref() {
-            Some("polling") => TransportKind::Polling,
-            Some("websocket") => TransportKind::WebSocket,
+            Some("polling") => Transport::Polling,
+            Some("websocket") => Transport::WebSocket,
             _ => return Err(ErrorCode::TransportUnknown),
         };
         if !request::origin_is_valid(req.origin.as_deref()) {
@@ -74,11 +72,11 @@ impl EngineServer {
             let id = *self.by_sid.get(sid).ok_or(ErrorCode::UnknownSid)?;
             let current = match self.sessions.get(&id).map(|s| s.active) {
                 None => return Err(ErrorCode::UnknownSid),
-                Some(Active::Polling) => TransportKind::Polling,
-                Some(Active::Ws(_)) => TransportKind::WebSocket,
+                Some(Active::Polling) => Transport::Polling,
+                Some(Active::Ws(_)) => Transport::WebSocket,
             };
             let ok = if is_ws {
-                transport == TransportKind::WebSocket
+                transport == Transport::WebSocket
             } else {
                 transport == current
             };
@@ -90,7 +88,7 @@ impl EngineServer {
         if req.method != super::types::Method::Get {
             return Err(ErrorCode::BadHandshakeMethod);
         }
-        if (transport == TransportKind::WebSocket) != is_ws {
+        if (transport == Transport::WebSocket) != is_ws {
             return Err(ErrorCode::BadRequest);
         }
         if let Some(allow) = &self.config.allow_request {
@@ -98,7 +96,7 @@ impl EngineServer {
                 return Err(ErrorCode::Forbidden);
             }
         }
-        if q.eio.as_deref() != Some("4") {
+        if q.eio.as_deref().and_then(ProtocolVersion::parse) != Some(ProtocolVersion::V4) {
             return Err(ErrorCode::UnsupportedProtocolVersion);
         }
         Ok(Verified::Handshake(transport))
@@ -109,9 +107,9 @@ impl EngineServer {
         let interval = self.config.ping_interval;
         let Some(s) = self.live_mut(id) else { return };
         match packet {
-            Packet::Close => self.close_session(id, CloseReason::TransportClose),
+            Packet::Close => self.end_session(id, CloseReason::TransportClose),
             // The v4 server pings; a ping from the client breaks the heartbeat direction.
-            Packet::Ping(_) => self.close_session(id, CloseReason::ParseError),
+            Packet::Ping(_) => self.end_session(id, CloseReason::ParseError),
             Packet::Pong(_) => {
                 s.pong_deadline = None;
                 s.next_ping = Some(now + interval);
@@ -133,7 +131,7 @@ impl EngineServer {
         match s.active {
             Active::Ws(conn) => {
                 for o in s.queue.drain(..) {
-                    self.transmits.push_back(Transmit::Ws {
+                    self.transmits.push_back(Transmit::WsSend {
                         conn,
                         msg: o.into_ws(),
                     });
@@ -147,7 +145,7 @@ impl EngineServer {
                     self.held.remove(&rid);
                     let body = encode_queue(&mut s.queue, max);
                     let headers = std::mem::take(&mut s.held_headers);
-                    self.respond(request::poll_ok(headers, rid, body));
+                    self.respond(rid, request::poll_ok(headers, body));
                 }
             }
         }
@@ -170,7 +168,7 @@ impl EngineServer {
             self.pending_upgrades = self.pending_upgrades.saturating_sub(1);
         }
         if close {
-            self.transmits.push_back(Transmit::CloseWs { conn });
+            self.transmits.push_back(Transmit::WsClose { conn });
         }
     }
 
@@ -203,14 +201,14 @@ impl EngineServer {
 
     /// Closes a session for `reason`: a held poll gets `6` (client close) or `1`, an
     /// active WebSocket is closed, and `Closed` is reported (unless it already was).
-    pub(crate) fn close_session(&mut self, id: SessionId, reason: CloseReason) {
+    pub(crate) fn end_session(&mut self, id: SessionId, reason: CloseReason) {
         let Some(mut s) = self.teardown(id) else {
             return;
         };
         match s.active {
             Active::Ws(conn) => {
                 if self.conns.remove(&conn).is_some() {
-                    self.transmits.push_back(Transmit::CloseWs { conn });
+                    self.transmits.push_back(Transmit::WsClose { conn });
                 }
             }
             Active::Polling => {
@@ -222,7 +220,7 @@ impl EngineServer {
                         "1"
                     };
                     let headers = std::mem::take(&mut s.held_headers);
-                    self.respond(request::poll_ok(headers, rid, body.to_owned()));
+                    self.respond(rid, request::poll_ok(headers, body.to_owned()));
                 }
             }
         }

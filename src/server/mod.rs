@@ -1,27 +1,26 @@
-//! The Engine.IO v4 server state machine.
-//!
-//! [`EngineServer`] owns every session. The adapter feeds it HTTP requests
-//! ([`EngineServer::handle_http_request`]), WebSocket events
-//! ([`EngineServer::handle_ws_open`], [`EngineServer::handle_ws_message`],
-//! [`EngineServer::handle_ws_closed`]) and timeouts, and drains [`Transmit`]s and
-//! [`EngineEvent`]s:
+//! The servers: [`engine`] (Engine.IO v4 alone: [`EngineServer`]) and [`io`] (Socket.IO v5
+//! on top: [`io::SocketIoServer`]). Both implement [`driver::Core`](crate::driver::Core)
+//! with the same [`Input`] and [`Transmit`], so one adapter drives either:
 //!
 //! ```
-//! use socketio_proto::server::{EngineConfig, EngineServer, EngineEvent, HttpRequest, Transmit};
+//! use socketio_proto::driver::{Core, Output};
 //! use socketio_proto::ids::SequentialIds;
+//! use socketio_proto::server::engine::{EngineConfig, EngineEvent, EngineServer};
+//! use socketio_proto::server::{HttpRequest, Input, RequestId, Transmit};
 //! use std::time::Instant;
 //!
 //! let mut server = EngineServer::new(EngineConfig::default(), Box::new(SequentialIds::new("s"))).unwrap();
 //! let now = Instant::now();
-//! server.handle_http_request(now, HttpRequest::get("/engine.io/?EIO=4&transport=polling"));
-//! while let Some(t) = server.poll_transmit() {
-//!     if let Transmit::HttpResponse(r) = t {
-//!         assert_eq!(r.status, 200);
-//!         assert!(r.body.starts_with(b"0{\"sid\":\"s0000000000000000001\""));
-//!     }
-//! }
-//! assert!(matches!(server.poll_event(), Some(EngineEvent::Opened { .. })));
-//! // ... sleep until server.poll_timeout(), then server.handle_timeout(now) ...
+//! let req = HttpRequest::get("/engine.io/?EIO=4&transport=polling");
+//! server.handle_input(now, Input::HttpRequest { request: RequestId::new(7), req }).unwrap();
+//! assert!(matches!(server.poll_output(), Output::Event(EngineEvent::Opened { .. })));
+//! let Output::Transmit(Transmit::HttpResponse { request, response }) = server.poll_output() else {
+//!     panic!()
+//! };
+//! assert_eq!((request, response.status), (RequestId::new(7), 200));
+//! assert!(response.body.starts_with(b"0{\"sid\":\"s0000000000000000001\""));
+//! let Output::Timeout(Some(_ping_at)) = server.poll_output() else { panic!() };
+//! // ... sleep until then, feed `Input::Timeout` ...
 //! ```
 //!
 //! Handshake filtering is a synchronous callback, [`EngineConfig::allow_request`]: it
@@ -30,16 +29,19 @@
 //!
 //! ## Policies
 //!
-//! - **Handles**: [`SessionId`], [`RequestId`] and [`ConnId`] are allocated by the server
-//!   (`handle_http_request` and `handle_ws_open` return them) and never reused.
+//! - **Handles**: [`RequestId`] and [`ConnId`] are named by the adapter (a new one
+//!   whose id is still live is refused with `InputError`; inputs naming an unknown id are
+//!   ignored). [`SessionId`]s are allocated by the server and never reused.
+//! - **WebSocket upgrades**: `Input::WsUpgrade` is answered `Transmit::WsAccept`
+//!   (then the open packet…) or `Transmit::WsReject` with the official JSON error.
 //! - **Polling**: one GET is held per session; a second one is answered `400` and closes
 //!   the session (`transport error`, the held poll receives `1`). A POST is handled whole
 //!   in one call, so POSTs never overlap. Bodies over `max_payload` get `413` (the session
 //!   stays); undecodable bodies get `400` and close it (`parse error`). A held poll whose
-//!   client goes away ([`EngineServer::handle_http_aborted`]) closes the session
+//!   client goes away (`Input::HttpFailed`) closes the session
 //!   (`transport error`), as in the official server.
 //! - **Closing**: a client close packet releases the held poll with a noop `6`; any other
-//!   close releases it with `1`. [`EngineServer::close`] on a polling session with no
+//!   close releases it with `1`. [`EngineServer::close_session`] on a polling session with no
 //!   poll held keeps the queue (ending with `1`) for the next poll, for at most
 //!   `ping_timeout`; the `Closed` event is reported at once.
 //! - **Upgrade**: `2probe` → `3probe` and the held poll is released with `6`; while the
@@ -49,16 +51,17 @@
 //! - **Heartbeat**: the server pings every `ping_interval`; no pong within `ping_timeout`
 //!   closes with `ping timeout`. A ping from the client closes with `parse error`.
 //! - **Bounds**: sessions (`max_sessions`, then `503`), per-session outgoing queue
-//!   (`max_queue_packets`, then [`Error::QueueFull`](crate::Error::QueueFull) from
+//!   (`max_queued_packets`, then [`Error::QueueFull`](crate::Error::QueueFull) from
 //!   `send`), probing WebSockets (`max_pending_upgrades`), bodies and WebSocket messages
 //!   (`max_payload`). Held polls are at most one per session; nothing else a peer sends
 //!   is buffered.
 //! - **Broadcast**: a [`TextFrame`] is encoded once; over WebSocket every recipient's
-//!   [`Transmit::Ws`] carries a clone of the same buffer.
+//!   [`Transmit::WsSend`] carries a clone of the same buffer.
 
 mod commands;
 mod config;
-mod engine;
+#[path = "engine.rs"]
+mod engine_impl;
 mod id_hasher;
 pub mod io;
 mod lifecycle;
@@ -69,10 +72,22 @@ mod timers;
 mod types;
 mod ws;
 
-pub use config::{AllowRequest, CorsConfig, EngineConfig};
-pub use engine::EngineServer;
-pub use request::{error_body, parse_uri, EngineQuery, ErrorCode};
-pub use types::{
-    CloseReason, ConnId, EngineEvent, HttpRequest, HttpResponse, Method, OutMessage, RequestId,
-    SessionId, TextFrame, Transmit, TransportKind,
+pub use crate::driver::server::{Input, Transmit};
+pub use crate::transport::{
+    CloseReason, ConnId, DisconnectReason, HttpRequest, HttpResponse, Method, RequestId, SocketId,
+    Transport,
 };
+pub use config::{AllowRequest, CorsConfig, EngineConfig};
+pub use engine_impl::EngineServer;
+pub use request::ErrorCode;
+#[doc(hidden)]
+pub use request::{error_body, parse_uri, EngineQuery};
+pub use types::{EngineEvent, OutMessage, SessionId, TextFrame};
+
+/// The Engine.IO layer alone: [`EngineServer`] and its vocabulary.
+pub mod engine {
+    pub use super::config::{AllowRequest, CorsConfig, EngineConfig};
+    pub use super::engine_impl::EngineServer;
+    pub use super::request::ErrorCode;
+    pub use super::types::{EngineEvent, OutMessage, SessionId, TextFrame};
+}

@@ -2,10 +2,10 @@
 //! error responses, following the official `lib/server.ts` and
 //! `lib/transports/polling.ts`.
 
-use super::engine::{EngineServer, Verified};
+use super::engine_impl::{EngineServer, Verified};
 use super::request::{self, ErrorCode};
 use super::session::{encode_queue, Active};
-use super::types::{CloseReason, HttpRequest, Method, RequestId, SessionId, TransportKind};
+use super::types::{CloseReason, HttpRequest, Method, RequestId, SessionId, Transport};
 use crate::engineio::payload::decode_payload;
 use std::time::Instant;
 
@@ -22,67 +22,61 @@ impl EngineServer {
     /// application/octet-stream`: `400` + `transport error`); an `OPTIONS` preflight gets
     /// `204` when CORS is configured; a path other than the configured one gets `404`.
     /// Protocol errors get JSON bodies, see [`ErrorCode`]. A handshake beyond
-    /// `max_sessions` or after [`shutdown`](Self::shutdown) gets `503`
+    /// `max_sessions` or after `shutdown` gets `503`
     /// `{"code":3,"message":"Bad request"}`.
     ///
     /// The adapter reads the whole body first (up to `max_payload + 1` bytes). Since a
     /// POST is handled in one call, two POSTs can never overlap here (the official
     /// server's "data request overlap" cannot arise).
-    pub fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId {
-        let now = self.clock.advance(now);
-        self.run_timers(now);
-        let rid = self.alloc_request();
+    pub(crate) fn on_http_request(&mut self, now: Instant, rid: RequestId, req: HttpRequest) {
         let cors = self.config.cors.clone();
         let cors = cors.as_ref();
         let (path, _) = request::parse_uri(&req.uri);
         if !request::path_matches(&self.config, path) {
-            self.respond(request::bare(None, rid, &req, 404));
-            return rid;
+            self.respond(rid, request::bare(None, &req, 404));
+            return;
         }
         if req.method == Method::Options && cors.is_some() {
-            self.respond(request::preflight(cors, rid, &req));
-            return rid;
+            self.respond(rid, request::preflight(cors, &req));
+            return;
         }
         match self.verify(&req, false) {
-            Err(code) => self.respond(request::error_response(cors, rid, &req, code)),
-            Ok(Verified::Handshake(TransportKind::Polling)) => {
+            Err(code) => self.respond(rid, request::error_response(cors, &req, code)),
+            Ok(Verified::Handshake(Transport::Polling)) => {
                 if !self.can_open() {
                     let resp =
-                        request::error_response_status(cors, rid, &req, ErrorCode::BadRequest, 503);
-                    self.respond(resp);
-                    return rid;
+                        request::error_response_status(cors, &req, ErrorCode::BadRequest, 503);
+                    self.respond(rid, resp);
+                    return;
                 }
-                let id = self.open_session(now, TransportKind::Polling, None, &req.uri);
+                let id = self.open_session(now, Transport::Polling, None, &req.uri);
                 self.hold(id, rid, &req);
             }
-            Ok(Verified::Handshake(TransportKind::WebSocket)) => {
+            Ok(Verified::Handshake(Transport::WebSocket)) => {
                 // verify() refuses a websocket handshake over plain HTTP; keep it total.
-                let resp = request::error_response(cors, rid, &req, ErrorCode::BadRequest);
-                self.respond(resp);
+                let resp = request::error_response(cors, &req, ErrorCode::BadRequest);
+                self.respond(rid, resp);
             }
             Ok(Verified::Existing(id)) => match req.method {
                 Method::Get => self.on_poll(id, rid, &req),
                 Method::Post => self.on_data(now, id, rid, &req),
                 _ => {
-                    let resp = request::error_response(cors, rid, &req, ErrorCode::BadRequest);
-                    self.respond(resp);
+                    let resp = request::error_response(cors, &req, ErrorCode::BadRequest);
+                    self.respond(rid, resp);
                 }
             },
         }
-        rid
     }
 
     /// The client went away before its request was answered. For a held poll the
     /// session closes with `transport error` (as the official "poll connection closed
     /// prematurely"); other requests are already answered and this is a no-op.
-    pub fn handle_http_aborted(&mut self, now: Instant, request: RequestId) {
-        let now = self.clock.advance(now);
-        self.run_timers(now);
+    pub(crate) fn on_http_failed(&mut self, request: RequestId) {
         if let Some(id) = self.held.remove(&request) {
             if let Some(s) = self.sessions.get_mut(&id) {
                 s.held_get = None;
             }
-            self.close_session(id, CloseReason::TransportError);
+            self.end_session(id, CloseReason::TransportError);
         }
     }
 
@@ -102,33 +96,31 @@ impl EngineServer {
         let cors = self.config.cors.clone();
         let cors = cors.as_ref();
         let Some(s) = self.sessions.get_mut(&id) else {
-            let resp = request::error_response(cors, rid, req, ErrorCode::UnknownSid);
-            self.respond(resp);
+            let resp = request::error_response(cors, req, ErrorCode::UnknownSid);
+            self.respond(rid, resp);
             return;
         };
         if s.closing.is_some() {
             // Closed by the application: deliver what is left, ending with `1`.
             let body = encode_queue(&mut s.queue, max);
-            self.respond(request::poll_ok(
-                request::cors_headers(cors, req),
+            self.respond(
                 rid,
-                body,
-            ));
+                request::poll_ok(request::cors_headers(cors, req), body),
+            );
             self.finish_closing(id);
             return;
         }
         if s.held_get.is_some() {
-            self.respond(request::bare(cors, rid, req, 400));
-            self.close_session(id, CloseReason::TransportError);
+            self.respond(rid, request::bare(cors, req, 400));
+            self.end_session(id, CloseReason::TransportError);
             return;
         }
         if s.upgrade.is_some_and(|u| u.probed) {
             // Upgrading: release every poll at once with a noop.
-            self.respond(request::poll_ok(
-                request::cors_headers(cors, req),
+            self.respond(
                 rid,
-                "6".to_owned(),
-            ));
+                request::poll_ok(request::cors_headers(cors, req), "6".to_owned()),
+            );
             return;
         }
         self.hold(id, rid, req);
@@ -139,25 +131,25 @@ impl EngineServer {
         let cors = self.config.cors.clone();
         let cors = cors.as_ref();
         if self.live(id).is_none() {
-            let resp = request::error_response(cors, rid, req, ErrorCode::UnknownSid);
-            self.respond(resp);
+            let resp = request::error_response(cors, req, ErrorCode::UnknownSid);
+            self.respond(rid, resp);
             return;
         }
         if req.content_type.as_deref() == Some("application/octet-stream") {
             // v4 polling carries binary as base64 text; a binary body is invalid content.
-            self.respond(request::bare(cors, rid, req, 400));
-            self.close_session(id, CloseReason::TransportError);
+            self.respond(rid, request::bare(cors, req, 400));
+            self.end_session(id, CloseReason::TransportError);
             return;
         }
         if req.body.len() > max {
-            self.respond(request::bare(cors, rid, req, 413));
+            self.respond(rid, request::bare(cors, req, 413));
             return;
         }
         let packets = match decode_payload(req.body.clone(), max) {
             Ok(p) => p,
             Err(_) => {
-                self.respond(request::bare(cors, rid, req, 400));
-                self.close_session(id, CloseReason::ParseError);
+                self.respond(rid, request::bare(cors, req, 400));
+                self.end_session(id, CloseReason::ParseError);
                 return;
             }
         };
@@ -167,7 +159,7 @@ impl EngineServer {
             }
             self.on_packet(now, id, p);
         }
-        self.respond(request::post_ok(cors, rid, req));
+        self.respond(rid, request::post_ok(cors, req));
     }
 
     /// Whether a session has a poll held (for tests and invariants).

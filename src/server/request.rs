@@ -2,7 +2,7 @@
 //! errors, polling bodies, CORS headers.
 
 use super::config::{CorsConfig, EngineConfig};
-use super::types::{HttpRequest, HttpResponse, RequestId};
+use crate::transport::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 
 /// The Engine.IO error codes of the official server, sent as
@@ -57,6 +57,7 @@ impl ErrorCode {
     }
 }
 
+#[doc(hidden)]
 /// The query parameters Engine.IO reads (`t` and others are ignored).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EngineQuery {
@@ -70,6 +71,7 @@ pub struct EngineQuery {
 
 /// Splits `uri` into path and query and reads the Engine.IO parameters. The first
 /// occurrence of a parameter wins; values are percent-decoded.
+#[doc(hidden)]
 pub fn parse_uri(uri: &str) -> (&str, EngineQuery) {
     let (path, query) = match uri.split_once('?') {
         Some((p, q)) => (p, q),
@@ -173,7 +175,7 @@ pub fn cors_headers(cors: Option<&CorsConfig>, req: &HttpRequest) -> Vec<(&'stat
 }
 
 /// The `204` answer to a CORS preflight.
-pub fn preflight(cors: Option<&CorsConfig>, id: RequestId, req: &HttpRequest) -> HttpResponse {
+pub fn preflight(cors: Option<&CorsConfig>, req: &HttpRequest) -> HttpResponse {
     let mut headers = cors_headers(cors, req);
     if !headers.is_empty() {
         headers.push((
@@ -182,7 +184,6 @@ pub fn preflight(cors: Option<&CorsConfig>, id: RequestId, req: &HttpRequest) ->
         ));
     }
     HttpResponse {
-        request: id,
         status: 204,
         headers,
         body: Bytes::new(),
@@ -190,6 +191,7 @@ pub fn preflight(cors: Option<&CorsConfig>, id: RequestId, req: &HttpRequest) ->
 }
 
 /// The JSON body of an Engine.IO error.
+#[doc(hidden)]
 pub fn error_body(code: ErrorCode) -> Bytes {
     Bytes::from(format!(
         "{{\"code\":{},\"message\":\"{}\"}}",
@@ -201,17 +203,15 @@ pub fn error_body(code: ErrorCode) -> Bytes {
 /// An Engine.IO error response: `application/json` `{"code":N,"message":"…"}`.
 pub fn error_response(
     cors: Option<&CorsConfig>,
-    id: RequestId,
     req: &HttpRequest,
     code: ErrorCode,
 ) -> HttpResponse {
-    error_response_status(cors, id, req, code, code.status())
+    error_response_status(cors, req, code, code.status())
 }
 
 /// As [`error_response`] with an explicit status.
 pub fn error_response_status(
     cors: Option<&CorsConfig>,
-    id: RequestId,
     req: &HttpRequest,
     code: ErrorCode,
     status: u16,
@@ -219,7 +219,6 @@ pub fn error_response_status(
     let mut headers = vec![("Content-Type", "application/json".to_owned())];
     headers.extend(cors_headers(cors, req));
     HttpResponse {
-        request: id,
         status,
         headers,
         body: error_body(code),
@@ -228,14 +227,8 @@ pub fn error_response_status(
 
 /// A bare status with an empty body (400 for overlapping polls, 413 for a too large
 /// body, 404 for a path that is not Engine.IO's).
-pub fn bare(
-    cors: Option<&CorsConfig>,
-    id: RequestId,
-    req: &HttpRequest,
-    status: u16,
-) -> HttpResponse {
+pub fn bare(cors: Option<&CorsConfig>, req: &HttpRequest, status: u16) -> HttpResponse {
     HttpResponse {
-        request: id,
         status,
         headers: cors_headers(cors, req),
         body: Bytes::new(),
@@ -243,11 +236,10 @@ pub fn bare(
 }
 
 /// `200` with a `text/plain; charset=UTF-8` body (a polling GET).
-pub fn poll_ok(headers: Vec<(&'static str, String)>, id: RequestId, body: String) -> HttpResponse {
+pub fn poll_ok(headers: Vec<(&'static str, String)>, body: String) -> HttpResponse {
     let mut h = vec![("Content-Type", "text/plain; charset=UTF-8".to_owned())];
     h.extend(headers);
     HttpResponse {
-        request: id,
         status: 200,
         headers: h,
         body: Bytes::from(body),
@@ -256,11 +248,10 @@ pub fn poll_ok(headers: Vec<(&'static str, String)>, id: RequestId, body: String
 
 /// `200` `ok` (a polling POST). The official server sends `text/html` here, to avoid a
 /// download dialog in some browsers.
-pub fn post_ok(cors: Option<&CorsConfig>, id: RequestId, req: &HttpRequest) -> HttpResponse {
+pub fn post_ok(cors: Option<&CorsConfig>, req: &HttpRequest) -> HttpResponse {
     let mut h = vec![("Content-Type", "text/html".to_owned())];
     h.extend(cors_headers(cors, req));
     HttpResponse {
-        request: id,
         status: 200,
         headers: h,
         body: Bytes::from_static(b"ok"),

@@ -2,7 +2,7 @@
 //! deadline) and what fires: pings, ping timeouts, upgrade timeouts, the end of a
 //! closing session's linger.
 
-use super::engine::EngineServer;
+use super::engine_impl::EngineServer;
 use super::session::Out;
 use super::types::{CloseReason, SessionId};
 use crate::engineio::Packet;
@@ -10,16 +10,10 @@ use crate::utf8::Utf8Bytes;
 use std::time::Instant;
 
 impl EngineServer {
-    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    /// When timers must run next.
     #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         self.timers.first().map(|(at, _)| *at)
-    }
-
-    /// Runs the timers due at `now`: pings, ping timeouts, upgrade timeouts.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let now = self.clock.advance(now);
-        self.run_timers(now);
     }
 
     /// Puts a session's earliest deadline in the timer table.
@@ -70,7 +64,7 @@ impl EngineServer {
             return;
         };
         if s.pong_deadline.is_some_and(|d| d <= now) {
-            self.close_session(id, CloseReason::PingTimeout);
+            self.end_session(id, CloseReason::PingTimeout);
             return;
         }
         if s.next_ping.is_some_and(|d| d <= now) {

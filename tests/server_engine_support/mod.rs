@@ -3,12 +3,11 @@
 #![allow(dead_code)]
 
 use bytes::Bytes;
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::{Message, WsMessage};
 use socketio_proto::ids::SequentialIds;
-use socketio_proto::server::{
-    ConnId, EngineConfig, EngineEvent, EngineServer, HttpRequest, HttpResponse, RequestId,
-    SessionId, Transmit,
-};
+use socketio_proto::server::engine::{EngineConfig, EngineEvent, EngineServer, SessionId};
+use socketio_proto::server::{ConnId, HttpRequest, HttpResponse, Input, RequestId, Transmit};
 use socketio_proto::Utf8Bytes;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -24,6 +23,9 @@ pub struct H {
     pub events: Vec<EngineEvent>,
     pub ws_out: Vec<(ConnId, WsMessage)>,
     pub ws_closed: Vec<ConnId>,
+    pub ws_rejected: HashMap<ConnId, HttpResponse>,
+    next_id: u64,
+    next_conn_id: u64,
 }
 
 pub const POLL: &str = "/engine.io/?EIO=4&transport=polling";
@@ -76,6 +78,9 @@ impl H {
             events: Vec::new(),
             ws_out: Vec::new(),
             ws_closed: Vec::new(),
+            ws_rejected: HashMap::new(),
+            next_id: 0,
+            next_conn_id: 0,
         }
     }
 
@@ -90,15 +95,52 @@ impl H {
     /// Jumps virtual time to `ms` after start, firing every timer on the way.
     pub fn at(&mut self, ms: u64) {
         let target = self.t0 + Duration::from_millis(ms);
-        while let Some(t) = self.server.poll_timeout() {
+        while let Some(t) = self.deadline() {
             if t > target {
                 break;
             }
             self.now = self.now.max(t);
-            self.server.handle_timeout(self.now);
+            self.input(Input::Timeout);
             self.drain();
         }
         self.now = self.now.max(target);
+    }
+
+    fn input(&mut self, input: Input) {
+        self.server.handle_input(self.now, input).unwrap();
+    }
+
+    fn next(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn next_conn(&mut self) -> u64 {
+        self.next_conn_id += 1;
+        self.next_conn_id
+    }
+
+    /// Runs the timers due now.
+    pub fn timeout(&mut self) {
+        self.input(Input::Timeout);
+        self.drain();
+    }
+
+    /// The next timer deadline (transmits and events are drained first).
+    pub fn deadline(&mut self) -> Option<Instant> {
+        self.drain_deadline()
+    }
+
+    /// Runs every timer to completion, then asserts that no internal table holds
+    /// anything (the leak check every scenario ends with).
+    pub fn assert_no_leaks(&mut self) {
+        for _ in 0..10_000 {
+            let Some(t) = self.deadline() else { break };
+            self.now = self.now.max(t);
+            self.input(Input::Timeout);
+        }
+        self.drain();
+        assert_eq!(self.server.leaks(), vec![], "leaked table entries");
     }
 
     pub fn request(&mut self, req: HttpRequest) -> RequestId {
@@ -112,7 +154,11 @@ impl H {
             .as_ref()
             .map(|o| format!(" (Origin: {o:?})"))
             .unwrap_or_default();
-        let rid = self.server.handle_http_request(self.now, req.clone());
+        let rid = RequestId::new(self.next());
+        self.input(Input::HttpRequest {
+            request: rid,
+            req: req.clone(),
+        });
         self.line(format!(
             "→ #{} {:?} {}{}{}",
             rid.as_u64(),
@@ -138,12 +184,16 @@ impl H {
 
     pub fn abort(&mut self, rid: RequestId) {
         self.line(format!("→ #{} aborted by client", rid.as_u64()));
-        self.server.handle_http_aborted(self.now, rid);
+        self.input(Input::HttpFailed { request: rid });
         self.drain();
     }
 
     pub fn ws_open(&mut self, uri: &str) -> ConnId {
-        let conn = self.server.handle_ws_open(self.now, &HttpRequest::get(uri));
+        let conn = ConnId::new(self.next_conn());
+        self.input(Input::WsUpgrade {
+            conn,
+            req: HttpRequest::get(uri),
+        });
         self.line(format!("→ ws{} open {}", conn.as_u64(), uri));
         self.drain();
         conn
@@ -151,24 +201,25 @@ impl H {
 
     pub fn ws_send(&mut self, conn: ConnId, text: &str) {
         self.line(format!("→ ws{} {:?}", conn.as_u64(), text));
-        self.server
-            .handle_ws_message(self.now, conn, WsMessage::Text(Utf8Bytes::from(text)));
+        self.input(Input::WsMessage {
+            conn,
+            msg: WsMessage::Text(Utf8Bytes::from(text)),
+        });
         self.drain();
     }
 
     pub fn ws_send_bin(&mut self, conn: ConnId, data: &[u8]) {
         self.line(format!("→ ws{} {}", conn.as_u64(), hex(data)));
-        self.server.handle_ws_message(
-            self.now,
+        self.input(Input::WsMessage {
             conn,
-            WsMessage::Binary(Bytes::copy_from_slice(data)),
-        );
+            msg: WsMessage::Binary(Bytes::copy_from_slice(data)),
+        });
         self.drain();
     }
 
     pub fn ws_closed(&mut self, conn: ConnId) {
         self.line(format!("→ ws{} closed by client", conn.as_u64()));
-        self.server.handle_ws_closed(self.now, conn);
+        self.input(Input::WsClosed { conn });
         self.drain();
     }
 
@@ -180,21 +231,38 @@ impl H {
 
     pub fn close(&mut self, session: SessionId) {
         self.line(format!("app close s{}", session.as_u64()));
-        self.server.close(self.now, session).unwrap();
+        self.server.close_session(self.now, session).unwrap();
         self.drain();
     }
 
     pub fn shutdown(&mut self) {
         self.line("app shutdown".to_owned());
-        self.server.shutdown(self.now);
+        Core::shutdown(&mut self.server, self.now);
         self.drain();
     }
 
     /// Drains transmits and events into the trace and the lookup tables.
     pub fn drain(&mut self) {
-        while let Some(t) = self.server.poll_transmit() {
+        let _ = self.drain_deadline();
+    }
+
+    /// Drains the outputs; the trace shows transmits before events, as it always has.
+    fn drain_deadline(&mut self) -> Option<Instant> {
+        let mut transmits = Vec::new();
+        let mut events = Vec::new();
+        let deadline = loop {
+            match self.server.poll_output() {
+                Output::Transmit(t) => transmits.push(t),
+                Output::Event(e) => events.push(e),
+                Output::Timeout(t) => break t,
+            }
+        };
+        for t in transmits {
             match t {
-                Transmit::HttpResponse(r) => {
+                Transmit::HttpResponse {
+                    request,
+                    response: r,
+                } => {
                     let headers = r
                         .headers
                         .iter()
@@ -203,17 +271,27 @@ impl H {
                         .join(" | ");
                     self.line(format!(
                         "← #{} {} [{}] {}",
-                        r.request.as_u64(),
+                        request.as_u64(),
                         r.status,
                         headers,
                         show_bytes(&r.body)
                     ));
                     assert!(
-                        self.responses.insert(r.request, r).is_none(),
+                        self.responses.insert(request, r).is_none(),
                         "a request was answered twice"
                     );
                 }
-                Transmit::Ws { conn, msg } => {
+                Transmit::WsAccept { .. } => {}
+                Transmit::WsReject { conn, response } => {
+                    self.line(format!(
+                        "← ws{} reject {} {}",
+                        conn.as_u64(),
+                        response.status,
+                        show_bytes(&response.body)
+                    ));
+                    self.ws_rejected.insert(conn, response);
+                }
+                Transmit::WsSend { conn, msg } => {
                     let shown = match &msg {
                         WsMessage::Text(t) => format!("{:?}", show(t)),
                         WsMessage::Binary(b) => hex(b),
@@ -221,13 +299,13 @@ impl H {
                     self.line(format!("← ws{} {}", conn.as_u64(), shown));
                     self.ws_out.push((conn, msg));
                 }
-                Transmit::CloseWs { conn } => {
+                Transmit::WsClose { conn } => {
                     self.line(format!("← ws{} close", conn.as_u64()));
                     self.ws_closed.push(conn);
                 }
             }
         }
-        while let Some(e) = self.server.poll_event() {
+        for e in events {
             let s = match &e {
                 EngineEvent::Opened {
                     session,
@@ -256,6 +334,7 @@ impl H {
             self.line(s);
             self.events.push(e);
         }
+        deadline
     }
 
     pub fn resp(&self, rid: RequestId) -> &HttpResponse {
@@ -331,5 +410,23 @@ impl H {
                 _ => None,
             })
             .expect("no session opened")
+    }
+}
+
+/// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
+pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(f)
+}
+
+impl Drop for H {
+    /// Every scenario ends with the leak check: the timers run to completion (every
+    /// session left closes by ping timeout), then every internal table must be empty.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_no_leaks();
+        }
     }
 }

@@ -4,10 +4,11 @@
 #![allow(dead_code)]
 
 use bytes::Bytes;
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer};
-use socketio_proto::server::{ConnId, HttpRequest, RequestId, SessionId, Transmit};
+use socketio_proto::server::{ConnId, HttpRequest, Input, RequestId, SessionId, Transmit};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -22,6 +23,20 @@ pub struct Harness {
     pub transmits: Vec<Transmit>,
     names: HashMap<SocketId, String>,
     sessions: HashMap<SessionId, String>,
+    next_id: u64,
+    next_conn_id: u64,
+}
+
+/// Drains a server's outputs: (transmits, events, next deadline).
+pub fn outputs(io: &mut SocketIoServer) -> (Vec<Transmit>, Vec<IoEvent>, Option<Instant>) {
+    let (mut ts, mut es) = (Vec::new(), Vec::new());
+    loop {
+        match io.poll_output() {
+            Output::Transmit(t) => ts.push(t),
+            Output::Event(e) => es.push(e),
+            Output::Timeout(t) => return (ts, es, t),
+        }
+    }
 }
 
 pub const WS_URI: &str = "/socket.io/?EIO=4&transport=websocket";
@@ -46,15 +61,25 @@ pub fn connect_ws_many(
     mut accepted: impl FnMut(SocketId),
 ) {
     let req = HttpRequest::get(WS_URI);
-    for _ in 0..n {
-        let conn = io.handle_ws_open(now, &req);
-        io.handle_ws_message(now, conn, WsMessage::Text("40".into()));
-        while let Some(ev) = io.poll_event() {
+    for i in 0..n {
+        let conn = ConnId::new(1_000_000 + i as u64);
+        let up = Input::WsUpgrade {
+            conn,
+            req: req.clone(),
+        };
+        io.handle_input(now, up).expect("fresh conn");
+        let msg = Input::WsMessage {
+            conn,
+            msg: WsMessage::Text("40".into()),
+        };
+        io.handle_input(now, msg).expect("input");
+        let (_, events, _) = outputs(io);
+        for ev in events {
             if let IoEvent::ConnectRequest { request, .. } = ev {
                 accepted(io.accept(request).expect("accept"));
             }
         }
-        while io.poll_transmit().is_some() {}
+        let _ = outputs(io);
     }
 }
 
@@ -74,6 +99,8 @@ impl Harness {
             transmits: Vec::new(),
             names: HashMap::new(),
             sessions: HashMap::new(),
+            next_id: 0,
+            next_conn_id: 0,
         }
     }
 
@@ -101,27 +128,76 @@ impl Harness {
             .unwrap_or_else(|| format!("session#{}", s.as_u64()))
     }
 
+    fn input(&mut self, input: Input) {
+        self.io.handle_input(self.now, input).expect("input");
+    }
+
+    fn next_request(&mut self) -> RequestId {
+        self.next_id += 1;
+        RequestId::new(self.next_id)
+    }
+
+    fn next_conn(&mut self) -> ConnId {
+        self.next_conn_id += 1;
+        ConnId::new(self.next_conn_id)
+    }
+
+    /// The next timer deadline (outputs drained into the trace first).
+    pub fn deadline(&mut self) -> Option<Instant> {
+        self.drain_all().1
+    }
+
+    /// Runs every timer to completion, then asserts that no internal table holds
+    /// anything (the leak check every scenario ends with).
+    pub fn assert_no_leaks(&mut self) {
+        for _ in 0..100_000 {
+            let Some(at) = self.deadline() else { break };
+            self.now = self.now.max(at);
+            self.input(Input::Timeout);
+        }
+        self.drain();
+        assert_eq!(self.io.leaks(), vec![], "leaked table entries");
+    }
+
     /// Drains transmits and events into the trace; returns the events.
     pub fn drain(&mut self) -> Vec<IoEvent> {
-        while let Some(t) = self.io.poll_transmit() {
+        self.drain_all().0
+    }
+
+    fn drain_all(&mut self) -> (Vec<IoEvent>, Option<Instant>) {
+        // The trace shows transmits before events, as it always has.
+        let (transmits, events, deadline) = outputs(&mut self.io);
+        for t in transmits {
             let line = match &t {
-                Transmit::Ws { conn, msg } => match msg {
+                Transmit::WsAccept { conn } => format!("<- ws#{} ACCEPT", conn.as_u64()),
+                Transmit::WsReject { conn, response } => format!(
+                    "<- ws#{} REJECT {} {}",
+                    conn.as_u64(),
+                    response.status,
+                    String::from_utf8_lossy(&response.body)
+                ),
+                Transmit::WsSend { conn, msg } => match msg {
                     WsMessage::Text(text) => format!("<- ws#{} {}", conn.as_u64(), &**text),
                     WsMessage::Binary(b) => format!("<- ws#{} binary {:?}", conn.as_u64(), &b[..]),
                 },
-                Transmit::CloseWs { conn } => format!("<- ws#{} CLOSE", conn.as_u64()),
-                Transmit::HttpResponse(r) => format!(
+                Transmit::WsClose { conn } => format!("<- ws#{} CLOSE", conn.as_u64()),
+                Transmit::HttpResponse {
+                    request,
+                    response: r,
+                } => format!(
                     "<- http#{} {} {}",
-                    r.request.as_u64(),
+                    request.as_u64(),
                     r.status,
                     String::from_utf8_lossy(&r.body)
                 ),
             };
-            self.line(line);
+            if !matches!(t, Transmit::WsAccept { .. }) {
+                self.line(line);
+            }
             self.transmits.push(t);
         }
         let mut out = Vec::new();
-        while let Some(ev) = self.io.poll_event() {
+        for ev in events {
             if let IoEvent::ConnectRequest { session, .. } = &ev {
                 if !self.sessions.contains_key(session) {
                     let sid = self
@@ -137,7 +213,7 @@ impl Harness {
             self.line(format!("event {line}"));
             out.push(ev);
         }
-        out
+        (out, deadline)
     }
 
     fn describe(&self, ev: &IoEvent) -> String {
@@ -159,14 +235,15 @@ impl Harness {
                 args,
                 ack,
             } => format!(
-                "Event {} {:?} args={} attachments={:?} ack={ack:?}",
+                "Event {} {:?} args={} attachments={:?} ack={:?}",
                 self.name(*socket),
                 &**event,
                 &**args.json(),
                 args.attachments()
                     .iter()
                     .map(|b| &b[..])
-                    .collect::<Vec<_>>()
+                    .collect::<Vec<_>>(),
+                ack.as_ref().map(|a| a.id())
             ),
             IoEvent::AckReceived { socket, id, args } => format!(
                 "AckReceived {} id={id} args={} attachments={}",
@@ -199,6 +276,7 @@ impl Harness {
                     reason.as_str()
                 )
             }
+            IoEvent::Cluster(c) => format!("Cluster {c:?}"),
         }
     }
 
@@ -211,7 +289,8 @@ impl Harness {
 
     pub fn ws_open_uri(&mut self, uri: &str) -> ConnId {
         let req = HttpRequest::get(uri);
-        let conn = self.io.handle_ws_open(self.now, &req);
+        let conn = self.next_conn();
+        self.input(Input::WsUpgrade { conn, req });
         self.line(format!("-> ws#{} OPEN {uri}", conn.as_u64()));
         self.drain();
         conn
@@ -220,41 +299,48 @@ impl Harness {
     /// Sends a text frame; returns the events it caused.
     pub fn ws_text(&mut self, conn: ConnId, text: &str) -> Vec<IoEvent> {
         self.line(format!("-> ws#{} {text}", conn.as_u64()));
-        self.io
-            .handle_ws_message(self.now, conn, WsMessage::Text(text.into()));
+        self.input(Input::WsMessage {
+            conn,
+            msg: WsMessage::Text(text.into()),
+        });
         self.drain()
     }
 
     /// Sends a binary frame.
     pub fn ws_binary(&mut self, conn: ConnId, data: &[u8]) -> Vec<IoEvent> {
         self.line(format!("-> ws#{} binary {data:?}", conn.as_u64()));
-        self.io.handle_ws_message(
-            self.now,
+        self.input(Input::WsMessage {
             conn,
-            WsMessage::Binary(Bytes::copy_from_slice(data)),
-        );
+            msg: WsMessage::Binary(Bytes::copy_from_slice(data)),
+        });
         self.drain()
     }
 
     /// The client's WebSocket went away.
     pub fn ws_closed(&mut self, conn: ConnId) -> Vec<IoEvent> {
         self.line(format!("-> ws#{} CLOSED", conn.as_u64()));
-        self.io.handle_ws_closed(self.now, conn);
+        self.input(Input::WsClosed { conn });
         self.drain()
     }
 
     /// An HTTP GET.
     pub fn get(&mut self, uri: &str) -> (RequestId, Vec<IoEvent>) {
-        let id = self.io.handle_http_request(self.now, HttpRequest::get(uri));
+        let id = self.next_request();
+        self.input(Input::HttpRequest {
+            request: id,
+            req: HttpRequest::get(uri),
+        });
         self.line(format!("-> http#{} GET {uri}", id.as_u64()));
         (id, self.drain())
     }
 
     /// An HTTP POST.
     pub fn post(&mut self, uri: &str, body: &str) -> (RequestId, Vec<IoEvent>) {
-        let id = self
-            .io
-            .handle_http_request(self.now, HttpRequest::post(uri, body.to_owned()));
+        let id = self.next_request();
+        self.input(Input::HttpRequest {
+            request: id,
+            req: HttpRequest::post(uri, body.to_owned()),
+        });
         self.line(format!("-> http#{} POST {uri} {body}", id.as_u64()));
         (id, self.drain())
     }
@@ -264,10 +350,10 @@ impl Harness {
         let target = self.now + Duration::from_millis(ms);
         let mut out = Vec::new();
         for _ in 0..10_000 {
-            match self.io.poll_timeout() {
+            match self.deadline() {
                 Some(at) if at <= target => {
                     self.now = self.now.max(at);
-                    self.io.handle_timeout(self.now);
+                    self.input(Input::Timeout);
                     out.extend(self.drain());
                 }
                 _ => break,
@@ -280,13 +366,14 @@ impl Harness {
     // ----- application side -----
 
     /// Accepts a connect request and names the socket after its sid.
-    pub fn accept(&mut self, ev: &IoEvent) -> SocketId {
+    pub fn accept(&mut self, ev: IoEvent) -> SocketId {
         let IoEvent::ConnectRequest { request, .. } = ev else {
             panic!("not a connect request: {ev:?}");
         };
-        let socket = self.io.accept(*request).expect("accept");
+        let n = request.as_u64();
+        let socket = self.io.accept(request).expect("accept");
         let sid = self.io.socket_sid(socket).expect("sid").to_owned();
-        self.line(format!("app accept req={} -> {sid}", request.as_u64()));
+        self.line(format!("app accept req={n} -> {sid}"));
         self.names.insert(socket, sid);
         self.drain();
         socket
@@ -308,11 +395,10 @@ impl Harness {
         };
         let evs = self.ws_text(conn, &packet);
         let req = evs
-            .iter()
+            .into_iter()
             .find(|e| matches!(e, IoEvent::ConnectRequest { .. }))
-            .expect("connect request")
-            .clone();
-        (conn, self.accept(&req))
+            .expect("connect request");
+        (conn, self.accept(req))
     }
 
     /// Texts sent on `conn` so far.
@@ -320,7 +406,7 @@ impl Harness {
         self.transmits
             .iter()
             .filter_map(|t| match t {
-                Transmit::Ws {
+                Transmit::WsSend {
                     conn: c,
                     msg: WsMessage::Text(t),
                 } if *c == conn => Some(t.to_string()),
@@ -331,11 +417,39 @@ impl Harness {
 }
 
 /// The only ConnectRequest among `evs`.
-pub fn connect_request(evs: &[IoEvent]) -> IoEvent {
-    let found: Vec<&IoEvent> = evs
-        .iter()
+pub fn connect_request(evs: Vec<IoEvent>) -> IoEvent {
+    let mut found: Vec<IoEvent> = evs
+        .into_iter()
         .filter(|e| matches!(e, IoEvent::ConnectRequest { .. }))
         .collect();
-    assert_eq!(found.len(), 1, "expected one ConnectRequest in {evs:?}");
-    found[0].clone()
+    assert_eq!(found.len(), 1, "expected one ConnectRequest in {found:?}");
+    found.remove(0)
+}
+
+impl Drop for Harness {
+    /// Every scenario ends with the leak check: the timers run to completion (every
+    /// session left closes by ping timeout), then every internal table must be empty.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_no_leaks();
+        }
+    }
+}
+
+/// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
+pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(f)
+}
+
+/// The ack request of the first event among `evs` (panics if it asked for none).
+pub fn ack_request(evs: Vec<IoEvent>) -> socketio_proto::server::io::AckRequest {
+    evs.into_iter()
+        .find_map(|e| match e {
+            IoEvent::Event { ack, .. } => ack,
+            _ => None,
+        })
+        .expect("an event asking for an ack")
 }

@@ -28,6 +28,11 @@ pub(crate) struct Timers {
 }
 
 impl Timers {
+    /// Number of armed timers.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
     /// Schedules `timer` at `at`.
     pub(crate) fn add(&mut self, at: Instant, timer: Timer) -> TimerKey {
         self.seq = self.seq.wrapping_add(1);
@@ -70,8 +75,8 @@ pub(crate) struct BroadcastAck {
 /// Acks the server waits for.
 #[derive(Debug, Default)]
 pub(crate) struct AckTable {
-    /// Single emits: (socket, ack id) → timer.
-    pub(crate) single: BTreeMap<(SocketId, u64), TimerKey>,
+    /// Single emits: (socket, ack id) → timer (none: wait until the socket leaves).
+    pub(crate) single: BTreeMap<(SocketId, u64), Option<TimerKey>>,
     /// Broadcasts by handle.
     pub(crate) broadcasts: HashMap<BroadcastAckId, BroadcastAck>,
     /// Broadcasts by (namespace, ack id).
@@ -87,10 +92,10 @@ impl AckTable {
     }
 
     /// The single-emit acks pending for `socket`, removed from the table.
-    pub(crate) fn take_socket(&mut self, socket: SocketId) -> Vec<(u64, TimerKey)> {
+    pub(crate) fn take_socket(&mut self, socket: SocketId) -> Vec<(u64, Option<TimerKey>)> {
         let lo = (socket, 0u64);
         let hi = (socket, u64::MAX);
-        let ids: Vec<(u64, TimerKey)> = self
+        let ids: Vec<(u64, Option<TimerKey>)> = self
             .single
             .range(lo..=hi)
             .map(|(&(_, id), &key)| (id, key))
@@ -99,6 +104,13 @@ impl AckTable {
             self.single.remove(&(socket, *id));
         }
         ids
+    }
+
+    /// Number of single-emit acks awaited from `socket`.
+    pub(crate) fn pending_for(&self, socket: SocketId) -> usize {
+        self.single
+            .range((socket, 0u64)..=(socket, u64::MAX))
+            .count()
     }
 
     /// Removes a finished broadcast.
@@ -141,9 +153,9 @@ mod tests {
         let mut acks = AckTable::default();
         let a = SocketId { idx: 1, gen: 0 };
         let b = SocketId { idx: 2, gen: 0 };
-        acks.single.insert((a, 3), (t0, 1));
-        acks.single.insert((b, 4), (t0, 2));
-        acks.single.insert((a, 9), (t0, 3));
+        acks.single.insert((a, 3), Some((t0, 1)));
+        acks.single.insert((b, 4), Some((t0, 2)));
+        acks.single.insert((a, 9), Some((t0, 3)));
         let got = acks.take_socket(a);
         assert_eq!(got.iter().map(|x| x.0).collect::<Vec<_>>(), vec![3, 9]);
         assert_eq!(acks.single.len(), 1);

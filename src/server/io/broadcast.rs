@@ -11,7 +11,7 @@ use super::namespaces::Namespaces;
 use super::sockets::SocketTable;
 use super::types::{BroadcastAckId, SocketId};
 use super::SocketIoServer;
-use crate::error::Error;
+use crate::error::{EmitError, SocketError};
 use crate::server::{EngineServer, OutMessage, TextFrame};
 use crate::socketio::encode_event_message;
 use bytes::Bytes;
@@ -34,6 +34,14 @@ pub struct Target {
     except_rooms: Vec<String>,
     except_sockets: Vec<SocketId>,
     volatile: bool,
+}
+
+impl Target {
+    /// The same target without exclusions by socket handle (per node).
+    pub(super) fn without_socket_exclusions(mut self) -> Self {
+        self.except_sockets.clear();
+        self
+    }
 }
 
 impl Default for Target {
@@ -85,9 +93,9 @@ impl Target {
 }
 
 /// One frame plus attachments, encoded once.
-struct Shared {
-    frame: TextFrame,
-    attachments: Vec<Bytes>,
+pub(super) struct Shared {
+    pub(super) frame: TextFrame,
+    pub(super) attachments: Vec<Bytes>,
 }
 
 impl Shared {
@@ -117,8 +125,10 @@ impl Shared {
 impl SocketIoServer {
     /// A target of every other socket in `socket`'s namespace (the official
     /// `socket.broadcast`); narrow it further with [`Target::to`] / [`Target::except`].
-    pub fn broadcast_from(&self, socket: SocketId) -> Result<Target, Error> {
-        let nsp = self.socket_namespace(socket).ok_or(Error::UnknownSocket)?;
+    pub fn broadcast_from(&self, socket: SocketId) -> Result<Target, SocketError> {
+        let nsp = self
+            .socket_namespace(socket)
+            .ok_or(SocketError::UnknownSocket)?;
         Ok(Target::namespace(nsp).except_socket(socket))
     }
 
@@ -129,21 +139,32 @@ impl SocketIoServer {
     ///
     /// A well-formed namespace that does not exist (yet) has no recipient: `Ok(0)`.
     ///
-    /// Errors: [`Error::InvalidNamespace`] if the name is malformed,
-    /// [`Error::ReservedEventName`], [`Error::Serialize`].
+    /// Errors: [`EmitError::UnknownNamespace`] if the name is malformed,
+    /// [`EmitError::ReservedEventName`], [`EmitError::Serialize`].
     pub fn broadcast<A: Serialize + ?Sized>(
         &mut self,
         target: &Target,
         event: &str,
         args: &A,
-    ) -> Result<usize, Error> {
+    ) -> Result<usize, EmitError> {
         let enc = encode_event_message(&target.nsp, event, None, args)?;
-        let Some(nsp) = self.nsps.find(&target.nsp) else {
-            return Ok(0); // a namespace nobody has joined yet
-        };
         let shared = Shared {
             frame: TextFrame::from_message_frame(enc.frame),
             attachments: enc.attachments,
+        };
+        let count = self.deliver_shared(target, &shared);
+        self.cluster(|| super::ClusterEvent::Broadcast {
+            target: target.clone(),
+            frame: shared.frame,
+            attachments: shared.attachments,
+        });
+        Ok(count)
+    }
+
+    /// Queues an encoded broadcast for every local socket `target` selects.
+    pub(super) fn deliver_shared(&mut self, target: &Target, shared: &Shared) -> usize {
+        let Some(nsp) = self.nsps.find(&target.nsp) else {
+            return 0; // a namespace nobody has joined yet
         };
         let epoch = self.next_epoch();
         let engine = &mut self.engine;
@@ -153,7 +174,7 @@ impl SocketIoServer {
                 count += 1;
             }
         });
-        Ok(count)
+        count
     }
 
     /// Emits an event to every socket `target` selects and collects their acks: each
@@ -169,7 +190,7 @@ impl SocketIoServer {
         event: &str,
         args: &A,
         timeout: Duration,
-    ) -> Result<BroadcastAckId, Error> {
+    ) -> Result<BroadcastAckId, EmitError> {
         let now = self.clock.advance(now);
         let nsp = self.nsps.find(&target.nsp);
         let ack_id = nsp.and_then(|i| self.nsps.get(i)).map_or(0, |n| n.next_ack);

@@ -3,9 +3,9 @@
 
 use super::acks::Timer;
 use super::sockets::Socket;
-use super::types::{ConnectRequestId, DisconnectReason, SocketId};
+use super::types::{AcceptError, AckRequest, ConnectRequest, DisconnectReason, SocketId};
 use super::SocketIoServer;
-use crate::error::Error;
+use crate::error::{AckError, EmitError, SendError, SocketError};
 use crate::server::{OutMessage, SessionId, TextFrame};
 use crate::socketio::{encode_ack_message, encode_event_message, MessageFrame, Packet};
 use serde::Serialize;
@@ -24,21 +24,29 @@ impl SocketIoServer {
     /// dynamic) and the room of its own id, and the reply `0[/nsp,]{"sid":"…"}` is
     /// queued at once, so it precedes anything emitted to the socket afterwards.
     ///
-    /// Errors: [`Error::UnknownRequest`] if the request was answered already or its
-    /// session closed; [`Error::QueueFull`] if the session's queue is full (the request
-    /// stays pending).
-    pub fn accept(&mut self, request: ConnectRequestId) -> Result<SocketId, Error> {
-        let pending = self.requests.get(&request).ok_or(Error::UnknownRequest)?;
+    /// Errors: [`AcceptError::Stale`] if its session closed;
+    /// [`AcceptError::QueueFull`] if the session's queue is full (the request is given
+    /// back, still pending).
+    pub fn accept(&mut self, request: ConnectRequest) -> Result<SocketId, AcceptError> {
+        let pending = self.requests.get(&request.id).ok_or(AcceptError::Stale)?;
         let session = pending.session;
         let name = pending.nsp.clone();
         if !self.clients.contains_key(&session) {
-            self.requests.remove(&request);
-            return Err(Error::UnknownRequest);
+            self.requests.remove(&request.id);
+            return Err(AcceptError::Stale);
         }
         let sid: Arc<str> = Arc::from(self.socket_ids.next_id());
-        let reply = Packet::connect_ok(&name, &sid)?.encode_message();
-        self.engine.send_many(session, out_messages(reply))?;
-        self.requests.remove(&request);
+        let reply = Packet::connect_ok(&name, &sid)
+            .map_err(|_| AcceptError::Stale)?
+            .encode_message();
+        match self.engine.send_many(session, out_messages(reply)) {
+            Ok(()) => {}
+            Err(SendError::QueueFull { limit }) => {
+                return Err(AcceptError::QueueFull { request, limit })
+            }
+            Err(_) => return Err(AcceptError::Stale),
+        }
+        self.requests.remove(&request.id);
         let nsp = self.nsps.get_or_create(&name);
         let socket = self.sockets.insert(Socket {
             sid,
@@ -52,7 +60,7 @@ impl SocketIoServer {
             n.members.insert(socket);
         }
         if let Some(client) = self.clients.get_mut(&session) {
-            client.pending.retain(|(_, r)| *r != request);
+            client.pending.retain(|(_, r)| *r != request.id);
             client.sockets.push((nsp, socket));
             if let Some(key) = client.connect_timer.take() {
                 self.timers.cancel(key);
@@ -63,23 +71,35 @@ impl SocketIoServer {
 
     /// Rejects a CONNECT with a CONNECT_ERROR `4[/nsp,]{"message":…,"data":…}` (the
     /// official middleware error; `data` is left out when `None`). The session stays
-    /// open.
+    /// open. Errors as [`accept`](Self::accept).
     pub fn reject(
         &mut self,
-        request: ConnectRequestId,
+        request: ConnectRequest,
         message: &str,
         data: Option<serde_json::Value>,
-    ) -> Result<(), Error> {
-        let pending = self
-            .requests
-            .remove(&request)
-            .ok_or(Error::UnknownRequest)?;
-        if let Some(client) = self.clients.get_mut(&pending.session) {
-            client.pending.retain(|(_, r)| *r != request);
+    ) -> Result<(), AcceptError> {
+        let pending = self.requests.get(&request.id).ok_or(AcceptError::Stale)?;
+        let session = pending.session;
+        let packet = Packet::connect_error(&pending.nsp, message, data.as_ref())
+            .map_err(|_| AcceptError::Stale)?;
+        match self
+            .engine
+            .send_many(session, out_messages(packet.encode_message()))
+        {
+            Ok(()) => {}
+            Err(SendError::QueueFull { limit }) => {
+                return Err(AcceptError::QueueFull { request, limit })
+            }
+            Err(_) => {
+                self.requests.remove(&request.id);
+                return Err(AcceptError::Stale);
+            }
         }
-        let packet = Packet::connect_error(&pending.nsp, message, data.as_ref())?;
-        self.engine
-            .send_many(pending.session, out_messages(packet.encode_message()))
+        self.requests.remove(&request.id);
+        if let Some(client) = self.clients.get_mut(&session) {
+            client.pending.retain(|(_, r)| *r != request.id);
+        }
+        Ok(())
     }
 
     /// Sends a CONNECT_ERROR the application did not ask for (invalid namespace…).
@@ -101,17 +121,17 @@ impl SocketIoServer {
     /// such as `("a", 1)`, `(x,)` for one argument, `()` for none, an array or a `Vec`);
     /// binary values anywhere in it become attachments.
     ///
-    /// Errors: [`Error::UnknownSocket`], [`Error::ReservedEventName`],
-    /// [`Error::Serialize`], [`Error::QueueFull`].
+    /// Errors: [`EmitError::UnknownSocket`], [`EmitError::ReservedEventName`],
+    /// [`EmitError::Serialize`], [`EmitError::QueueFull`].
     pub fn emit<A: Serialize + ?Sized>(
         &mut self,
         socket: SocketId,
         event: &str,
         args: &A,
-    ) -> Result<(), Error> {
+    ) -> Result<(), EmitError> {
         let (session, nsp) = self.socket_route(socket)?;
         let enc = encode_event_message(&nsp, event, None, args)?;
-        self.engine.send_many(session, out_messages(enc))
+        Ok(self.engine.send_many(session, out_messages(enc))?)
     }
 
     /// Emits an event only if the socket's transport can send it right now (a
@@ -122,7 +142,7 @@ impl SocketIoServer {
         socket: SocketId,
         event: &str,
         args: &A,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, EmitError> {
         let (session, nsp) = self.socket_route(socket)?;
         let enc = encode_event_message(&nsp, event, None, args)?;
         if !self.engine.is_writable(session) {
@@ -132,7 +152,11 @@ impl SocketIoServer {
     }
 
     /// Emits the `message` event (the official `socket.send(...)`).
-    pub fn send<A: Serialize + ?Sized>(&mut self, socket: SocketId, args: &A) -> Result<(), Error> {
+    pub fn send<A: Serialize + ?Sized>(
+        &mut self,
+        socket: SocketId,
+        args: &A,
+    ) -> Result<(), EmitError> {
         self.emit(socket, "message", args)
     }
 
@@ -140,54 +164,61 @@ impl SocketIoServer {
     /// [`IoEvent::AckReceived`](super::IoEvent::AckReceived) with that id, or
     /// [`IoEvent::AckTimeout`](super::IoEvent::AckTimeout) once `timeout` has passed
     /// since `now` (clamped: a `now` earlier than one seen before counts as that one) or
-    /// the socket left.
+    /// the socket left (`timeout: None`: only when the socket leaves).
+    ///
+    /// Errors as [`emit`](Self::emit), and [`EmitError::TooManyPendingAcks`] when
+    /// [`IoConfig::max_pending_acks`](super::IoConfig::max_pending_acks) answers are
+    /// awaited from this socket already (nothing is sent).
     pub fn emit_with_ack<A: Serialize + ?Sized>(
         &mut self,
         now: Instant,
         socket: SocketId,
         event: &str,
         args: &A,
-        timeout: Duration,
-    ) -> Result<u64, Error> {
+        timeout: Option<Duration>,
+    ) -> Result<u64, EmitError> {
         let now = self.clock.advance(now);
         let (session, nsp_name) = self.socket_route(socket)?;
+        let limit = self.config.max_pending_acks;
+        if self.acks.pending_for(socket) >= limit {
+            return Err(EmitError::TooManyPendingAcks { limit });
+        }
         let nsp_idx = self
             .sockets
             .get(socket)
             .map(|s| s.nsp)
-            .ok_or(Error::UnknownSocket)?;
-        let nsp = self.nsps.get_mut(nsp_idx).ok_or(Error::UnknownSocket)?;
+            .ok_or(EmitError::UnknownSocket)?;
+        let nsp = self.nsps.get_mut(nsp_idx).ok_or(EmitError::UnknownSocket)?;
         let id = nsp.next_ack;
         let enc = encode_event_message(&nsp_name, event, Some(id), args)?;
         self.engine.send_many(session, out_messages(enc))?;
         if let Some(nsp) = self.nsps.get_mut(nsp_idx) {
             nsp.take_ack_id();
         }
-        let key = self
-            .timers
-            .add(deadline(now, timeout), Timer::Ack(socket, id));
+        let key = timeout.map(|t| self.timers.add(deadline(now, t), Timer::Ack(socket, id)));
         self.acks.single.insert((socket, id), key);
         Ok(id)
     }
 
-    /// Answers an incoming event's ack id (once). `args` must serialize as a sequence;
-    /// binary values make it a BINARY_ACK.
+    /// Answers an incoming event's ack request (consumed: once). `args` must serialize
+    /// as a sequence; binary values make it a BINARY_ACK.
     ///
-    /// Errors: [`Error::AckUnavailable`] if the id was answered already, never
-    /// requested, or evicted (see [`IoConfig::max_pending_acks`](super::IoConfig)).
+    /// Errors: [`AckError::Stale`] if the socket is gone or the request was forgotten
+    /// (see [`IoConfig::max_ack_requests`](super::IoConfig::max_ack_requests));
+    /// [`AckError::Serialize`]; [`AckError::QueueFull`].
     pub fn ack<A: Serialize + ?Sized>(
         &mut self,
-        socket: SocketId,
-        id: u64,
+        request: AckRequest,
         args: &A,
-    ) -> Result<(), Error> {
-        let (session, nsp) = self.socket_route(socket)?;
-        let s = self.sockets.get(socket).ok_or(Error::UnknownSocket)?;
+    ) -> Result<(), AckError> {
+        let (socket, id) = (request.socket, request.id);
+        let (session, nsp) = self.socket_route(socket).map_err(|_| AckError::Stale)?;
+        let s = self.sockets.get(socket).ok_or(AckError::Stale)?;
         let pos = s
             .pending_in_acks
             .iter()
             .position(|x| *x == id)
-            .ok_or(Error::AckUnavailable)?;
+            .ok_or(AckError::Stale)?;
         let enc = encode_ack_message(&nsp, id, args)?;
         self.engine.send_many(session, out_messages(enc))?;
         if let Some(s) = self.sockets.get_mut(socket) {
@@ -197,27 +228,45 @@ impl SocketIoServer {
     }
 
     /// Adds a socket to a room of its namespace (no-op if already in it).
-    pub fn join(&mut self, socket: SocketId, room: &str) -> Result<(), Error> {
-        let s = self.sockets.get_mut(socket).ok_or(Error::UnknownSocket)?;
+    pub fn join(&mut self, socket: SocketId, room: &str) -> Result<(), SocketError> {
+        let s = self
+            .sockets
+            .get_mut(socket)
+            .ok_or(SocketError::UnknownSocket)?;
         if &*s.sid == room {
             return Ok(());
         }
-        let nsp = self.nsps.get_mut(s.nsp).ok_or(Error::UnknownSocket)?;
+        let nsp = self.nsps.get_mut(s.nsp).ok_or(SocketError::UnknownSocket)?;
         if let Some(name) = nsp.join(room, socket) {
             s.rooms.push(name);
+            let namespace = nsp.name.to_string();
+            self.cluster(|| super::ClusterEvent::Joined {
+                socket,
+                namespace,
+                room: room.to_owned(),
+            });
         }
         Ok(())
     }
 
     /// Removes a socket from a room (no-op if not in it; its own-id room stays).
-    pub fn leave(&mut self, socket: SocketId, room: &str) -> Result<(), Error> {
-        let s = self.sockets.get_mut(socket).ok_or(Error::UnknownSocket)?;
+    pub fn leave(&mut self, socket: SocketId, room: &str) -> Result<(), SocketError> {
+        let s = self
+            .sockets
+            .get_mut(socket)
+            .ok_or(SocketError::UnknownSocket)?;
         let Some(pos) = s.rooms.iter().position(|r| &**r == room) else {
             return Ok(());
         };
         s.rooms.swap_remove(pos);
         if let Some(nsp) = self.nsps.get_mut(s.nsp) {
             nsp.leave(room, socket);
+            let namespace = nsp.name.to_string();
+            self.cluster(|| super::ClusterEvent::Left {
+                socket,
+                namespace,
+                room: room.to_owned(),
+            });
         }
         Ok(())
     }
@@ -225,11 +274,16 @@ impl SocketIoServer {
     /// Disconnects a socket from its namespace: sends DISCONNECT `1[/nsp,]`, reports
     /// [`DisconnectReason::ServerNamespaceDisconnect`]. The session and its other
     /// namespaces stay.
-    pub fn disconnect(&mut self, socket: SocketId) -> Result<(), Error> {
-        let (session, nsp) = self.socket_route(socket)?;
-        let packet = Packet::disconnect(&nsp)?.encode_message();
+    pub fn disconnect(&mut self, socket: SocketId) -> Result<(), SocketError> {
+        let (session, nsp) = self
+            .socket_route(socket)
+            .map_err(|_| SocketError::UnknownSocket)?;
         // Best effort: the socket leaves even if the queue is full.
-        let _ = self.engine.send_many(session, out_messages(packet));
+        if let Ok(packet) = Packet::disconnect(&nsp) {
+            let _ = self
+                .engine
+                .send_many(session, out_messages(packet.encode_message()));
+        }
         self.remove_socket(socket, DisconnectReason::ServerNamespaceDisconnect);
         Ok(())
     }
@@ -239,17 +293,17 @@ impl SocketIoServer {
     /// [`DisconnectReason::ServerNamespaceDisconnect`], then the Engine.IO session
     /// closes. Over polling, queued packets wait for the next poll for at most
     /// `ping_timeout` from `now` (clamped like every input).
-    pub fn close_session(&mut self, now: Instant, session: SessionId) -> Result<(), Error> {
+    pub fn close_session(&mut self, now: Instant, session: SessionId) -> Result<(), SocketError> {
         let now = self.clock.advance(now);
         let sockets = self.session_sockets(session);
         if !self.clients.contains_key(&session) {
-            return Err(Error::UnknownSession);
+            return Err(SocketError::UnknownSession);
         }
         for socket in sockets {
             self.disconnect(socket)?;
         }
         self.teardown(session, DisconnectReason::ForcedClose);
-        let result = self.engine.close(now, session);
+        let result = self.engine.close_session(now, session);
         self.pump();
         result
     }
@@ -257,21 +311,24 @@ impl SocketIoServer {
     /// Shuts the server down: every socket is reported with
     /// [`DisconnectReason::ServerShuttingDown`], every session closes, new handshakes are
     /// refused.
-    pub fn shutdown(&mut self, now: Instant) {
+    pub(crate) fn shutdown_at(&mut self, now: Instant) {
         let now = self.clock.advance(now);
         let mut sessions: Vec<SessionId> = self.clients.keys().copied().collect();
         sessions.sort();
         for session in sessions {
             self.teardown(session, DisconnectReason::ServerShuttingDown);
         }
-        self.engine.shutdown(now);
+        self.engine.shutdown_at(now);
         self.pump();
     }
 
     /// The session and namespace name of a live socket.
-    pub(super) fn socket_route(&self, socket: SocketId) -> Result<(SessionId, Arc<str>), Error> {
-        let s = self.sockets.get(socket).ok_or(Error::UnknownSocket)?;
-        let nsp = self.nsps.get(s.nsp).ok_or(Error::UnknownSocket)?;
+    pub(super) fn socket_route(
+        &self,
+        socket: SocketId,
+    ) -> Result<(SessionId, Arc<str>), EmitError> {
+        let s = self.sockets.get(socket).ok_or(EmitError::UnknownSocket)?;
+        let nsp = self.nsps.get(s.nsp).ok_or(EmitError::UnknownSocket)?;
         Ok((s.session, nsp.name.clone()))
     }
 }

@@ -34,9 +34,17 @@ pub struct IoConfig {
     /// connection (`parse error`).
     pub max_attachments: usize,
     /// Most incoming events per socket still waiting for the application's ack
-    /// (default 1024). When a new one arrives at the limit, the oldest can no longer be
-    /// answered ([`ack`](super::SocketIoServer::ack) returns `AckUnavailable`).
+    /// (default 1024). Policy: when a new one arrives at the limit, the oldest is
+    /// forgotten ([`ack`](super::SocketIoServer::ack) on it returns `AckError::Stale`).
+    pub max_ack_requests: usize,
+    /// Most acks awaited from one socket at a time for
+    /// [`emit_with_ack`](super::SocketIoServer::emit_with_ack) (default 1024). Policy:
+    /// beyond it `emit_with_ack` is refused with `EmitError::TooManyPendingAcks`.
     pub max_pending_acks: usize,
+    /// Report broadcasts and room changes as [`IoEvent::Cluster`](super::IoEvent::Cluster)
+    /// for a cluster adapter (default false). See
+    /// [`apply_remote_broadcast`](super::SocketIoServer::apply_remote_broadcast).
+    pub cluster_events: bool,
 }
 
 impl Default for IoConfig {
@@ -52,7 +60,9 @@ impl Default for IoConfig {
             max_namespaces: 1024,
             max_namespaces_per_session: 64,
             max_attachments: 10,
+            max_ack_requests: 1024,
             max_pending_acks: 1024,
+            cluster_events: false,
         }
     }
 }
@@ -73,14 +83,14 @@ impl IoConfig {
         self
     }
 
-    pub(crate) fn validate(&self) -> Result<(), crate::Error> {
+    pub(crate) fn validate(&self) -> Result<(), crate::error::ConfigError> {
         if self.max_namespaces == 0 {
-            return Err(crate::Error::InvalidConfig(
+            return Err(crate::error::ConfigError(
                 "max_namespaces must be at least 1",
             ));
         }
         if self.max_namespaces_per_session == 0 {
-            return Err(crate::Error::InvalidConfig(
+            return Err(crate::error::ConfigError(
                 "max_namespaces_per_session must be at least 1",
             ));
         }
@@ -100,7 +110,9 @@ impl fmt::Debug for IoConfig {
                 &self.max_namespaces_per_session,
             )
             .field("max_attachments", &self.max_attachments)
+            .field("max_ack_requests", &self.max_ack_requests)
             .field("max_pending_acks", &self.max_pending_acks)
+            .field("cluster_events", &self.cluster_events)
             .finish()
     }
 }

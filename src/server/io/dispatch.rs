@@ -1,7 +1,7 @@
 //! Incoming side: engine events, decoded Socket.IO packets, timers and teardown.
 
 use super::acks::Timer;
-use super::types::{ConnectRequestId, DisconnectReason, IoEvent, SocketId};
+use super::types::{AckRequest, ConnectRequest, DisconnectReason, IoEvent, SocketId};
 use super::{Client, PendingConnect, SocketIoServer};
 use crate::engineio::Message;
 use crate::server::{EngineEvent, SessionId};
@@ -28,7 +28,7 @@ impl SocketIoServer {
             }
             EngineEvent::Message { session, msg } => self.on_message(session, msg),
             EngineEvent::Closed { session, reason } => {
-                self.teardown(session, DisconnectReason::from_close(reason));
+                self.teardown(session, DisconnectReason::from(reason));
             }
             EngineEvent::Upgraded { .. } => {}
         }
@@ -95,7 +95,7 @@ impl SocketIoServer {
                     self.close_with(session, DisconnectReason::ParseError);
                     return;
                 };
-                let max = self.config.max_pending_acks;
+                let max = self.config.max_ack_requests;
                 if let (Some(id), Some(s), true) =
                     (packet.id, self.sockets.get_mut(socket), max > 0)
                 {
@@ -108,7 +108,11 @@ impl SocketIoServer {
                     socket,
                     event: name,
                     args,
-                    ack: packet.id,
+                    ack: packet.id.map(|id| AckRequest {
+                        socket,
+                        id,
+                        epoch: 0,
+                    }),
                 });
             }
             PacketData::Ack(args) => {
@@ -151,11 +155,12 @@ impl SocketIoServer {
             return;
         }
         self.next_request += 1;
-        let request = ConnectRequestId(self.next_request);
+        let id = self.next_request;
+        let request = ConnectRequest { id, session };
         let name: Arc<str> = Arc::from(nsp);
-        client.pending.push((name.clone(), request));
+        client.pending.push((name.clone(), id));
         self.requests
-            .insert(request, PendingConnect { session, nsp: name });
+            .insert(id, PendingConnect { session, nsp: name });
         let auth = auth.and_then(|a| serde_json::from_str(a).ok());
         self.events.push_back(IoEvent::ConnectRequest {
             request,
@@ -167,7 +172,9 @@ impl SocketIoServer {
 
     fn on_ack(&mut self, socket: SocketId, nsp: u32, id: u64, args: crate::socketio::Args) {
         if let Some(key) = self.acks.single.remove(&(socket, id)) {
-            self.timers.cancel(key);
+            if let Some(key) = key {
+                self.timers.cancel(key);
+            }
             self.events
                 .push_back(IoEvent::AckReceived { socket, id, args });
             return;
@@ -278,7 +285,9 @@ impl SocketIoServer {
             }
         }
         for (id, key) in self.acks.take_socket(socket) {
-            self.timers.cancel(key);
+            if let Some(key) = key {
+                self.timers.cancel(key);
+            }
             self.events.push_back(IoEvent::AckTimeout { socket, id });
         }
         self.events

@@ -1,17 +1,17 @@
 //! The Socket.IO v5 server state machine, on top of [`EngineServer`].
 //!
-//! [`SocketIoServer`] owns an [`EngineServer`] and takes the same inputs
-//! (`handle_http_request`, `handle_ws_open`, `handle_ws_message`, `handle_ws_closed`,
-//! `handle_timeout`, …); its [`poll_transmit`](SocketIoServer::poll_transmit) yields the
-//! engine's transmits, [`poll_event`](SocketIoServer::poll_event) yields Socket.IO
-//! [`IoEvent`]s, and [`poll_timeout`](SocketIoServer::poll_timeout) is the earliest of
-//! the engine's timers and its own (connect timeouts, ack timeouts). An adapter drives it
-//! exactly like the engine server:
+//! [`SocketIoServer`] owns an [`EngineServer`] and implements the same
+//! [`Core`]: `handle_input` hands the input to the engine once and
+//! then handles what the engine reported; `poll_output` yields Socket.IO [`IoEvent`]s,
+//! the engine's transmits, and the earliest of the engine's timers and its own (connect
+//! and ack timeouts). See the crate documentation for the run loop in full.
 //!
 //! ```
-//! use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer};
-//! use socketio_proto::server::HttpRequest;
+//! use socketio_proto::driver::{Core, Output};
+//! use socketio_proto::engineio::WsMessage;
 //! use socketio_proto::ids::SequentialIds;
+//! use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer};
+//! use socketio_proto::server::{ConnId, HttpRequest, Input};
 //! use std::time::Instant;
 //!
 //! let mut io = SocketIoServer::new(
@@ -20,15 +20,21 @@
 //!     Box::new(SequentialIds::new("s")),
 //! ).unwrap();
 //! let now = Instant::now();
-//! let ws = io.handle_ws_open(now, &HttpRequest::get("/socket.io/?EIO=4&transport=websocket"));
-//! io.handle_ws_message(now, ws, socketio_proto::engineio::WsMessage::Text("40".into()));
-//! while let Some(ev) = io.poll_event() {
-//!     if let IoEvent::ConnectRequest { request, .. } = ev {
-//!         let socket = io.accept(request).unwrap();
-//!         io.emit(socket, "hello", &("world",)).unwrap();
+//! let conn = ConnId::new(1);
+//! let req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
+//! io.handle_input(now, Input::WsUpgrade { conn, req }).unwrap();
+//! io.handle_input(now, Input::WsMessage { conn, msg: WsMessage::Text("40".into()) }).unwrap();
+//! loop {
+//!     match io.poll_output() {
+//!         Output::Event(IoEvent::ConnectRequest { request, .. }) => {
+//!             let socket = io.accept(request).unwrap();
+//!             io.emit(socket, "hello", &("world",)).unwrap();
+//!         }
+//!         Output::Event(_) => {}
+//!         Output::Transmit(_t) => { /* write it */ }
+//!         Output::Timeout(_deadline) => break,
 //!     }
 //! }
-//! while let Some(_t) = io.poll_transmit() { /* write it */ }
 //! ```
 //!
 //! The application answers each [`IoEvent::ConnectRequest`] with
@@ -39,7 +45,7 @@
 //!
 //! ## Peer errors and limits
 //!
-//! Nothing a client sends makes a `handle_*` call fail. An invalid packet (unknown type,
+//! Nothing a client sends makes `handle_input` fail. An invalid packet (unknown type,
 //! bad payload, bad ack id, bad binary attachments, a CONNECT for a namespace already
 //! joined or pending, any other packet for a namespace not joined, a CONNECT_ERROR)
 //! disconnects every socket of the session with
@@ -49,12 +55,14 @@
 //! attachments), namespaces in the server (`max_namespaces`: beyond it a CONNECT to a new
 //! dynamic namespace is answered `Invalid namespace`), namespaces per session
 //! (`max_namespaces_per_session`: `Too many namespaces`), unanswered client acks per
-//! socket (`max_pending_acks`: the oldest is forgotten). The engine bounds sessions,
+//! socket (`max_ack_requests`: the oldest is forgotten), acks awaited per socket
+//! (`max_pending_acks`: `emit_with_ack` is refused beyond it). The engine bounds sessions,
 //! payload sizes and each session's outgoing queue; a broadcast skips a recipient whose
 //! queue is full.
 
 mod acks;
 mod broadcast;
+mod cluster;
 mod commands;
 mod config;
 mod dispatch;
@@ -64,13 +72,15 @@ mod types;
 
 /// The arguments of received events and acks (the codec's type, re-exported).
 pub use crate::socketio::Args;
+pub use crate::transport::{AckRequest, DisconnectReason, SocketId};
 pub use broadcast::Target;
+pub use cluster::ClusterEvent;
 pub use config::{IoConfig, NamespaceFilter};
-pub use types::{BroadcastAckId, ConnectRequestId, DisconnectReason, IoEvent, SocketId};
+pub use types::{AcceptError, BroadcastAckId, ConnectRequest, IoEvent};
 
-use super::{ConnId, EngineServer, HttpRequest, HttpResponse, RequestId, SessionId, Transmit};
-use crate::engineio::WsMessage;
-use crate::error::Error;
+use super::{EngineServer, SessionId, Transmit};
+use crate::driver::{Core, InputError, Output};
+use crate::error::{ConfigError, NamespaceError};
 use crate::ids::IdSource;
 use crate::socketio::{Decoder, DecoderConfig};
 use crate::time::{earliest, Clock};
@@ -89,7 +99,7 @@ struct Client {
     /// (namespace index, socket) for each joined namespace.
     sockets: Vec<(u32, SocketId)>,
     /// (namespace name, request) for each CONNECT the application has not answered.
-    pending: Vec<(Arc<str>, ConnectRequestId)>,
+    pending: Vec<(Arc<str>, u64)>,
     /// Armed until the first namespace is joined.
     connect_timer: Option<TimerKey>,
 }
@@ -122,7 +132,7 @@ pub struct SocketIoServer {
     nsps: Namespaces,
     /// The decoder for sessions not in the middle of a binary packet.
     scratch: Decoder,
-    requests: HashMap<ConnectRequestId, PendingConnect>,
+    requests: HashMap<u64, PendingConnect>,
     next_request: u64,
     timers: Timers,
     acks: AckTable,
@@ -149,7 +159,7 @@ impl SocketIoServer {
         config: IoConfig,
         engine_ids: Box<dyn IdSource>,
         socket_ids: Box<dyn IdSource>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, ConfigError> {
         config.validate()?;
         let scratch_config = config.max_attachments;
         let engine = EngineServer::new(config.engine.clone(), engine_ids)?;
@@ -177,12 +187,14 @@ impl SocketIoServer {
 
     /// Registers a namespace up front (`/` is always registered). Its CONNECTs reach the
     /// application as [`IoEvent::ConnectRequest`].
-    pub fn register_namespace(&mut self, name: &str) -> Result<(), Error> {
+    pub fn register_namespace(&mut self, name: &str) -> Result<(), NamespaceError> {
         if !name.starts_with('/') || name.contains(',') {
-            return Err(Error::InvalidNamespace(name.to_owned()));
+            return Err(NamespaceError::Invalid(name.to_owned()));
         }
         if self.nsps.find(name).is_none() && self.nsps.len() >= self.config.max_namespaces {
-            return Err(Error::InvalidConfig("max_namespaces reached"));
+            return Err(NamespaceError::TooMany {
+                limit: self.config.max_namespaces,
+            });
         }
         self.nsps.get_or_create(name);
         Ok(())
@@ -196,81 +208,6 @@ impl SocketIoServer {
     /// The Engine.IO server underneath (for its queries: transports, queue lengths…).
     pub fn engine(&self) -> &EngineServer {
         &self.engine
-    }
-
-    // ----- inputs, forwarded to the engine -----
-
-    /// An HTTP request on the Engine.IO path (see
-    /// [`EngineServer::handle_http_request`]).
-    pub fn handle_http_request(&mut self, now: Instant, req: HttpRequest) -> RequestId {
-        self.clock.advance(now);
-        let id = self.engine.handle_http_request(now, req);
-        self.pump();
-        id
-    }
-
-    /// The peer aborted an HTTP request (see [`EngineServer::handle_http_aborted`]).
-    pub fn handle_http_aborted(&mut self, now: Instant, request: RequestId) {
-        self.clock.advance(now);
-        self.engine.handle_http_aborted(now, request);
-        self.pump();
-    }
-
-    /// Pre-checks a WebSocket upgrade request (see [`EngineServer::check_ws_request`]).
-    pub fn check_ws_request(&mut self, req: &HttpRequest) -> Result<(), HttpResponse> {
-        self.engine.check_ws_request(req)
-    }
-
-    /// A WebSocket opened (see [`EngineServer::handle_ws_open`]).
-    pub fn handle_ws_open(&mut self, now: Instant, req: &HttpRequest) -> ConnId {
-        self.clock.advance(now);
-        let conn = self.engine.handle_ws_open(now, req);
-        self.pump();
-        conn
-    }
-
-    /// A WebSocket message arrived (see [`EngineServer::handle_ws_message`]).
-    pub fn handle_ws_message(&mut self, now: Instant, conn: ConnId, msg: WsMessage) {
-        self.clock.advance(now);
-        self.engine.handle_ws_message(now, conn, msg);
-        self.pump();
-    }
-
-    /// A WebSocket closed (see [`EngineServer::handle_ws_closed`]).
-    pub fn handle_ws_closed(&mut self, now: Instant, conn: ConnId) {
-        self.clock.advance(now);
-        self.engine.handle_ws_closed(now, conn);
-        self.pump();
-    }
-
-    /// Runs the timers due at `now`: the engine's (pings, timeouts) and this layer's
-    /// (connect timeouts, ack timeouts).
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let now = self.clock.advance(now);
-        self.engine.handle_timeout(now);
-        self.pump();
-        self.run_timers(now);
-        self.pump();
-    }
-
-    // ----- outputs -----
-
-    /// The next thing to send (the engine's transmits).
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.engine.poll_transmit()
-    }
-
-    /// The next Socket.IO event.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<IoEvent> {
-        self.events.pop_front()
-    }
-
-    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        earliest(self.engine.poll_timeout(), self.timers.next())
     }
 
     // ----- queries -----
@@ -352,5 +289,64 @@ impl SocketIoServer {
         while let Some(ev) = self.engine.poll_event() {
             self.on_engine_event(ev);
         }
+    }
+}
+
+impl Core for SocketIoServer {
+    type Input = crate::driver::server::Input;
+    type Transmit = Transmit;
+    type Event = IoEvent;
+
+    /// Forwards the input to the engine, then handles what the engine reported; a
+    /// timeout also runs this layer's timers (connect and ack timeouts).
+    fn handle_input(&mut self, now: Instant, input: Self::Input) -> Result<(), InputError> {
+        let now = self.clock.advance(now);
+        let timeout = matches!(input, crate::driver::server::Input::Timeout);
+        let result = self.engine.handle_input(now, input);
+        self.pump();
+        if timeout {
+            self.run_timers(now);
+            self.pump();
+        }
+        result
+    }
+
+    fn poll_output(&mut self) -> Output<Transmit, IoEvent> {
+        if let Some(e) = self.events.pop_front() {
+            return Output::Event(e);
+        }
+        match self.engine.poll_output() {
+            Output::Transmit(t) => Output::Transmit(t),
+            // The engine's events are pumped after every input and command.
+            Output::Event(ev) => {
+                self.on_engine_event(ev);
+                self.poll_output()
+            }
+            Output::Timeout(t) => Output::Timeout(earliest(t, self.timers.next())),
+        }
+    }
+
+    fn shutdown(&mut self, now: Instant) {
+        self.shutdown_at(now);
+    }
+}
+
+impl crate::driver::Tables for SocketIoServer {
+    fn table_sizes(&self) -> Vec<(&'static str, usize)> {
+        let mut v = crate::driver::Tables::table_sizes(&self.engine);
+        let (members, rooms) = self.nsps.sizes();
+        v.extend([
+            ("io.clients", self.clients.len()),
+            ("io.sockets", self.sockets.len()),
+            ("io.namespace_members", members),
+            ("io.rooms", rooms),
+            ("io.connect_requests", self.requests.len()),
+            ("io.acks", self.acks.single.len()),
+            ("io.broadcast_acks", self.acks.broadcasts.len()),
+            ("io.broadcast_ack_index", self.acks.by_ack.len()),
+            ("io.timers", self.timers.len()),
+            ("io.events", self.events.len()),
+        ]);
+        v
     }
 }

@@ -89,6 +89,17 @@ pub(crate) struct Namespaces {
 }
 
 impl Namespaces {
+    /// Members of every namespace, and non-empty rooms (for the leak checks).
+    pub(crate) fn sizes(&self) -> (usize, usize) {
+        let members = self.list.iter().map(|n| n.members.len()).sum();
+        let rooms = self
+            .list
+            .iter()
+            .map(|n| n.rooms.values().filter(|r| !r.is_empty()).count())
+            .sum();
+        (members, rooms)
+    }
+
     /// The index of `name`, creating the namespace if needed.
     pub(crate) fn get_or_create(&mut self, name: &str) -> u32 {
         if let Some(&i) = self.by_name.get(name) {

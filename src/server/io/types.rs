@@ -2,33 +2,48 @@
 
 use crate::server::SessionId;
 use crate::socketio::Args;
+pub use crate::transport::{AckRequest, DisconnectReason, SocketId};
 use crate::utf8::Utf8Bytes;
 
-/// A connected Socket.IO socket: one client in one namespace. Small and `Copy`; a handle
-/// of a disconnected socket never names a later socket (the slot carries a generation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SocketId {
-    pub(crate) idx: u32,
-    pub(crate) gen: u32,
+/// A CONNECT waiting for the application: answer it once with
+/// [`accept`](super::SocketIoServer::accept) or [`reject`](super::SocketIoServer::reject),
+/// which consume it (answering twice does not compile). Neither `Clone` nor `Copy`.
+/// Dropping it leaves the CONNECT unanswered until the session closes (or the connect
+/// timeout).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct ConnectRequest {
+    pub(crate) id: u64,
+    pub(crate) session: SessionId,
 }
 
-impl SocketId {
-    /// A raw number for logs and adapter maps (slot and generation).
-    pub fn as_u64(self) -> u64 {
-        (u64::from(self.gen) << 32) | u64::from(self.idx)
+impl ConnectRequest {
+    /// The Engine.IO session asking.
+    pub fn session(&self) -> SessionId {
+        self.session
+    }
+
+    /// A raw number for logs (unique per server).
+    pub fn as_u64(&self) -> u64 {
+        self.id
     }
 }
 
-/// A CONNECT waiting for the application's [`accept`](super::SocketIoServer::accept) or
-/// [`reject`](super::SocketIoServer::reject).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnectRequestId(pub(crate) u64);
-
-impl ConnectRequestId {
-    /// The raw number.
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
+/// A CONNECT answer that could not be sent.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AcceptError {
+    /// The session closed, or the request was already dropped.
+    #[error("the session that asked is gone")]
+    Stale,
+    /// The session's queue is full: nothing was sent; the request is given back to
+    /// retry later.
+    #[error("outgoing queue full ({limit} packets)")]
+    QueueFull {
+        /// The request, still pending.
+        request: ConnectRequest,
+        /// The limit in packets.
+        limit: usize,
+    },
 }
 
 /// A broadcast that waits for acknowledgements from every recipient.
@@ -42,64 +57,8 @@ impl BroadcastAckId {
     }
 }
 
-/// Why a socket left its namespace (the strings of the official server).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DisconnectReason {
-    /// The client sent a DISCONNECT for this namespace (the session lives on).
-    ClientNamespaceDisconnect,
-    /// The application called [`disconnect`](super::SocketIoServer::disconnect).
-    ServerNamespaceDisconnect,
-    /// The client closed the connection.
-    TransportClose,
-    /// The client stopped answering pings.
-    PingTimeout,
-    /// The client sent something invalid; the connection was closed.
-    ParseError,
-    /// The transport misbehaved.
-    TransportError,
-    /// The Engine.IO session was closed by the application.
-    ForcedClose,
-    /// The application shut the server down.
-    ServerShuttingDown,
-}
-
-impl DisconnectReason {
-    /// The reason string (`"client namespace disconnect"`, `"ping timeout"`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DisconnectReason::ClientNamespaceDisconnect => "client namespace disconnect",
-            DisconnectReason::ServerNamespaceDisconnect => "server namespace disconnect",
-            DisconnectReason::TransportClose => "transport close",
-            DisconnectReason::PingTimeout => "ping timeout",
-            DisconnectReason::ParseError => "parse error",
-            DisconnectReason::TransportError => "transport error",
-            DisconnectReason::ForcedClose => "forced close",
-            DisconnectReason::ServerShuttingDown => "server shutting down",
-        }
-    }
-
-    /// The reason for a socket whose Engine.IO session closed with `reason`.
-    pub fn from_close(reason: crate::server::CloseReason) -> Self {
-        use crate::server::CloseReason as C;
-        match reason {
-            C::TransportClose => DisconnectReason::TransportClose,
-            C::PingTimeout => DisconnectReason::PingTimeout,
-            C::ParseError => DisconnectReason::ParseError,
-            C::TransportError => DisconnectReason::TransportError,
-            C::ForcedClose => DisconnectReason::ForcedClose,
-            C::ServerShutdown => DisconnectReason::ServerShuttingDown,
-        }
-    }
-}
-
-impl std::fmt::Display for DisconnectReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What happened, for the application to act on.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum IoEvent {
     /// A client asks to join a namespace; answer with
     /// [`accept`](super::SocketIoServer::accept) or
@@ -107,7 +66,7 @@ pub enum IoEvent {
     /// requests are dropped when their session closes.
     ConnectRequest {
         /// The request handle.
-        request: ConnectRequestId,
+        request: ConnectRequest,
         /// The Engine.IO session asking.
         session: SessionId,
         /// The namespace name (`/` or `/something`).
@@ -125,8 +84,8 @@ pub enum IoEvent {
         /// into any type with the codec's [`Args`] methods.
         args: Args,
         /// Present when the client waits for an answer: pass it to
-        /// [`ack`](super::SocketIoServer::ack) once.
-        ack: Option<u64>,
+        /// [`ack`](super::SocketIoServer::ack), which consumes it.
+        ack: Option<AckRequest>,
     },
     /// A client answered an [`emit_with_ack`](super::SocketIoServer::emit_with_ack).
     AckReceived {
@@ -162,6 +121,10 @@ pub enum IoEvent {
         /// The recipients that did not answer in time.
         missing: Vec<SocketId>,
     },
+    /// For a cluster adapter (only with
+    /// [`IoConfig::cluster_events`](super::IoConfig::cluster_events)): a local broadcast
+    /// or room change.
+    Cluster(super::ClusterEvent),
     /// A socket left its namespace; its handle is dead from now on.
     Disconnected {
         /// The socket.
