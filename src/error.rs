@@ -345,3 +345,16 @@ impl From<ArgsError> for Error {
         Error::Deserialize(e.0)
     }
 }
+
+impl From<EmitError> for AckError {
+    fn from(e: EmitError) -> Self {
+        match e {
+            EmitError::QueueFull { limit } => AckError::QueueFull { limit },
+            EmitError::Serialize(s) => AckError::Serialize(s),
+            EmitError::ReservedEventName(s) | EmitError::UnknownNamespace(s) => {
+                AckError::Serialize(s)
+            }
+            EmitError::UnknownSocket | EmitError::TooManyPendingAcks { .. } => AckError::Stale,
+        }
+    }
+}
