@@ -184,6 +184,7 @@ END {
   row[++n] = "echo100|conn_max_min|echo, 100 conns: per-connection max/min"
   row[++n] = "echo100|server_cpu_pct|echo, 100 conns: server CPU busy (%)"
   row[++n] = "echo100|loadgen_cpu_pct|echo, 100 conns: load generator CPU busy (%)"
+  row[++n] = "echo100|other_cpu_pct|echo, 100 conns: other CPU on the machine (% of a core)"
   row[++n] = "echo1000|msgs_per_s|echo, 1000 conns: msgs/s"
   row[++n] = "echo1000|server_cpu_us_per_msg|echo, 1000 conns: server CPU per message (us)"
   row[++n] = "echo1000|p50_ms|echo, 1000 conns: p50 (ms)"
@@ -191,6 +192,7 @@ END {
   row[++n] = "echo1000|conn_max_min|echo, 1000 conns: per-connection max/min"
   row[++n] = "echo1000|server_cpu_pct|echo, 1000 conns: server CPU busy (%)"
   row[++n] = "echo1000|loadgen_cpu_pct|echo, 1000 conns: load generator CPU busy (%)"
+  row[++n] = "echo1000|other_cpu_pct|echo, 1000 conns: other CPU on the machine (% of a core)"
   row[++n] = "idle|kib_per_conn|idle: server RSS per connection (KiB)"
   row[++n] = "idle|conns|idle: connections held"
   row[++n] = "broadcast|deliveries_per_s|broadcast 1000 x 8 in flight: deliveries/s"
@@ -199,9 +201,10 @@ END {
   row[++n] = "broadcast|delay_p99_ms|broadcast: send-to-receipt p99 (ms)"
   row[++n] = "broadcast|server_cpu_pct|broadcast: server CPU busy (%)"
   row[++n] = "broadcast|loadgen_cpu_pct|broadcast: load generator CPU busy (%)"
-  printf "| %-50s |", "case"
+  row[++n] = "broadcast|other_cpu_pct|broadcast: other CPU on the machine (% of a core)"
+  printf "| %-58s |", "case"
   for (r = 1; r <= rounds; r++) printf " %11s | %11s | %9s |", "ours r" r, "floor r" r, "ratio r" r
-  printf "\n|%s|", "----------------------------------------------------"
+  printf "\n|%s|", "------------------------------------------------------------"
   for (r = 1; r <= rounds; r++) printf "------------:|------------:|----------:|"
   printf "\n"
   for (i = 1; i <= n; i++) {
@@ -209,7 +212,7 @@ END {
     any = 0
     for (r = 1; r <= rounds; r++) if (val(p[1], "sut", r, "case") != "" || val(p[1], "floor", r, "case") != "") any = 1
     if (!any) continue
-    printf "| %-50s |", p[3]
+    printf "| %-58s |", p[3]
     for (r = 1; r <= rounds; r++) {
       a = val(p[1], "sut", r, p[2]); b = val(p[1], "floor", r, p[2])
       if (a == "" && val(p[1], "sut", r, "skipped") != "") a = "skipped"

@@ -213,6 +213,20 @@ fn cpu_us(pid: &str) -> Option<f64> {
     Some(ticks * 1e6 / clock_ticks())
 }
 
+/// Busy time of the whole machine (all cores, everything but idle and iowait), in µs.
+fn machine_busy_us() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .take(8)
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // user nice system idle iowait irq softirq steal: steal counts as taken from us.
+    let busy: f64 = f.iter().sum::<f64>() - f.get(3)? - f.get(4)?;
+    Some(busy * 1e6 / clock_ticks())
+}
+
 /// VmRSS of a process, in KiB.
 fn rss_kib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -225,6 +239,7 @@ struct CpuWindow {
     t0: Instant,
     server0: Option<f64>,
     own0: Option<f64>,
+    machine0: Option<f64>,
     pid: Option<u32>,
 }
 
@@ -232,6 +247,7 @@ struct CpuResult {
     wall_s: f64,
     server_us: Option<f64>,
     own_us: Option<f64>,
+    machine_us: Option<f64>,
 }
 
 impl CpuWindow {
@@ -240,6 +256,7 @@ impl CpuWindow {
             t0: Instant::now(),
             server0: pid.and_then(|p| cpu_us(&p.to_string())),
             own0: cpu_us("self"),
+            machine0: machine_busy_us(),
             pid,
         }
     }
@@ -250,6 +267,9 @@ impl CpuWindow {
             wall_s,
             server_us: server1.zip(self.server0).map(|(b, a)| b - a),
             own_us: cpu_us("self").zip(self.own0).map(|(b, a)| b - a),
+            machine_us: machine_busy_us()
+                .zip(self.machine0)
+                .map(|(b, a)| b - a),
         }
     }
 }
@@ -264,10 +284,17 @@ impl CpuResult {
             Some(us) if count > 0 => format!("{:.3}", us / count as f64),
             _ => "na".into(),
         };
+        // What the rest of the machine took meanwhile (other processes, steal), in % of
+        // one core: the noise indicator.
+        let others = match (self.machine_us, self.server_us, self.own_us) {
+            (Some(m), Some(s), Some(o)) => Some((m - s - o).max(0.0)),
+            _ => None,
+        };
         format!(
-            "server_cpu_us_per_{per}={per_msg} server_cpu_pct={} loadgen_cpu_pct={}",
+            "server_cpu_us_per_{per}={per_msg} server_cpu_pct={} loadgen_cpu_pct={} other_cpu_pct={}",
             pct(self.server_us),
-            pct(self.own_us)
+            pct(self.own_us),
+            pct(others)
         )
     }
 }
