@@ -2,11 +2,11 @@
 mod common;
 
 use bytes::Bytes;
+use socketio_proto::error::{ArgsError, AuthError, EmitError};
 use socketio_proto::socketio::{
     encode_ack, encode_event, Decoder, DecoderConfig, Packet, PacketData, PacketType, Value,
     RESERVED_EVENTS,
 };
-use socketio_proto::error::{ArgsError, AuthError, EmitError};
 use socketio_proto::{DecodeError, Utf8Bytes};
 
 const P0: &str = r#"{"_placeholder":true,"num":0}"#;
