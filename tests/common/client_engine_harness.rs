@@ -1,15 +1,19 @@
 //! Test harness for the Engine.IO client: the server side is scripted by hand, time is
 //! virtual, and every transmit, event and scripted input is written to a readable trace
-//! (relative milliseconds, `\x1e` shown as `␞`).
+//! (relative milliseconds, `\x1e` shown as `␞`). The client is driven through
+//! `driver::Core` only. Dropping a `Script` shuts the client down, runs its timers and
+//! asserts that none of its internal tables leaks.
+//!
+//! Self-contained (used with `#[path]` by the client tests, and as
+//! `common::client_engine_harness`).
 #![allow(dead_code)]
 
 use bytes::Bytes;
-use socketio_proto::client::engine::{
-    ClientEngineEvent, ClientTransmit, EngineClient, EngineClientConfig, HttpMethod, HttpRequest,
-    RequestId, WsId,
-};
+use socketio_proto::client::engine::{EngineClient, EngineConfig, EngineEvent};
+use socketio_proto::client::{ConnId, Input, Method, RequestId, Transmit};
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::{Message, WsMessage};
-use socketio_proto::Error;
+use socketio_proto::error::SendError;
 use std::time::{Duration, Instant};
 
 /// Open packet of the scripted server (polling, upgrades to websocket).
@@ -21,13 +25,23 @@ pub const OPEN_NO_UPGRADE: &str =
 pub const OPEN_WS: &str =
     r#"0{"sid":"sid1","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#;
 
+/// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
+pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(f)
+}
+
 pub struct Script {
     pub client: EngineClient,
     pub t0: Instant,
     pub now: Instant,
     pub trace: Vec<String>,
-    pub transmits: Vec<ClientTransmit>,
-    pub events: Vec<ClientEngineEvent>,
+    pub transmits: Vec<Transmit>,
+    pub events: Vec<EngineEvent>,
+    /// The deadline of the last `Output::Timeout`.
+    deadline: Option<Instant>,
 }
 
 pub fn show(s: &str) -> String {
@@ -41,8 +55,18 @@ fn show_ws(msg: &WsMessage) -> String {
     }
 }
 
+/// One HTTP request the client asked for, with the id it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Req {
+    pub id: RequestId,
+    pub method: Method,
+    pub path_and_query: String,
+    pub body: Bytes,
+    pub content_type: Option<String>,
+}
+
 impl Script {
-    pub fn new(config: EngineClientConfig) -> Script {
+    pub fn new(config: EngineConfig) -> Script {
         let t0 = Instant::now();
         let client = EngineClient::new(t0, config).expect("valid config");
         let mut s = Script {
@@ -52,13 +76,14 @@ impl Script {
             trace: Vec::new(),
             transmits: Vec::new(),
             events: Vec::new(),
+            deadline: None,
         };
         s.drain();
         s
     }
 
-    pub fn config() -> EngineClientConfig {
-        EngineClientConfig::new("localhost", 3000)
+    pub fn config() -> EngineConfig {
+        EngineConfig::new("localhost", 3000)
     }
 
     fn ms(&self) -> u128 {
@@ -70,47 +95,49 @@ impl Script {
         self.trace.push(line);
     }
 
-    /// Drains transmits and events into the trace and into `self.transmits/events`.
+    /// Drains `poll_output` until the deadline into `self.transmits/events`, and into
+    /// the trace: transmits first, then events (the order of the traces).
     pub fn drain(&mut self) {
-        while let Some(t) = self.client.poll_transmit() {
+        let mut transmits = Vec::new();
+        let mut events = Vec::new();
+        self.deadline = loop {
+            match self.client.poll_output() {
+                Output::Transmit(t) => transmits.push(t),
+                Output::Event(e) => events.push(e),
+                Output::Timeout(d) => break d,
+            }
+        };
+        for t in transmits {
             let line = match &t {
-                ClientTransmit::HttpRequest(HttpRequest {
-                    id,
-                    method,
-                    path_and_query,
-                    body,
-                    content_type,
-                }) => {
-                    let mut l = format!("-> {} {id} {path_and_query}", method.as_str());
-                    if *method == HttpMethod::Post {
-                        let body = String::from_utf8_lossy(body);
+                Transmit::HttpRequest { request, req } => {
+                    let mut l = format!("-> {} {request} {}", req.method.as_str(), req.uri);
+                    if req.method == Method::Post {
+                        let body = String::from_utf8_lossy(&req.body);
                         l.push_str(&format!(
                             " {:?} {:?}",
-                            content_type.unwrap_or(""),
+                            req.content_type.as_deref().unwrap_or(""),
                             show(&body)
                         ));
                     }
                     l
                 }
-                ClientTransmit::OpenWs { id, path_and_query } => {
-                    format!("-> WS-OPEN {id} {path_and_query}")
-                }
-                ClientTransmit::WsSend { id, msg } => format!("-> WS {id} {}", show_ws(msg)),
-                ClientTransmit::CloseWs { id } => format!("-> WS-CLOSE {id}"),
+                Transmit::WsOpen { conn, uri } => format!("-> WS-OPEN {conn} {uri}"),
+                Transmit::WsSend { conn, msg } => format!("-> WS {conn} {}", show_ws(msg)),
+                Transmit::WsClose { conn } => format!("-> WS-CLOSE {conn}"),
             };
             self.log(line);
             self.transmits.push(t);
         }
-        while let Some(e) = self.client.poll_event() {
+        for e in events {
             let line = match &e {
-                ClientEngineEvent::Open { sid, handshake } => format!(
+                EngineEvent::Opened { sid, handshake } => format!(
                     "EVENT open sid={sid} pingInterval={} pingTimeout={}",
                     handshake.ping_interval, handshake.ping_timeout
                 ),
-                ClientEngineEvent::Message(m) => format!("EVENT message {m:?}"),
-                ClientEngineEvent::Upgraded => "EVENT upgraded".to_string(),
-                ClientEngineEvent::UpgradeFailed => "EVENT upgrade failed".to_string(),
-                ClientEngineEvent::Closed { reason } => format!("EVENT closed \"{reason}\""),
+                EngineEvent::Message { msg } => format!("EVENT message {msg:?}"),
+                EngineEvent::Upgraded => "EVENT upgraded".to_string(),
+                EngineEvent::UpgradeFailed => "EVENT upgrade failed".to_string(),
+                EngineEvent::Closed { reason } => format!("EVENT closed \"{reason}\""),
             };
             self.log(line);
             self.events.push(e);
@@ -118,76 +145,89 @@ impl Script {
     }
 
     /// Takes what was drained since the last call.
-    pub fn take(&mut self) -> (Vec<ClientTransmit>, Vec<ClientEngineEvent>) {
+    pub fn take(&mut self) -> (Vec<Transmit>, Vec<EngineEvent>) {
         (
             std::mem::take(&mut self.transmits),
             std::mem::take(&mut self.events),
         )
     }
 
+    /// The client's next deadline (from the last `Output::Timeout`).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
     pub fn advance(&mut self, ms: u64) {
         self.now += Duration::from_millis(ms);
     }
 
+    fn input(&mut self, input: Input) {
+        self.client
+            .handle_input(self.now, input)
+            .expect("client inputs never fail");
+        self.drain();
+    }
+
     /// Jumps to the client's next timeout and runs it.
     pub fn fire_timeout(&mut self) {
-        let at = self.client.poll_timeout().expect("a timer is armed");
+        let at = self.deadline.expect("a timer is armed");
         self.now = self.now.max(at);
         self.log("   timeout".to_string());
-        self.client.handle_timeout(self.now);
+        self.input(Input::Timeout);
+    }
+
+    /// Feeds `Input::Timeout` at `at` (not logged, time not moved).
+    pub fn timeout_at(&mut self, at: Instant) {
+        self.client
+            .handle_input(at, Input::Timeout)
+            .expect("client inputs never fail");
         self.drain();
     }
 
     pub fn respond(&mut self, id: RequestId, status: u16, body: &str) {
         self.log(format!("<- {id} {status} {:?}", show(body)));
-        self.client.handle_http_response(
-            self.now,
-            id,
+        self.input(Input::HttpResponse {
+            request: id,
             status,
-            Bytes::copy_from_slice(body.as_bytes()),
-        );
-        self.drain();
+            body: Bytes::copy_from_slice(body.as_bytes()),
+        });
     }
 
     pub fn http_error(&mut self, id: RequestId) {
         self.log(format!("<- {id} network error"));
-        self.client.handle_http_error(self.now, id);
-        self.drain();
+        self.input(Input::HttpFailed { request: id });
     }
 
-    pub fn ws_opened(&mut self, id: WsId) {
+    pub fn ws_opened(&mut self, id: ConnId) {
         self.log(format!("<- WS-OPENED {id}"));
-        self.client.handle_ws_opened(self.now, id);
-        self.drain();
+        self.input(Input::WsOpened { conn: id });
     }
 
-    pub fn ws_text(&mut self, id: WsId, text: &str) {
+    pub fn ws_text(&mut self, id: ConnId, text: &str) {
         self.log(format!("<- WS {id} text {:?}", show(text)));
-        self.client
-            .handle_ws_message(self.now, id, WsMessage::Text(text.into()));
-        self.drain();
+        self.input(Input::WsMessage {
+            conn: id,
+            msg: WsMessage::Text(text.into()),
+        });
     }
 
-    pub fn ws_binary(&mut self, id: WsId, data: &[u8]) {
+    pub fn ws_binary(&mut self, id: ConnId, data: &[u8]) {
         self.log(format!("<- WS {id} binary {data:?}"));
-        self.client.handle_ws_message(
-            self.now,
-            id,
-            WsMessage::Binary(Bytes::copy_from_slice(data)),
-        );
-        self.drain();
+        self.input(Input::WsMessage {
+            conn: id,
+            msg: WsMessage::Binary(Bytes::copy_from_slice(data)),
+        });
     }
 
-    pub fn ws_closed(&mut self, id: WsId) {
+    pub fn ws_closed(&mut self, id: ConnId) {
         self.log(format!("<- WS-CLOSED {id}"));
-        self.client.handle_ws_closed(self.now, id);
-        self.drain();
+        self.input(Input::WsClosed { conn: id });
     }
 
     /// The application sends a message (logged, then drained).
-    pub fn app_send(&mut self, msg: Message) -> Result<(), Error> {
+    pub fn app_send(&mut self, msg: Message) -> Result<(), SendError> {
         self.log(format!("APP send {msg:?}"));
-        let r = self.client.send(self.now, msg);
+        let r = self.client.send(msg);
         if let Err(e) = &r {
             self.log(format!("APP send failed: {e}"));
         }
@@ -209,39 +249,68 @@ impl Script {
     pub fn trace_text(&self) -> String {
         self.trace.join("\n")
     }
+
+    /// The teardown: shuts the client down, runs every timer, and asserts that every
+    /// internal table is empty.
+    pub fn assert_no_leaks(&mut self) {
+        self.client.shutdown(self.now);
+        self.drain();
+        for _ in 0..100 {
+            let Some(at) = self.deadline else { break };
+            self.now = self.now.max(at);
+            self.input(Input::Timeout);
+        }
+        assert!(self.client.is_closed(), "shut down");
+        assert_eq!(self.deadline, None, "no timer after the shutdown");
+        assert_eq!(self.client.leaks(), Vec::new(), "leaked table entries");
+    }
+}
+
+impl Drop for Script {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_no_leaks();
+        }
+    }
 }
 
 /// The outstanding request of `method` among `transmits` (the last one).
-pub fn request(transmits: &[ClientTransmit], method: HttpMethod) -> Option<HttpRequest> {
+pub fn request(transmits: &[Transmit], method: Method) -> Option<Req> {
     transmits.iter().rev().find_map(|t| match t {
-        ClientTransmit::HttpRequest(r) if r.method == method => Some(r.clone()),
+        Transmit::HttpRequest { request, req } if req.method == method => Some(Req {
+            id: *request,
+            method: req.method,
+            path_and_query: req.uri.clone(),
+            body: req.body.clone(),
+            content_type: req.content_type.clone(),
+        }),
         _ => None,
     })
 }
 
-pub fn get(transmits: &[ClientTransmit]) -> RequestId {
-    request(transmits, HttpMethod::Get).expect("a GET").id
+pub fn get(transmits: &[Transmit]) -> RequestId {
+    request(transmits, Method::Get).expect("a GET").id
 }
 
-pub fn post(transmits: &[ClientTransmit]) -> HttpRequest {
-    request(transmits, HttpMethod::Post).expect("a POST")
+pub fn post(transmits: &[Transmit]) -> Req {
+    request(transmits, Method::Post).expect("a POST")
 }
 
-pub fn ws_open(transmits: &[ClientTransmit]) -> (WsId, String) {
+pub fn ws_open(transmits: &[Transmit]) -> (ConnId, String) {
     transmits
         .iter()
         .find_map(|t| match t {
-            ClientTransmit::OpenWs { id, path_and_query } => Some((*id, path_and_query.clone())),
+            Transmit::WsOpen { conn, uri } => Some((*conn, uri.clone())),
             _ => None,
         })
-        .expect("an OpenWs")
+        .expect("a WsOpen")
 }
 
-pub fn ws_sent(transmits: &[ClientTransmit]) -> Vec<WsMessage> {
+pub fn ws_sent(transmits: &[Transmit]) -> Vec<WsMessage> {
     transmits
         .iter()
         .filter_map(|t| match t {
-            ClientTransmit::WsSend { msg, .. } => Some(msg.clone()),
+            Transmit::WsSend { msg, .. } => Some(msg.clone()),
             _ => None,
         })
         .collect()
