@@ -63,10 +63,7 @@ fn handshake_over_polling() {
     assert_eq!(p.body, Bytes::from_static(b"4early"));
     assert_eq!(p.content_type.as_deref(), Some(POST_CONTENT_TYPE));
     assert!(
-        !t.iter().any(|t| matches!(
-            t,
-            Transmit::WsOpen { .. }
-        )),
+        !t.iter().any(|t| matches!(t, Transmit::WsOpen { .. })),
         "polling only: no upgrade"
     );
 

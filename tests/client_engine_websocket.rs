@@ -99,12 +99,7 @@ fn websocket_only_first_frame_must_be_open() {
 }
 
 /// Handshake over polling with upgrades ["websocket"]; returns the GET and probe ids.
-fn handshaken(
-    s: &mut Script,
-) -> (
-    RequestId,
-    ConnId,
-) {
+fn handshaken(s: &mut Script) -> (RequestId, ConnId) {
     let (t, _) = s.take();
     s.advance(5);
     s.respond(get(&t), 200, OPEN);
@@ -273,13 +268,7 @@ fn traffic_during_pause_is_handled_then_flushed_over_ws() {
     s.note("the released GET also carries a message and a ping");
     s.respond(poll, 200, "4late\x1e2\x1e6");
     let (t, e) = s.take();
-    assert_eq!(
-        e,
-        vec![
-            msg_event(msg("late")),
-            EngineEvent::Upgraded
-        ]
-    );
+    assert_eq!(e, vec![msg_event(msg("late")), EngineEvent::Upgraded]);
     assert_eq!(ws_sent(&t).iter().map(text).collect::<Vec<_>>(), ["5", "3"]);
     assert!(request(&t, Method::Get).is_none());
     assert!(request(&t, Method::Post).is_none());

@@ -2,7 +2,7 @@
 //!
 //! - [`engine`]: the Engine.IO v4 client ([`EngineClient`](engine::EngineClient):
 //!   handshake, polling loop, WebSocket upgrade, heartbeat watch).
-//! - [`io`]: the Socket.IO v5 client ([`Manager`](io::Manager), the JS client's
+//! - [`io`]: the Socket.IO v5 client ([`Manager`], the JS client's
 //!   `Manager` and its sockets): namespaces multiplexed on one Engine.IO connection,
 //!   reconnection with exponential back-off ([`backoff`]), send buffer while offline,
 //!   acknowledgements both ways.

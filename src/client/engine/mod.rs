@@ -7,8 +7,10 @@
 //! heartbeat.
 //!
 //! It is driven like every core of the crate, through [`Core`](crate::driver::Core):
-//! the adapter feeds [`Input`]s and drains [`poll_output`](crate::driver::Core::poll_output)
-//! until [`Output::Timeout`], performing the [`Transmit`]s and handing the
+//! the adapter feeds [`Input`](crate::client::Input)s and drains
+//! [`poll_output`](crate::driver::Core::poll_output) until
+//! [`Output::Timeout`](crate::driver::Output::Timeout), performing the
+//! [`Transmit`](crate::client::Transmit)s and handing the
 //! [`EngineEvent`]s to the application. The whole run loop:
 //!
 //! ```no_run
