@@ -233,6 +233,9 @@ pub enum NamespaceError {
         /// The limit.
         limit: usize,
     },
+    /// The `auth` payload given with the namespace was refused (client `socket`).
+    #[error("{0}")]
+    Auth(AuthError),
 }
 
 /// The `auth` payload of a CONNECT was refused (`socket`, `set_auth`).
@@ -248,6 +251,9 @@ pub enum AuthError {
     /// The namespace of the CONNECT is not one (it must start with `/` and hold no `,`).
     #[error("invalid namespace {0:?}")]
     InvalidNamespace(String),
+    /// The socket handle names no socket of this client (`set_auth`).
+    #[error("unknown socket")]
+    UnknownSocket,
 }
 
 /// Received arguments could not be read as the requested type (`Args::deserialize`).

@@ -1,21 +1,23 @@
 //! Engine.IO client over HTTP long-polling, against a hand-scripted server.
 
-mod common;
-#[path = "client_engine_harness.rs"]
+#[path = "common/client_engine_harness.rs"]
 mod harness;
 
 use bytes::Bytes;
 use harness::*;
-use socketio_proto::client::engine::{
-    ClientEngineEvent, CloseReason, EngineClientConfig, HttpMethod, Transport, POST_CONTENT_TYPE,
-};
+use socketio_proto::client::engine::{EngineConfig, EngineEvent, POST_CONTENT_TYPE};
+use socketio_proto::client::{CloseReason, ConnId, Method, RequestId, Transmit, Transport};
 use socketio_proto::engineio::Message;
-use socketio_proto::Error;
+use socketio_proto::error::SendError;
 
-fn polling_only() -> EngineClientConfig {
+fn polling_only() -> EngineConfig {
     let mut c = Script::config();
     c.transports = vec![Transport::Polling];
     c
+}
+
+fn msg_event(msg: Message) -> EngineEvent {
+    EngineEvent::Message { msg }
 }
 
 fn msg(s: &str) -> Message {
@@ -23,7 +25,7 @@ fn msg(s: &str) -> Message {
 }
 
 /// Handshake over polling, then the first long-poll GET with the sid.
-fn opened(config: EngineClientConfig, open: &str) -> Script {
+fn opened(config: EngineConfig, open: &str) -> Script {
     let mut s = Script::new(config);
     let (t, _) = s.take();
     let hs = get(&t);
@@ -37,37 +39,31 @@ fn handshake_over_polling() {
     let mut s = Script::new(polling_only());
     let (t, e) = s.take();
     assert!(e.is_empty());
-    let hs = request(&t, HttpMethod::Get).unwrap();
+    let hs = request(&t, Method::Get).unwrap();
     assert_eq!(hs.path_and_query, "/engine.io/?EIO=4&transport=polling&t=1");
     assert!(hs.body.is_empty());
     assert_eq!(hs.content_type, None);
     assert!(!s.client.is_open());
     s.app_send(msg("early")).unwrap();
-    assert!(
-        s.client.poll_transmit().is_none(),
-        "nothing sent before open"
-    );
+    assert!(s.take().0.is_empty(), "nothing sent before open");
 
     s.advance(10);
     s.respond(hs.id, 200, &format!("{OPEN}\x1e4welcome"));
     let (t, e) = s.take();
-    assert!(matches!(&e[0], ClientEngineEvent::Open { sid, .. } if sid == "sid1"));
-    assert_eq!(e[1], ClientEngineEvent::Message(msg("welcome")));
+    assert!(matches!(&e[0], EngineEvent::Opened { sid, .. } if sid == "sid1"));
+    assert_eq!(e[1], msg_event(msg("welcome")));
     assert_eq!(s.client.sid(), Some("sid1"));
     assert!(s.client.is_open());
-    let poll = request(&t, HttpMethod::Get).unwrap();
+    let poll = request(&t, Method::Get).unwrap();
     assert_eq!(
         poll.path_and_query,
         "/engine.io/?EIO=4&transport=polling&sid=sid1&t=2"
     );
     let p = post(&t);
     assert_eq!(p.body, Bytes::from_static(b"4early"));
-    assert_eq!(p.content_type, Some(POST_CONTENT_TYPE));
+    assert_eq!(p.content_type.as_deref(), Some(POST_CONTENT_TYPE));
     assert!(
-        !t.iter().any(|t| matches!(
-            t,
-            socketio_proto::client::engine::ClientTransmit::OpenWs { .. }
-        )),
+        !t.iter().any(|t| matches!(t, Transmit::WsOpen { .. })),
         "polling only: no upgrade"
     );
 
@@ -77,13 +73,13 @@ fn handshake_over_polling() {
     assert_eq!(
         e,
         vec![
-            ClientEngineEvent::Message(msg("a")),
-            ClientEngineEvent::Message(Message::Binary(Bytes::from_static(&[1, 2, 3])))
+            msg_event(msg("a")),
+            msg_event(Message::Binary(Bytes::from_static(&[1, 2, 3])))
         ]
     );
     assert_eq!(t.len(), 1, "exactly one new GET: {t:?}");
     s.respond(p.id, 200, "ok");
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -120,7 +116,7 @@ fn batches_posts_within_max_payload() {
     s.respond(p3.id, 200, "ok");
     let (t, _) = s.take();
     assert!(t.is_empty(), "queue drained, one GET still outstanding");
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -130,7 +126,7 @@ fn queue_is_bounded() {
     let mut s = Script::new(c);
     s.app_send(msg("1")).unwrap();
     s.app_send(msg("2")).unwrap();
-    assert_eq!(s.app_send(msg("3")), Err(Error::QueueFull(2)));
+    assert_eq!(s.app_send(msg("3")), Err(SendError::QueueFull { limit: 2 }));
 }
 
 #[test]
@@ -139,13 +135,13 @@ fn ping_pong_and_ping_timeout() {
     let (t, _) = s.take();
     let poll = get(&t);
     // pingInterval 300 + pingTimeout 200 from the open at 5ms.
-    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(505)));
+    assert_eq!(s.deadline(), Some(s.t0 + ms(505)));
 
     s.advance(300);
     s.respond(poll, 200, "2");
     let (t, _) = s.take();
     assert_eq!(post(&t).body, Bytes::from_static(b"3"), "pong");
-    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(805)));
+    assert_eq!(s.deadline(), Some(s.t0 + ms(805)));
     let poll = get(&t);
     s.respond(post(&t).id, 200, "ok");
 
@@ -161,15 +157,15 @@ fn ping_pong_and_ping_timeout() {
     let (t, e) = s.take();
     assert_eq!(
         e,
-        vec![ClientEngineEvent::Closed {
+        vec![EngineEvent::Closed {
             reason: CloseReason::PingTimeout
         }]
     );
     assert!(t.is_empty());
     assert_eq!(s.now, s.t0 + ms(1105));
     assert!(s.client.is_closed());
-    assert_eq!(s.client.poll_timeout(), None);
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    assert_eq!(s.deadline(), None);
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 fn ms(n: u64) -> std::time::Duration {
@@ -186,15 +182,15 @@ fn server_close_packet() {
     assert_eq!(
         e,
         vec![
-            ClientEngineEvent::Message(msg("bye")),
-            ClientEngineEvent::Closed {
+            msg_event(msg("bye")),
+            EngineEvent::Closed {
                 reason: CloseReason::TransportClose
             }
         ]
     );
     assert!(t.is_empty(), "no request after the close");
-    assert_eq!(s.app_send(msg("x")), Err(Error::Closed));
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    assert_eq!(s.app_send(msg("x")), Err(SendError::NotConnected));
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -218,7 +214,7 @@ fn malformed_payload_is_a_parse_error() {
         let (t, e) = s.take();
         assert_eq!(
             e.last(),
-            Some(&ClientEngineEvent::Closed {
+            Some(&EngineEvent::Closed {
                 reason: CloseReason::ParseError
             }),
             "{body:?}"
@@ -230,7 +226,7 @@ fn malformed_payload_is_a_parse_error() {
     s.respond(get(&t), 200, OPEN_NO_UPGRADE);
     let (t, _) = s.take();
     s.respond(get(&t), 200, "4ok\x1e9nope");
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -247,21 +243,21 @@ fn local_close_waits_for_post_in_flight() {
     s.drain();
     let (t, e) = s.take();
     assert!(t.is_empty() && e.is_empty(), "waits for the POST");
-    assert_eq!(s.app_send(msg("x")), Err(Error::Closed));
+    assert_eq!(s.app_send(msg("x")), Err(SendError::NotConnected));
     s.advance(4);
     s.respond(p1.id, 200, "ok");
     let (t, e) = s.take();
     assert_eq!(post(&t).body, Bytes::from_static(b"4two\x1e1"));
     assert_eq!(
         e,
-        vec![ClientEngineEvent::Closed {
+        vec![EngineEvent::Closed {
             reason: CloseReason::ForcedClose
         }]
     );
     // Late reports are ignored.
     s.respond(post(&t).id, 200, "ok");
     assert_eq!(s.take(), (vec![], vec![]));
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -274,7 +270,7 @@ fn local_close_before_open() {
     assert!(t2.is_empty());
     assert_eq!(
         e,
-        vec![ClientEngineEvent::Closed {
+        vec![EngineEvent::Closed {
             reason: CloseReason::ForcedClose
         }]
     );
@@ -290,7 +286,7 @@ fn http_failures_are_transport_errors() {
     let (_, e) = s.take();
     assert_eq!(
         e,
-        vec![ClientEngineEvent::Closed {
+        vec![EngineEvent::Closed {
             reason: CloseReason::TransportError
         }]
     );
@@ -301,7 +297,7 @@ fn http_failures_are_transport_errors() {
     let (_, e) = s.take();
     assert_eq!(
         e,
-        vec![ClientEngineEvent::Closed {
+        vec![EngineEvent::Closed {
             reason: CloseReason::TransportError
         }]
     );
@@ -312,9 +308,9 @@ fn stale_and_unknown_ids_are_ignored() {
     let mut s = opened(polling_only(), OPEN_NO_UPGRADE);
     let (t, _) = s.take();
     let poll = get(&t);
-    s.respond(socketio_proto::client::engine::RequestId(99), 200, "1");
-    s.http_error(socketio_proto::client::engine::RequestId(1));
-    s.ws_closed(socketio_proto::client::engine::WsId(7));
+    s.respond(RequestId::new(99), 200, "1");
+    s.http_error(RequestId::new(1));
+    s.ws_closed(ConnId::new(7));
     assert_eq!(s.take(), (vec![], vec![]));
     assert!(s.client.is_open());
     s.respond(poll, 200, "6");
@@ -326,12 +322,12 @@ fn request_timeout() {
     let mut c = polling_only();
     c.request_timeout = Some(ms(100));
     let mut s = Script::new(c);
-    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(100)));
+    assert_eq!(s.deadline(), Some(s.t0 + ms(100)));
     s.fire_timeout();
     let (_, e) = s.take();
     assert_eq!(
         e,
-        vec![ClientEngineEvent::Closed {
+        vec![EngineEvent::Closed {
             reason: CloseReason::TransportError
         }]
     );
@@ -344,8 +340,7 @@ fn time_going_backwards_is_clamped() {
     s.advance(400);
     s.respond(get(&t), 200, "2");
     // An input stamped before the open does not move the ping deadline back.
-    s.client.handle_timeout(s.t0);
-    s.drain();
+    s.timeout_at(s.t0);
     assert!(s.client.is_open());
-    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(905)));
+    assert_eq!(s.deadline(), Some(s.t0 + ms(905)));
 }

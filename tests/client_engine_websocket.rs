@@ -1,17 +1,19 @@
 //! Engine.IO client over WebSocket: WebSocket-only handshake, and the upgrade from
 //! polling (success, failure), against a hand-scripted server.
 
-mod common;
-#[path = "client_engine_harness.rs"]
+#[path = "common/client_engine_harness.rs"]
 mod harness;
 
 use bytes::Bytes;
 use harness::*;
-use socketio_proto::client::engine::{
-    ClientEngineEvent, ClientTransmit, CloseReason, EngineClientConfig, HttpMethod, Transport,
-};
+use socketio_proto::client::engine::{EngineConfig, EngineEvent};
+use socketio_proto::client::{CloseReason, ConnId, Method, RequestId, Transmit, Transport};
 use socketio_proto::engineio::{Message, WsMessage};
 use std::time::Duration;
+
+fn msg_event(msg: Message) -> EngineEvent {
+    EngineEvent::Message { msg }
+}
 
 fn msg(s: &str) -> Message {
     Message::Text(s.into())
@@ -21,8 +23,8 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-fn closed(reason: CloseReason) -> ClientEngineEvent {
-    ClientEngineEvent::Closed { reason }
+fn closed(reason: CloseReason) -> EngineEvent {
+    EngineEvent::Closed { reason }
 }
 
 #[test]
@@ -42,7 +44,7 @@ fn handshake_over_websocket_only() {
     s.advance(2);
     s.ws_text(ws, OPEN_WS);
     let (t, e) = s.take();
-    assert!(matches!(&e[0], ClientEngineEvent::Open { sid, .. } if sid == "sid1"));
+    assert!(matches!(&e[0], EngineEvent::Opened { sid, .. } if sid == "sid1"));
     assert_eq!(s.client.transport(), Some(Transport::WebSocket));
     assert_eq!(
         ws_sent(&t).iter().map(text).collect::<Vec<_>>(),
@@ -59,8 +61,8 @@ fn handshake_over_websocket_only() {
     assert_eq!(
         e,
         vec![
-            ClientEngineEvent::Message(msg("hi")),
-            ClientEngineEvent::Message(Message::Binary(Bytes::from_static(&[9, 8])))
+            msg_event(msg("hi")),
+            msg_event(Message::Binary(Bytes::from_static(&[9, 8])))
         ]
     );
     assert_eq!(
@@ -73,14 +75,14 @@ fn handshake_over_websocket_only() {
     s.ws_text(ws, "2");
     let (t, _) = s.take();
     assert_eq!(ws_sent(&t).iter().map(text).collect::<Vec<_>>(), ["3"]);
-    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(805)));
+    assert_eq!(s.deadline(), Some(s.t0 + ms(805)));
 
     s.advance(20);
     s.ws_closed(ws);
     let (t, e) = s.take();
     assert!(t.is_empty(), "no CloseWs for a socket the server closed");
     assert_eq!(e, vec![closed(CloseReason::TransportClose)]);
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -93,21 +95,16 @@ fn websocket_only_first_frame_must_be_open() {
     s.ws_text(ws, "4not open");
     let (t, e) = s.take();
     assert_eq!(e, vec![closed(CloseReason::ParseError)]);
-    assert_eq!(t, vec![ClientTransmit::CloseWs { id: ws }]);
+    assert_eq!(t, vec![Transmit::WsClose { conn: ws }]);
 }
 
 /// Handshake over polling with upgrades ["websocket"]; returns the GET and probe ids.
-fn handshaken(
-    s: &mut Script,
-) -> (
-    socketio_proto::client::engine::RequestId,
-    socketio_proto::client::engine::WsId,
-) {
+fn handshaken(s: &mut Script) -> (RequestId, ConnId) {
     let (t, _) = s.take();
     s.advance(5);
     s.respond(get(&t), 200, OPEN);
     let (t, e) = s.take();
-    assert!(matches!(e[0], ClientEngineEvent::Open { .. }));
+    assert!(matches!(e[0], EngineEvent::Opened { .. }));
     let (probe, path) = ws_open(&t);
     assert_eq!(path, "/engine.io/?EIO=4&transport=websocket&sid=sid1");
     (get(&t), probe)
@@ -144,12 +141,12 @@ fn upgrade_success() {
     s.note("server releases the GET with a noop");
     s.respond(poll, 200, "6");
     let (t, e) = s.take();
-    assert_eq!(e, vec![ClientEngineEvent::Upgraded]);
+    assert_eq!(e, vec![EngineEvent::Upgraded]);
     assert_eq!(
         ws_sent(&t).iter().map(text).collect::<Vec<_>>(),
         ["5", "4buffered"]
     );
-    assert!(request(&t, HttpMethod::Get).is_none(), "polling stopped");
+    assert!(request(&t, Method::Get).is_none(), "polling stopped");
     assert_eq!(s.client.transport(), Some(Transport::WebSocket));
 
     s.advance(100);
@@ -157,7 +154,7 @@ fn upgrade_success() {
     s.ws_text(probe, "4over ws");
     let (t, e) = s.take();
     assert_eq!(ws_sent(&t).iter().map(text).collect::<Vec<_>>(), ["3"]);
-    assert_eq!(e, vec![ClientEngineEvent::Message(msg("over ws"))]);
+    assert_eq!(e, vec![msg_event(msg("over ws"))]);
 
     s.note("local close over websocket");
     s.app_send(msg("last")).unwrap();
@@ -168,9 +165,9 @@ fn upgrade_success() {
         ws_sent(&t).iter().map(text).collect::<Vec<_>>(),
         ["4last", "1"]
     );
-    assert_eq!(t.last(), Some(&ClientTransmit::CloseWs { id: probe }));
+    assert_eq!(t.last(), Some(&Transmit::WsClose { conn: probe }));
     assert_eq!(e, vec![closed(CloseReason::ForcedClose)]);
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -186,7 +183,7 @@ fn upgrade_failure_probe_closes() {
     s.note("probe closes before the upgrade completes");
     s.ws_closed(probe);
     let (t, e) = s.take();
-    assert_eq!(e, vec![ClientEngineEvent::UpgradeFailed]);
+    assert_eq!(e, vec![EngineEvent::UpgradeFailed]);
     assert_eq!(
         post(&t).body,
         Bytes::from_static(b"4held"),
@@ -196,9 +193,9 @@ fn upgrade_failure_probe_closes() {
     s.respond(poll, 200, "6");
     let (t, e) = s.take();
     assert!(e.is_empty());
-    assert!(request(&t, HttpMethod::Get).is_some(), "the loop goes on");
+    assert!(request(&t, Method::Get).is_some(), "the loop goes on");
     assert!(s.client.is_open());
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -209,8 +206,8 @@ fn upgrade_failure_bad_probe_answer() {
     s.take();
     s.ws_text(probe, "3nope");
     let (t, e) = s.take();
-    assert_eq!(e, vec![ClientEngineEvent::UpgradeFailed]);
-    assert_eq!(t, vec![ClientTransmit::CloseWs { id: probe }]);
+    assert_eq!(e, vec![EngineEvent::UpgradeFailed]);
+    assert_eq!(t, vec![Transmit::WsClose { conn: probe }]);
     // Frames on the dead probe are ignored.
     s.ws_text(probe, "3probe");
     assert_eq!(s.take(), (vec![], vec![]));
@@ -228,18 +225,18 @@ fn probe_timeout() {
     s.ws_opened(probe);
     s.take();
     // The probe (opened at 5ms) never answers "3probe"; the new GET times out at 150ms.
-    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(105)));
+    assert_eq!(s.deadline(), Some(s.t0 + ms(105)));
     s.fire_timeout();
     let (t, e) = s.take();
-    assert_eq!(e, vec![ClientEngineEvent::UpgradeFailed]);
-    assert_eq!(t, vec![ClientTransmit::CloseWs { id: probe }]);
+    assert_eq!(e, vec![EngineEvent::UpgradeFailed]);
+    assert_eq!(t, vec![Transmit::WsClose { conn: probe }]);
     assert!(s.client.is_open());
-    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(150)));
+    assert_eq!(s.deadline(), Some(s.t0 + ms(150)));
 }
 
 #[test]
 fn no_upgrade_when_disabled_or_not_offered() {
-    let mut c: EngineClientConfig = Script::config();
+    let mut c: EngineConfig = Script::config();
     c.upgrade = false;
     let mut s = Script::new(c);
     let (t, _) = s.take();
@@ -248,7 +245,7 @@ fn no_upgrade_when_disabled_or_not_offered() {
         .take()
         .0
         .iter()
-        .any(|t| matches!(t, ClientTransmit::OpenWs { .. })));
+        .any(|t| matches!(t, Transmit::WsOpen { .. })));
 
     let mut s = Script::new(Script::config());
     let (t, _) = s.take();
@@ -257,7 +254,7 @@ fn no_upgrade_when_disabled_or_not_offered() {
         .take()
         .0
         .iter()
-        .any(|t| matches!(t, ClientTransmit::OpenWs { .. })));
+        .any(|t| matches!(t, Transmit::WsOpen { .. })));
 }
 
 #[test]
@@ -271,17 +268,11 @@ fn traffic_during_pause_is_handled_then_flushed_over_ws() {
     s.note("the released GET also carries a message and a ping");
     s.respond(poll, 200, "4late\x1e2\x1e6");
     let (t, e) = s.take();
-    assert_eq!(
-        e,
-        vec![
-            ClientEngineEvent::Message(msg("late")),
-            ClientEngineEvent::Upgraded
-        ]
-    );
+    assert_eq!(e, vec![msg_event(msg("late")), EngineEvent::Upgraded]);
     assert_eq!(ws_sent(&t).iter().map(text).collect::<Vec<_>>(), ["5", "3"]);
-    assert!(request(&t, HttpMethod::Get).is_none());
-    assert!(request(&t, HttpMethod::Post).is_none());
-    common::with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
+    assert!(request(&t, Method::Get).is_none());
+    assert!(request(&t, Method::Post).is_none());
+    with_snapshots(|| insta::assert_snapshot!(s.trace_text()));
 }
 
 #[test]
@@ -293,7 +284,7 @@ fn close_during_probe() {
     s.take();
     s.app_close();
     let (t, e) = s.take();
-    assert_eq!(t[0], ClientTransmit::CloseWs { id: probe });
+    assert_eq!(t[0], Transmit::WsClose { conn: probe });
     assert_eq!(post(&t).body, Bytes::from_static(b"1"));
     assert_eq!(e, vec![closed(CloseReason::ForcedClose)]);
     s.respond(poll, 200, "6");
@@ -310,11 +301,11 @@ fn websocket_open_packet_timeout() {
     let (ws, _) = ws_open(&s.take().0);
     s.advance(10);
     s.ws_opened(ws);
-    assert_eq!(s.client.poll_timeout(), Some(s.t0 + ms(250)));
+    assert_eq!(s.deadline(), Some(s.t0 + ms(250)));
     s.fire_timeout();
     let (t, e) = s.take();
     assert_eq!(e, vec![closed(CloseReason::TransportError)]);
-    assert_eq!(t, vec![ClientTransmit::CloseWs { id: ws }]);
+    assert_eq!(t, vec![Transmit::WsClose { conn: ws }]);
 }
 
 #[test]

@@ -1,16 +1,16 @@
 #![no_main]
 //! Operation sequences against the Engine.IO client: arbitrary server responses and
 //! frames, application calls and time steps. Invariants: no panic; at most one GET and
-//! one POST outstanding; at most one `Open` and one `Closed`; after `Closed`, nothing
-//! more comes out and no timer is armed.
+//! one POST outstanding; at most one `Opened` and one `Closed`; after `Closed`, nothing
+//! more comes out and no timer is armed; at the end, after the shutdown, no internal
+//! table holds anything (the leak check).
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use socketio_proto::client::engine::{
-    ClientEngineEvent, ClientTransmit, EngineClient, EngineClientConfig, HttpMethod, RequestId,
-    Transport, WsId,
-};
+use socketio_proto::client::engine::{EngineClient, EngineConfig, EngineEvent};
+use socketio_proto::client::{ConnId, Input as In, Method, RequestId, Transmit, Transport};
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::{Message, WsMessage};
 use std::time::{Duration, Instant};
 
@@ -120,11 +120,13 @@ struct Input {
 }
 
 struct State {
-    requests: Vec<(RequestId, HttpMethod)>,
+    requests: Vec<(RequestId, Method)>,
     all_requests: Vec<RequestId>,
-    sockets: Vec<WsId>,
+    sockets: Vec<ConnId>,
     opens: usize,
     closed: bool,
+    /// The deadline of the last `Output::Timeout`.
+    deadline: Option<Instant>,
 }
 
 fn pick<T: Copy>(items: &[T], which: u8) -> Option<T> {
@@ -135,40 +137,63 @@ fn pick<T: Copy>(items: &[T], which: u8) -> Option<T> {
     }
 }
 
+/// Feeds one input (client inputs never fail).
+fn feed(client: &mut EngineClient, now: Instant, input: In) {
+    assert_eq!(
+        client.handle_input(now, input),
+        Ok(()),
+        "a client input failed"
+    );
+}
+
 fn drain(client: &mut EngineClient, st: &mut State) {
-    while let Some(t) = client.poll_transmit() {
+    let mut transmits = Vec::new();
+    let mut events = Vec::new();
+    st.deadline = loop {
+        match client.poll_output() {
+            Output::Transmit(t) => transmits.push(t),
+            Output::Event(e) => events.push(e),
+            Output::Timeout(d) => break d,
+        }
+    };
+    for t in transmits {
         assert!(!st.closed, "transmit after Closed: {t:?}");
         match t {
-            ClientTransmit::HttpRequest(r) => {
-                let same = st.requests.iter().filter(|(_, m)| *m == r.method).count();
-                assert_eq!(same, 0, "two {:?} outstanding", r.method);
-                st.requests.push((r.id, r.method));
-                st.all_requests.push(r.id);
+            Transmit::HttpRequest { request, req } => {
+                let same = st.requests.iter().filter(|(_, m)| *m == req.method).count();
+                assert_eq!(same, 0, "two {:?} outstanding", req.method);
+                st.requests.push((request, req.method));
+                st.all_requests.push(request);
             }
-            ClientTransmit::OpenWs { id, .. } => st.sockets.push(id),
-            ClientTransmit::WsSend { id, .. } => assert!(st.sockets.contains(&id)),
-            ClientTransmit::CloseWs { id } => assert!(st.sockets.contains(&id)),
+            Transmit::WsOpen { conn, .. } => st.sockets.push(conn),
+            Transmit::WsSend { conn, .. } => assert!(st.sockets.contains(&conn)),
+            Transmit::WsClose { conn } => assert!(st.sockets.contains(&conn)),
         }
     }
-    while let Some(e) = client.poll_event() {
+    for e in events {
         assert!(!st.closed, "event after Closed: {e:?}");
         match e {
-            ClientEngineEvent::Open { .. } => {
+            EngineEvent::Opened { .. } => {
                 st.opens += 1;
                 assert_eq!(st.opens, 1);
             }
-            ClientEngineEvent::Closed { .. } => st.closed = true,
+            EngineEvent::Closed { .. } => st.closed = true,
             _ => {}
         }
     }
     if st.closed {
         assert!(client.is_closed());
-        assert_eq!(client.poll_timeout(), None);
+        assert_eq!(st.deadline, None);
+        assert_eq!(
+            client.leaks(),
+            Vec::new(),
+            "leaked table entries after Closed"
+        );
     }
 }
 
 fuzz_target!(|input: Input| {
-    let mut config = EngineClientConfig::new("localhost", 3000);
+    let mut config = EngineConfig::new("localhost", 3000);
     config.transports = match input.transports % 3 {
         0 => vec![Transport::Polling, Transport::WebSocket],
         1 => vec![Transport::WebSocket],
@@ -191,6 +216,7 @@ fuzz_target!(|input: Input| {
         sockets: Vec::new(),
         opens: 0,
         closed: false,
+        deadline: None,
     };
     drain(&mut client, &mut st);
     for op in input.ops {
@@ -218,43 +244,65 @@ fuzz_target!(|input: Input| {
                     Body::Bytes(b) => Bytes::from(b),
                 };
                 let status = if ok { 200 } else { 400 };
-                client.handle_http_response(now, id, status, body);
+                feed(
+                    &mut client,
+                    now,
+                    In::HttpResponse {
+                        request: id,
+                        status,
+                        body,
+                    },
+                );
             }
             Op::HttpError { which } => {
                 if let Some(id) = pick(&st.all_requests, which) {
                     st.requests.retain(|r| r.0 != id);
-                    client.handle_http_error(now, id);
+                    feed(&mut client, now, In::HttpFailed { request: id });
                 }
             }
             Op::WsOpened { which } => {
                 if let Some(id) = pick(&st.sockets, which) {
-                    client.handle_ws_opened(now, id);
+                    feed(&mut client, now, In::WsOpened { conn: id });
                 }
             }
             Op::WsText { which, packet } => {
                 if let Some(id) = pick(&st.sockets, which) {
                     let mut s = String::new();
                     packet.encode(&mut s);
-                    client.handle_ws_message(now, id, WsMessage::Text(s.into()));
+                    feed(
+                        &mut client,
+                        now,
+                        In::WsMessage {
+                            conn: id,
+                            msg: WsMessage::Text(s.into()),
+                        },
+                    );
                 }
             }
             Op::WsBinary { which, data } => {
                 if let Some(id) = pick(&st.sockets, which) {
-                    client.handle_ws_message(now, id, WsMessage::Binary(Bytes::from(data)));
+                    feed(
+                        &mut client,
+                        now,
+                        In::WsMessage {
+                            conn: id,
+                            msg: WsMessage::Binary(Bytes::from(data)),
+                        },
+                    );
                 }
             }
             Op::WsClosed { which } => {
                 if let Some(id) = pick(&st.sockets, which) {
-                    client.handle_ws_closed(now, id);
+                    feed(&mut client, now, In::WsClosed { conn: id });
                 }
             }
             Op::WsError { which } => {
                 if let Some(id) = pick(&st.sockets, which) {
-                    client.handle_ws_error(now, id);
+                    feed(&mut client, now, In::WsFailed { conn: id });
                 }
             }
             Op::Send(m) => {
-                let r = client.send(now, m);
+                let r = client.send(m);
                 if st.closed {
                     assert!(r.is_err());
                 }
@@ -266,14 +314,30 @@ fuzz_target!(|input: Input| {
                     .checked_sub(Duration::from_millis(ms.into()))
                     .unwrap_or(now)
             }
-            Op::Timeout => client.handle_timeout(now),
+            Op::Timeout => feed(&mut client, now, In::Timeout),
             Op::FireNextTimer => {
-                if let Some(at) = client.poll_timeout() {
+                if let Some(at) = st.deadline {
                     now = now.max(at);
-                    client.handle_timeout(now);
+                    feed(&mut client, now, In::Timeout);
                 }
             }
         }
         drain(&mut client, &mut st);
     }
+    // The leak check: the shutdown ends everything, at once or after the timers.
+    client.shutdown(now);
+    drain(&mut client, &mut st);
+    for _ in 0..64 {
+        let Some(at) = st.deadline else { break };
+        now = now.max(at);
+        feed(&mut client, now, In::Timeout);
+        drain(&mut client, &mut st);
+    }
+    // A close over polling waits for the POST in flight: the adapter reports it failed.
+    for (request, _) in std::mem::take(&mut st.requests) {
+        feed(&mut client, now, In::HttpFailed { request });
+        drain(&mut client, &mut st);
+    }
+    assert!(client.is_closed(), "not closed after the shutdown");
+    assert_eq!(client.leaks(), Vec::new(), "leaked table entries");
 });

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod client_engine_harness;
 pub mod pair;
 pub mod process;
 

@@ -1,17 +1,18 @@
 //! The driver: builds the manager from the input's knobs, then applies each operation
 //! and checks what the model cannot see from events alone (emit results, the busy-loop
-//! guard on `poll_timeout`).
+//! guard on the `Output::Timeout` deadline) and, at the end, the leak check.
 
 use super::model::{drain, Model, SockModel};
 use super::ops::{Body, Frame, Input, Op, GEN_SHIFT, NSPS};
 use super::wire::{encode_record, encode_sio, hello_parts};
 use bytes::Bytes;
-use socketio_proto::client::engine::{HttpMethod, RequestId, Transport, WsId};
-use socketio_proto::client::{Manager, ManagerConfig};
+use socketio_proto::client::io::{Manager, ManagerConfig};
+use socketio_proto::client::{ConnId, Input as In, Method, RequestId, Transport};
+use socketio_proto::driver::{Core, Tables};
 use socketio_proto::engineio::WsMessage;
+use socketio_proto::error::{AckError, EmitError};
 use socketio_proto::ids::SeededRandom;
 use socketio_proto::socketio::Value;
-use socketio_proto::Error;
 use std::time::{Duration, Instant};
 
 /// The `which`-th item (wrapping).
@@ -48,6 +49,11 @@ fn args(binary: bool) -> Vec<Value> {
     } else {
         vec![Value::String("x".into())]
     }
+}
+
+/// Feeds one input (client inputs never fail).
+fn feed(io: &mut Manager, now: Instant, input: In) {
+    assert_eq!(io.handle_input(now, input), Ok(()), "a client input failed");
 }
 
 /// Runs one fuzz input.
@@ -91,14 +97,22 @@ pub fn run(input: Input) {
                 let newest = m
                     .requests
                     .iter()
-                    .filter(|(_, meth)| **meth == HttpMethod::Get)
+                    .filter(|(_, meth)| **meth == Method::Get)
                     .map(|(id, _)| *id)
                     .max();
                 let Some(id) = newest else { continue };
                 m.requests.remove(&id);
                 let parts = hello_parts(handshake, &then, &m);
                 let body = Bytes::from(parts.join("\x1e"));
-                io.handle_http_response(now, RequestId(id), 200, body);
+                feed(
+                    &mut io,
+                    now,
+                    In::HttpResponse {
+                        request: RequestId::new(id),
+                        status: 200,
+                        body,
+                    },
+                );
             }
             Op::WsHello { handshake, then } => {
                 let Some(id) = m.ws.iter().copied().max() else {
@@ -112,7 +126,14 @@ pub fn run(input: Input) {
                     } else {
                         WsMessage::Text(part.into())
                     };
-                    io.handle_ws_message(now, WsId(id), msg);
+                    feed(
+                        &mut io,
+                        now,
+                        In::WsMessage {
+                            conn: ConnId::new(id),
+                            msg,
+                        },
+                    );
                     drain(&mut io, &mut m);
                 }
             }
@@ -145,17 +166,37 @@ pub fn run(input: Input) {
                     2 => u16::from(status),
                     _ => 200,
                 };
-                io.handle_http_response(now, RequestId(id), status, body);
+                feed(
+                    &mut io,
+                    now,
+                    In::HttpResponse {
+                        request: RequestId::new(id),
+                        status,
+                        body,
+                    },
+                );
             }
             Op::HttpError { which } => {
                 if let Some(id) = pick(&m.all_requests, which) {
                     m.requests.remove(&id);
-                    io.handle_http_error(now, RequestId(id));
+                    feed(
+                        &mut io,
+                        now,
+                        In::HttpFailed {
+                            request: RequestId::new(id),
+                        },
+                    );
                 }
             }
             Op::WsOpened { which } => {
                 if let Some(id) = pick_recent(&m.ws, which) {
-                    io.handle_ws_opened(now, WsId(id));
+                    feed(
+                        &mut io,
+                        now,
+                        In::WsOpened {
+                            conn: ConnId::new(id),
+                        },
+                    );
                 }
             }
             Op::WsFrame { which, frame } => {
@@ -180,19 +221,38 @@ pub fn run(input: Input) {
                     Frame::Binary(b) => frames.push(WsMessage::Binary(Bytes::from(b))),
                 }
                 for f in frames {
-                    io.handle_ws_message(now, WsId(id), f);
+                    feed(
+                        &mut io,
+                        now,
+                        In::WsMessage {
+                            conn: ConnId::new(id),
+                            msg: f,
+                        },
+                    );
                     // Each frame is its own report; the adapter drains between them.
                     drain(&mut io, &mut m);
                 }
             }
             Op::WsClosed { which } => {
                 if let Some(id) = pick_recent(&m.ws, which) {
-                    io.handle_ws_closed(now, WsId(id));
+                    feed(
+                        &mut io,
+                        now,
+                        In::WsClosed {
+                            conn: ConnId::new(id),
+                        },
+                    );
                 }
             }
             Op::WsError { which } => {
                 if let Some(id) = pick_recent(&m.ws, which) {
-                    io.handle_ws_error(now, WsId(id));
+                    feed(
+                        &mut io,
+                        now,
+                        In::WsFailed {
+                            conn: ConnId::new(id),
+                        },
+                    );
                 }
             }
             Op::Socket { nsp } => {
@@ -229,20 +289,20 @@ pub fn run(input: Input) {
             Op::Emit { s, binary } => {
                 if let Some((i, id)) = m.pick_socket(s) {
                     let before = io.buffered(id);
-                    let r = io.emit(now, id, "msg", &args(binary));
+                    let r = io.emit(id, "msg", &args(binary));
                     if !m.sockets[i].1.connected {
                         if before < max_buffered {
                             assert_eq!(r, Ok(()), "buffering below the bound must succeed");
                             assert_eq!(io.buffered(id), before + 1);
                         } else {
-                            assert!(matches!(r, Err(Error::QueueFull(_))), "{r:?}");
+                            assert!(matches!(r, Err(EmitError::QueueFull { .. })), "{r:?}");
                         }
                     }
                 }
             }
             Op::EmitVolatile { s } => {
                 if let Some((i, id)) = m.pick_socket(s) {
-                    let r = io.emit_volatile(now, id, "v", &args(false));
+                    let r = io.emit_volatile(id, "v", &args(false));
                     if !m.sockets[i].1.connected {
                         assert_eq!(r, Ok(false));
                     }
@@ -260,7 +320,13 @@ pub fn run(input: Input) {
                             sm.used.push(ack);
                             sm.pending.insert(ack);
                         }
-                        Err(e) => assert!(matches!(e, Error::QueueFull(_)), "{e:?}"),
+                        Err(e) => assert!(
+                            matches!(
+                                e,
+                                EmitError::QueueFull { .. } | EmitError::TooManyPendingAcks { .. }
+                            ),
+                            "{e:?}"
+                        ),
                     }
                 }
             }
@@ -270,9 +336,9 @@ pub fn run(input: Input) {
                 }
                 let token = m.tokens.remove(usize::from(which) % m.tokens.len());
                 let connected = m.sock(token.socket()).connected;
-                let r = io.ack(now, token, &args(binary));
+                let r = io.ack(token, &args(binary));
                 if !connected {
-                    assert_eq!(r, Err(Error::NotConnected));
+                    assert_eq!(r, Err(AckError::Stale));
                 }
             }
             Op::Close => {
@@ -288,24 +354,35 @@ pub fn run(input: Input) {
                     .unwrap_or(now)
             }
             Op::Timeout => {
-                io.handle_timeout(now);
+                feed(&mut io, now, In::Timeout);
                 timed_out = true;
             }
             Op::FireNextTimer => {
-                if let Some(at) = io.poll_timeout() {
+                if let Some(at) = m.deadline {
                     now = now.max(at);
-                    io.handle_timeout(now);
+                    feed(&mut io, now, In::Timeout);
                     timed_out = true;
                 }
             }
         }
+        drain(&mut io, &mut m);
         if timed_out && !input.allow_zero {
-            if let Some(t) = io.poll_timeout() {
+            if let Some(t) = m.deadline {
                 // The manager's clock may be later than `now` (time went backwards);
                 // a timer at or before the `now` just handled would be a busy loop.
-                assert!(t > now, "poll_timeout() not after now: busy loop");
+                assert!(t > now, "Output::Timeout not after now: busy loop");
             }
         }
+    }
+    // The leak check: after the shutdown and every timer, no table holds anything.
+    io.shutdown(now);
+    drain(&mut io, &mut m);
+    for _ in 0..64 {
+        let Some(at) = m.deadline else { break };
+        now = now.max(at);
+        feed(&mut io, now, In::Timeout);
         drain(&mut io, &mut m);
     }
+    assert_eq!(m.deadline, None, "a timer survived the shutdown");
+    assert_eq!(io.leaks(), Vec::new(), "leaked table entries");
 }

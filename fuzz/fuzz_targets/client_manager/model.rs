@@ -2,9 +2,11 @@
 //! it: every transmit and event the manager produces goes through [`drain`].
 
 use super::ops::{AckId, GEN_SHIFT};
-use socketio_proto::client::engine::{ClientTransmit, HttpMethod};
-use socketio_proto::client::{AckRequest, ClientEvent, DisconnectReason, Manager, SocketId};
+use socketio_proto::client::io::{IoEvent, Manager};
+use socketio_proto::client::{AckRequest, DisconnectReason, Method, SocketId, Transmit};
+use socketio_proto::driver::{Core, Output};
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
 /// What one client socket should be.
 #[derive(Default)]
@@ -26,7 +28,7 @@ pub struct Model {
     /// The sockets created, in order.
     pub sockets: Vec<(SocketId, SockModel)>,
     /// Outstanding HTTP requests: id → method.
-    pub requests: BTreeMap<u64, HttpMethod>,
+    pub requests: BTreeMap<u64, Method>,
     /// Every request id ever sent.
     pub all_requests: Vec<u64>,
     /// Every WebSocket id ever opened.
@@ -41,6 +43,8 @@ pub struct Model {
     pub reconnection: bool,
     /// From the config: the send buffer bound per socket.
     pub max_buffered: usize,
+    /// The deadline of the last `Output::Timeout`.
+    pub deadline: Option<Instant>,
 }
 
 impl Model {
@@ -56,6 +60,7 @@ impl Model {
             cycle: 0,
             reconnection,
             max_buffered,
+            deadline: None,
         }
     }
 
@@ -93,93 +98,104 @@ impl Model {
     }
 }
 
-/// Takes every transmit and event from the manager, updating the model and checking
-/// the invariants.
+/// Takes every output of the manager (up to its deadline, kept in `m.deadline`),
+/// updating the model and checking the invariants: the transmits first, then the
+/// events.
 pub fn drain(io: &mut Manager, m: &mut Model) {
-    while let Some(t) = io.poll_transmit() {
+    let mut transmits = Vec::new();
+    let mut events = Vec::new();
+    m.deadline = loop {
+        match io.poll_output() {
+            Output::Transmit(t) => transmits.push(t),
+            Output::Event(e) => events.push(e),
+            Output::Timeout(d) => break d,
+        }
+    };
+    for t in transmits {
         match t {
-            ClientTransmit::HttpRequest(r) => {
-                let generation = r.id.0 >> GEN_SHIFT;
+            Transmit::HttpRequest { request, req } => {
+                let id = request.as_u64();
+                let generation = id >> GEN_SHIFT;
                 assert!(
-                    m.requests.insert(r.id.0, r.method).is_none(),
+                    m.requests.insert(id, req.method).is_none(),
                     "request id reused"
                 );
-                m.all_requests.push(r.id.0);
+                m.all_requests.push(id);
                 let same = m
                     .requests
                     .iter()
-                    .filter(|(id, meth)| *id >> GEN_SHIFT == generation && **meth == r.method)
+                    .filter(|(id, meth)| *id >> GEN_SHIFT == generation && **meth == req.method)
                     .count();
                 assert!(
                     same <= 1,
                     "two {:?} outstanding in generation {generation}",
-                    r.method
+                    req.method
                 );
             }
-            ClientTransmit::OpenWs { id, .. } => {
-                assert!(!m.ws.contains(&id.0), "ws id reused");
-                m.ws.push(id.0);
+            Transmit::WsOpen { conn, .. } => {
+                assert!(!m.ws.contains(&conn.as_u64()), "ws id reused");
+                m.ws.push(conn.as_u64());
             }
-            ClientTransmit::WsSend { id, .. } | ClientTransmit::CloseWs { id } => {
-                assert!(m.ws.contains(&id.0), "unknown ws {id}")
+            Transmit::WsSend { conn, .. } | Transmit::WsClose { conn } => {
+                assert!(m.ws.contains(&conn.as_u64()), "unknown ws {conn}")
             }
         }
     }
     let mut open_error = false;
     let mut failed = false;
     let mut after_failed = false;
-    while let Some(e) = io.poll_event() {
-        let is_failed = e == ClientEvent::ReconnectFailed;
+    for e in events {
+        let is_failed = e == IoEvent::ReconnectFailed;
         match e {
-            ClientEvent::Open => {
-                assert!(!m.open, "Open twice");
+            IoEvent::Opened => {
+                assert!(!m.open, "Opened twice");
                 m.open = true;
             }
-            ClientEvent::Close { .. } => {
-                assert!(m.open, "Close without Open");
+            IoEvent::Closed { .. } => {
+                assert!(m.open, "Closed without Opened");
                 m.open = false;
                 m.cycle = 0;
                 for (_, s) in &m.sockets {
                     assert!(!s.connected, "Close before a socket's Disconnected");
                 }
             }
-            ClientEvent::OpenError { .. } => {
+            IoEvent::OpenError { .. } => {
                 assert!(!m.open);
                 open_error = true;
             }
-            ClientEvent::ReconnectAttempt { attempt } => {
+            IoEvent::ReconnectAttempt { attempt } => {
                 assert_eq!(attempt, m.cycle + 1, "reconnect attempts count up by one");
                 m.cycle = attempt;
             }
-            ClientEvent::Reconnected { attempt } => {
+            IoEvent::Reconnected { attempt } => {
                 assert!(m.open);
                 assert_eq!(attempt, m.cycle);
                 m.cycle = 0;
             }
             // As in the JS manager, the last failed attempt gives `ReconnectFailed`
             // (from `reconnect()`) just before its `ReconnectError`.
-            ClientEvent::ReconnectError { .. } => assert!(
+            IoEvent::ReconnectError { .. } => assert!(
                 m.cycle > 0 || after_failed,
                 "ReconnectError outside a cycle"
             ),
-            ClientEvent::ReconnectFailed => {
+            IoEvent::ReconnectFailed => {
                 m.cycle = 0;
                 failed = true;
             }
-            ClientEvent::Connected { socket, .. } => {
+            IoEvent::Connected { socket, .. } => {
                 assert!(m.open);
                 let s = m.sock(socket);
                 assert!(s.wanted, "Connected for a socket not asked to connect");
                 assert!(!s.connected, "Connected twice");
                 s.connected = true;
             }
-            ClientEvent::ConnectError { socket, .. } => {
+            IoEvent::ConnectError { socket, .. } => {
                 let s = m.sock(socket);
                 assert!(s.wanted, "ConnectError for a socket not connecting");
                 assert!(!s.connected);
                 s.wanted = false;
             }
-            ClientEvent::Event { socket, ack, .. } => {
+            IoEvent::Event { socket, ack, .. } => {
                 assert!(m.sock(socket).connected, "Event on a disconnected socket");
                 if let Some(a) = ack {
                     assert_eq!(a.socket(), socket);
@@ -188,14 +204,14 @@ pub fn drain(io: &mut Manager, m: &mut Model) {
                     }
                 }
             }
-            ClientEvent::Ack { socket, id, .. }
-            | ClientEvent::AckTimeout { socket, id }
-            | ClientEvent::AckCancelled { socket, id } => {
+            IoEvent::AckReceived { socket, id, .. }
+            | IoEvent::AckTimeout { socket, id }
+            | IoEvent::AckCancelled { socket, id } => {
                 let s = m.sock(socket);
                 assert!(s.used.contains(&id), "ack for an id never handed out");
                 assert!(s.pending.remove(&id), "ack id resolved twice");
             }
-            ClientEvent::Disconnected { socket, reason } => {
+            IoEvent::Disconnected { socket, reason } => {
                 let s = m.sock(socket);
                 assert!(s.connected, "Disconnected for a socket not connected");
                 s.connected = false;

@@ -2,11 +2,13 @@
 //! handling shared by both transports. The polling and WebSocket inputs live in
 //! `polling.rs` and `websocket.rs`.
 
-use super::config::{EngineClientConfig, Transport};
-use super::types::{ClientEngineEvent, ClientTransmit, CloseReason, RequestId, WsId};
+use super::config::EngineConfig;
+use super::event::EngineEvent;
+use crate::driver::client::Transmit;
 use crate::engineio::{Handshake, Message, Packet};
-use crate::error::Error;
-use crate::time::{earliest, Clock, Duration, Instant};
+use crate::error::{ConfigError, SendError};
+use crate::time::{Clock, Duration, Instant};
+use crate::transport::{CloseReason, ConnId, RequestId, Transport};
 use crate::utf8::Utf8Bytes;
 use std::collections::VecDeque;
 
@@ -50,7 +52,7 @@ pub(super) enum Active {
     /// WebSocket (handshake over it, or after the upgrade).
     WebSocket {
         /// The connection.
-        id: WsId,
+        id: ConnId,
         /// Whether the adapter reported it open.
         opened: bool,
         /// Until the open packet arrives (WebSocket-only handshake), the request timeout.
@@ -72,26 +74,31 @@ pub(super) enum ProbeStage {
 /// The WebSocket being tested for the upgrade.
 #[derive(Debug)]
 pub(super) struct Probe {
-    pub(super) id: WsId,
+    pub(super) id: ConnId,
     pub(super) stage: ProbeStage,
     pub(super) deadline: Option<Instant>,
 }
 
 /// A sans-I/O Engine.IO v4 client.
 ///
-/// Feed it network results with the `handle_*` methods and `now`; after every call,
-/// drain [`poll_transmit`](Self::poll_transmit) (requests and frames to send) and
-/// [`poll_event`](Self::poll_event), then wait until [`poll_timeout`](Self::poll_timeout)
-/// and call [`handle_timeout`](Self::handle_timeout). Reports about requests or sockets
-/// the client no longer cares about (stale ids) are ignored.
+/// Drive it through [`Core`](crate::driver::Core): feed what the network reported with
+/// [`handle_input`](crate::driver::Core::handle_input), then drain
+/// [`poll_output`](crate::driver::Core::poll_output) until it returns
+/// [`Output::Timeout`](crate::driver::Output::Timeout), and feed
+/// [`Input::Timeout`](crate::driver::client::Input::Timeout) at that deadline. Reports
+/// about requests or connections the client no longer cares about (stale ids) are
+/// ignored. The client names its requests and connections itself; they come out in the
+/// transmits.
 ///
-/// After [`ClientEngineEvent::Closed`] the client is finished: it yields no more
-/// transmits, and the adapter drops any requests still in flight for it. To reconnect,
-/// make a new client.
+/// After [`EngineEvent::Closed`] the client is finished: it yields no more transmits,
+/// and the adapter drops any requests still in flight for it. To reconnect, make a new
+/// client.
 #[derive(Debug)]
 pub struct EngineClient {
-    pub(super) config: EngineClientConfig,
+    pub(super) config: EngineConfig,
     pub(super) clock: Clock,
+    /// When the client was made (the time before any input).
+    created: Instant,
     pub(super) phase: Phase,
     pub(super) active: Active,
     pub(super) probe: Option<Probe>,
@@ -99,8 +106,12 @@ pub struct EngineClient {
     pub(super) max_payload: usize,
     pub(super) ping_deadline: Option<Instant>,
     pub(super) write_buf: VecDeque<Packet>,
-    pub(super) transmits: VecDeque<ClientTransmit>,
-    pub(super) events: VecDeque<ClientEngineEvent>,
+    pub(super) transmits: VecDeque<Transmit>,
+    pub(super) events: VecDeque<EngineEvent>,
+    /// Added to every request and connection id (the [`Manager`](crate::client::Manager)
+    /// puts its connection generation in the upper bits, so that reports about a replaced
+    /// connection never match).
+    id_base: u64,
     next_request: u64,
     next_ws: u64,
     stamp: u64,
@@ -110,8 +121,17 @@ impl EngineClient {
     /// A client that starts connecting at once: the first transmit is the handshake
     /// (a polling GET, or an `OpenWs` when the first transport is WebSocket).
     ///
-    /// Errors with [`Error::InvalidConfig`] if `transports` is empty or a limit is 0.
-    pub fn new(now: Instant, config: EngineClientConfig) -> Result<Self, Error> {
+    /// Errors with [`ConfigError`] if `transports` is empty or a limit is 0.
+    pub fn new(now: Instant, config: EngineConfig) -> Result<Self, ConfigError> {
+        EngineClient::with_id_base(now, config, 0)
+    }
+
+    /// As [`new`](Self::new), with every request and connection id offset by `id_base`.
+    pub(crate) fn with_id_base(
+        now: Instant,
+        config: EngineConfig,
+        id_base: u64,
+    ) -> Result<Self, ConfigError> {
         config.validate()?;
         let mut clock = Clock::default();
         let now = clock.advance(now);
@@ -123,6 +143,7 @@ impl EngineClient {
         let mut client = EngineClient {
             config,
             clock,
+            created: now,
             phase: Phase::Opening,
             active: Active::Polling {
                 get: None,
@@ -136,6 +157,7 @@ impl EngineClient {
             write_buf: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            id_base,
             next_request: 0,
             next_ws: 0,
             stamp: 0,
@@ -155,7 +177,7 @@ impl EngineClient {
     }
 
     /// The configuration the client was built with.
-    pub fn config(&self) -> &EngineClientConfig {
+    pub fn config(&self) -> &EngineConfig {
         &self.config
     }
 
@@ -190,17 +212,19 @@ impl EngineClient {
 
     /// Queues a message for the server. Before the handshake, during a POST in flight or
     /// during the upgrade, messages wait in a queue of at most
-    /// [`max_queued_packets`](EngineClientConfig::max_queued_packets).
+    /// [`max_queued_packets`](EngineConfig::max_queued_packets).
     ///
-    /// Errors: [`Error::Closed`] once `close()` was called or the connection closed;
-    /// [`Error::QueueFull`] when the queue is full.
-    pub fn send(&mut self, now: Instant, msg: Message) -> Result<(), Error> {
-        let now = self.clock.advance(now);
+    /// Errors: [`SendError::NotConnected`] once `close()` was called or the connection
+    /// closed; [`SendError::QueueFull`] when the queue is full.
+    pub fn send(&mut self, msg: Message) -> Result<(), SendError> {
+        let now = self.now();
         if matches!(self.phase, Phase::Closing | Phase::Closed) {
-            return Err(Error::Closed);
+            return Err(SendError::NotConnected);
         }
         if self.write_buf.len() >= self.config.max_queued_packets {
-            return Err(Error::QueueFull(self.config.max_queued_packets));
+            return Err(SendError::QueueFull {
+                limit: self.config.max_queued_packets,
+            });
         }
         self.write_buf.push_back(Packet::Message(msg));
         self.flush(now);
@@ -220,7 +244,7 @@ impl EngineClient {
     }
 
     /// How many more messages [`send`](Self::send) takes right now before
-    /// [`Error::QueueFull`] (for callers that queue several messages atomically, such as
+    /// [`SendError::QueueFull`] (for callers that queue several messages atomically, such as
     /// a Socket.IO binary packet and its attachments).
     pub fn send_capacity(&self) -> usize {
         self.config
@@ -244,7 +268,7 @@ impl EngineClient {
         }
         if let Some(probe) = self.probe.take() {
             self.transmits
-                .push_back(ClientTransmit::CloseWs { id: probe.id });
+                .push_back(Transmit::WsClose { conn: probe.id });
             if let Active::Polling { paused, .. } = &mut self.active {
                 *paused = false;
             }
@@ -254,60 +278,6 @@ impl EngineClient {
         self.flush(now);
     }
 
-    /// Runs the timers: ping timeout, request timeouts, probe timeout.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let now = self.clock.advance(now);
-        if self.phase == Phase::Closed {
-            return;
-        }
-        let due = |d: Option<Instant>| d.is_some_and(|d| d <= now);
-        if due(self.ping_deadline) {
-            self.finish(CloseReason::PingTimeout, None);
-            return;
-        }
-        let request_expired = match &self.active {
-            Active::Polling { get, post, .. } => {
-                due(get.and_then(|p| p.deadline)) || due(post.and_then(|p| p.deadline))
-            }
-            Active::WebSocket { deadline, .. } => due(*deadline),
-        };
-        if request_expired {
-            self.fail_transport();
-            return;
-        }
-        if self.probe.as_ref().is_some_and(|p| due(p.deadline)) {
-            self.probe_failed(true, now);
-        }
-    }
-
-    /// The next transmit to perform, if any.
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<ClientTransmit> {
-        self.transmits.pop_front()
-    }
-
-    /// The next event, if any.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<ClientEngineEvent> {
-        self.events.pop_front()
-    }
-
-    /// When to call [`handle_timeout`](Self::handle_timeout) next (`None`: no timer).
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.phase == Phase::Closed {
-            return None;
-        }
-        let request = match &self.active {
-            Active::Polling { get, post, .. } => {
-                earliest(get.and_then(|p| p.deadline), post.and_then(|p| p.deadline))
-            }
-            Active::WebSocket { deadline, .. } => *deadline,
-        };
-        let probe = self.probe.as_ref().and_then(|p| p.deadline);
-        earliest(earliest(self.ping_deadline, request), probe)
-    }
-
     // ----- shared internals -------------------------------------------------------
 
     /// `now + request_timeout`, if a timeout is configured and representable.
@@ -315,9 +285,14 @@ impl EngineClient {
         self.config.request_timeout.and_then(|t| now.checked_add(t))
     }
 
+    /// The latest time seen (for commands that take no `now`).
+    pub(super) fn now(&self) -> Instant {
+        self.clock.latest().unwrap_or(self.created)
+    }
+
     pub(super) fn next_request_id(&mut self) -> RequestId {
         self.next_request += 1;
-        RequestId(self.next_request)
+        RequestId::new(self.id_base | self.next_request)
     }
 
     pub(super) fn next_stamp(&mut self) -> Option<u64> {
@@ -330,14 +305,13 @@ impl EngineClient {
     }
 
     /// Queues an `OpenWs` for `transport=websocket` (with the sid when known).
-    pub(super) fn open_ws(&mut self, transport: Transport) -> WsId {
+    pub(super) fn open_ws(&mut self, transport: Transport) -> ConnId {
         self.next_ws += 1;
-        let id = WsId(self.next_ws);
+        let conn = ConnId::new(self.id_base | self.next_ws);
         let sid = self.handshake.as_ref().map(|h| h.sid.clone());
-        let path_and_query = self.config.path_and_query(transport, sid.as_deref(), None);
-        self.transmits
-            .push_back(ClientTransmit::OpenWs { id, path_and_query });
-        id
+        let uri = self.config.path_and_query(transport, sid.as_deref(), None);
+        self.transmits.push_back(Transmit::WsOpen { conn, uri });
+        conn
     }
 
     /// Restarts the heartbeat watch: the next ping must come within
@@ -355,7 +329,7 @@ impl EngineClient {
             .max_payload
             .and_then(|m| usize::try_from(m).ok())
             .unwrap_or(DEFAULT_MAX_PAYLOAD);
-        self.events.push_back(ClientEngineEvent::Open {
+        self.events.push_back(EngineEvent::Opened {
             sid: handshake.sid.clone(),
             handshake: handshake.clone(),
         });
@@ -383,7 +357,7 @@ impl EngineClient {
                     self.write_buf.push_back(Packet::Pong(Utf8Bytes::default()));
                 }
             }
-            Packet::Message(m) => self.events.push_back(ClientEngineEvent::Message(m)),
+            Packet::Message(msg) => self.events.push_back(EngineEvent::Message { msg }),
             Packet::Pong(_) | Packet::Upgrade | Packet::Noop => {}
         }
         true
@@ -409,7 +383,7 @@ impl EngineClient {
 
     /// Ends the connection: closes any WebSocket still open (except `dead`, which the
     /// peer already closed), drops the queue, reports `Closed`.
-    pub(super) fn finish(&mut self, reason: CloseReason, dead: Option<WsId>) {
+    pub(super) fn finish(&mut self, reason: CloseReason, dead: Option<ConnId>) {
         if self.phase == Phase::Closed {
             return;
         }
@@ -423,11 +397,17 @@ impl EngineClient {
         if let Active::WebSocket { id, .. } = self.active {
             to_close.push(id);
         }
-        for id in to_close {
-            if Some(id) != dead {
-                self.transmits.push_back(ClientTransmit::CloseWs { id });
+        // Requests in flight are forgotten (the adapter drops them); nothing is active.
+        self.active = Active::Polling {
+            get: None,
+            post: None,
+            paused: false,
+        };
+        for conn in to_close {
+            if Some(conn) != dead {
+                self.transmits.push_back(Transmit::WsClose { conn });
             }
         }
-        self.events.push_back(ClientEngineEvent::Closed { reason });
+        self.events.push_back(EngineEvent::Closed { reason });
     }
 }

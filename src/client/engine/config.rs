@@ -1,26 +1,12 @@
 //! Configuration of the Engine.IO client, and the URLs it builds.
 
-use crate::error::Error;
+use crate::engineio::ProtocolVersion;
+use crate::error::ConfigError;
+use crate::transport::Transport;
 use std::time::Duration;
 
-/// A transport the client may use, as in the JS client's `transports` option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
-    /// HTTP long-polling.
-    Polling,
-    /// WebSocket.
-    WebSocket,
-}
-
-impl Transport {
-    /// `"polling"` or `"websocket"` (the `transport` query value).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Polling => "polling",
-            Transport::WebSocket => "websocket",
-        }
-    }
-}
+/// The Engine.IO revision the client speaks (only v4 behaviour exists).
+pub(crate) const VERSION: ProtocolVersion = ProtocolVersion::V4;
 
 /// `http` or `https` (the WebSocket scheme follows: `ws` / `wss`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -33,9 +19,9 @@ pub enum Scheme {
 }
 
 /// Settings of an [`EngineClient`](super::EngineClient). Build with
-/// [`EngineClientConfig::new`] and adjust the public fields.
+/// [`EngineConfig::new`] and adjust the public fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineClientConfig {
+pub struct EngineConfig {
     /// `http` or `https`.
     pub scheme: Scheme,
     /// Server host name or address.
@@ -63,17 +49,17 @@ pub struct EngineClientConfig {
     pub request_timeout: Option<Duration>,
     /// Packets the application may queue while they cannot be sent (before the open,
     /// while a POST is in flight, during the upgrade); `send` beyond it returns
-    /// [`Error::QueueFull`]. Default 1024.
+    /// [`SendError::QueueFull`](crate::error::SendError::QueueFull). Default 1024.
     pub max_queued_packets: usize,
     /// Largest polling response body or WebSocket frame accepted from the server, in
     /// bytes; beyond it the connection closes with "parse error". Default 100 MB.
     pub max_incoming_payload: usize,
 }
 
-impl EngineClientConfig {
+impl EngineConfig {
     /// Defaults for `http://host:port/engine.io/`.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
-        EngineClientConfig {
+        EngineConfig {
             scheme: Scheme::Http,
             host: host.into(),
             port: Some(port),
@@ -88,7 +74,7 @@ impl EngineClientConfig {
         }
     }
 
-    /// `http://host:port` (or `https`), the origin for [`HttpRequest`](super::HttpRequest)s.
+    /// `http://host:port` (or `https`), the origin for [`Transmit::HttpRequest`](crate::driver::client::Transmit::HttpRequest)s.
     pub fn http_origin(&self) -> String {
         self.origin(match self.scheme {
             Scheme::Http => "http",
@@ -96,7 +82,7 @@ impl EngineClientConfig {
         })
     }
 
-    /// `ws://host:port` (or `wss`), the origin for `OpenWs` transmits.
+    /// `ws://host:port` (or `wss`), the origin for [`Transmit::WsOpen`](crate::driver::client::Transmit::WsOpen)s.
     pub fn ws_origin(&self) -> String {
         self.origin(match self.scheme {
             Scheme::Http => "ws",
@@ -116,19 +102,15 @@ impl EngineClientConfig {
         }
     }
 
-    pub(crate) fn validate(&self) -> Result<(), Error> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if self.transports.is_empty() {
-            return Err(Error::InvalidConfig("transports must not be empty"));
+            return Err(ConfigError("transports must not be empty"));
         }
         if self.max_queued_packets == 0 {
-            return Err(Error::InvalidConfig(
-                "max_queued_packets must be at least 1",
-            ));
+            return Err(ConfigError("max_queued_packets must be at least 1"));
         }
         if self.max_incoming_payload == 0 {
-            return Err(Error::InvalidConfig(
-                "max_incoming_payload must be at least 1",
-            ));
+            return Err(ConfigError("max_incoming_payload must be at least 1"));
         }
         Ok(())
     }
@@ -155,7 +137,9 @@ impl EngineClientConfig {
             encode_component(v, &mut out);
             out.push('&');
         }
-        out.push_str("EIO=4&transport=");
+        out.push_str("EIO=");
+        out.push_str(VERSION.as_str());
+        out.push_str("&transport=");
         out.push_str(transport.as_str());
         if let Some(sid) = sid {
             out.push_str("&sid=");
@@ -194,7 +178,7 @@ mod tests {
 
     #[test]
     fn builds_urls_like_the_js_client() {
-        let mut c = EngineClientConfig::new("localhost", 3000);
+        let mut c = EngineConfig::new("localhost", 3000);
         c.path = "/socket.io".into();
         c.query = vec![("token".into(), "a b&c".into())];
         assert_eq!(
@@ -214,9 +198,9 @@ mod tests {
 
     #[test]
     fn rejects_empty_transports() {
-        let mut c = EngineClientConfig::new("h", 1);
+        let mut c = EngineConfig::new("h", 1);
         assert!(c.validate().is_ok());
         c.transports.clear();
-        assert!(matches!(c.validate(), Err(Error::InvalidConfig(_))));
+        assert!(matches!(c.validate(), Err(ConfigError(_))));
     }
 }

@@ -2,22 +2,27 @@
 //! loop (always one GET outstanding), and batched POSTs (one in flight at a time).
 
 use super::client::{Active, EngineClient, Pending, Phase, ProbeStage};
-use super::config::Transport;
-use super::types::{ClientTransmit, CloseReason, HttpMethod, HttpRequest, RequestId};
+use crate::driver::client::Transmit;
 use crate::engineio::payload::{decode_payload, encode_payload};
 use crate::engineio::Packet;
 use crate::time::Instant;
+use crate::transport::{CloseReason, HttpRequest, Method, RequestId, Transport};
 use bytes::Bytes;
 
 /// `Content-Type` of polling POSTs, as sent by browsers for the JS client.
 pub const POST_CONTENT_TYPE: &str = "text/plain;charset=UTF-8";
 
 impl EngineClient {
-    /// The adapter received the response to request `id`: `status` and the whole `body`.
-    /// A status other than 200 closes the connection with "transport error" (as the JS
-    /// client does); a malformed body with "parse error".
-    pub fn handle_http_response(&mut self, now: Instant, id: RequestId, status: u16, body: Bytes) {
-        let now = self.clock.advance(now);
+    /// The response to request `id`: `status` and the whole `body`. A status other than
+    /// 200 closes the connection with "transport error" (as the JS client does); a
+    /// malformed body with "parse error".
+    pub(super) fn on_http_response(
+        &mut self,
+        now: Instant,
+        id: RequestId,
+        status: u16,
+        body: Bytes,
+    ) {
         if self.phase == Phase::Closed {
             return;
         }
@@ -44,8 +49,7 @@ impl EngineClient {
 
     /// The request `id` failed on the network (connection refused or reset, …): the
     /// connection closes with "transport error".
-    pub fn handle_http_error(&mut self, now: Instant, id: RequestId) {
-        self.clock.advance(now);
+    pub(super) fn on_http_failed(&mut self, id: RequestId) {
         if self.phase == Phase::Closed {
             return;
         }
@@ -59,18 +63,12 @@ impl EngineClient {
 
     /// Queues a GET (the handshake when there is no sid yet).
     pub(super) fn send_get(&mut self, now: Instant) {
-        self.queue_request(now, HttpMethod::Get, Bytes::new(), None);
+        self.queue_request(now, Method::Get, Bytes::new());
     }
 
     /// Queues a polling request (GET or POST) on the current session and records it
     /// as the transport's pending GET or POST.
-    fn queue_request(
-        &mut self,
-        now: Instant,
-        method: HttpMethod,
-        body: Bytes,
-        content_type: Option<&'static str>,
-    ) {
+    fn queue_request(&mut self, now: Instant, method: Method, body: Bytes) {
         let id = self.next_request_id();
         let stamp = self.next_stamp();
         let sid = self.handshake.as_ref().map(|h| h.sid.clone());
@@ -79,17 +77,15 @@ impl EngineClient {
             .path_and_query(Transport::Polling, sid.as_deref(), stamp);
         let deadline = self.deadline(now);
         if let Active::Polling { get, post, .. } = &mut self.active {
-            let slot = if method == HttpMethod::Get { get } else { post };
+            let slot = if method == Method::Get { get } else { post };
             *slot = Some(Pending { id, deadline });
         }
+        let req = match method {
+            Method::Post => HttpRequest::post(path_and_query, body),
+            _ => HttpRequest::get(path_and_query).with_method(method),
+        };
         self.transmits
-            .push_back(ClientTransmit::HttpRequest(HttpRequest {
-                id,
-                method,
-                path_and_query,
-                body,
-                content_type,
-            }));
+            .push_back(Transmit::HttpRequest { request: id, req });
     }
 
     /// Writes queued packets in one POST if polling is active, open (or closing), not
@@ -107,12 +103,7 @@ impl EngineClient {
             _ => return,
         }
         let body = encode_payload(&mut self.write_buf, self.max_payload);
-        self.queue_request(
-            now,
-            HttpMethod::Post,
-            Bytes::from(body),
-            Some(POST_CONTENT_TYPE),
-        );
+        self.queue_request(now, Method::Post, Bytes::from(body));
         if self.phase == Phase::Closing && self.write_buf.is_empty() {
             // The close packet is on its way: like the JS client, we are done.
             self.finish(CloseReason::ForcedClose, None);

@@ -2,15 +2,15 @@
 //! WebSocket transport, and the upgrade probe (`2probe` / `3probe` / `5`).
 
 use super::client::{Active, EngineClient, Phase, Probe, ProbeStage};
-use super::config::Transport;
-use super::types::{ClientEngineEvent, ClientTransmit, CloseReason, WsId};
+use super::event::EngineEvent;
+use crate::driver::client::Transmit;
 use crate::engineio::{Packet, WsMessage};
 use crate::time::Instant;
+use crate::transport::{CloseReason, ConnId, Transport};
 
 impl EngineClient {
     /// The WebSocket `id` finished its opening handshake.
-    pub fn handle_ws_opened(&mut self, now: Instant, id: WsId) {
-        let now = self.clock.advance(now);
+    pub(super) fn on_ws_opened(&mut self, id: ConnId) {
         if self.phase == Phase::Closed {
             return;
         }
@@ -27,18 +27,16 @@ impl EngineClient {
         if let Some(probe) = &mut self.probe {
             if probe.id == id && probe.stage == ProbeStage::Connecting {
                 probe.stage = ProbeStage::Probing;
-                self.transmits.push_back(ClientTransmit::WsSend {
-                    id,
+                self.transmits.push_back(Transmit::WsSend {
+                    conn: id,
                     msg: Packet::ping_probe().to_ws(),
                 });
             }
         }
-        let _ = now;
     }
 
     /// A frame arrived on the WebSocket `id`.
-    pub fn handle_ws_message(&mut self, now: Instant, id: WsId, msg: WsMessage) {
-        let now = self.clock.advance(now);
+    pub(super) fn on_ws_message(&mut self, now: Instant, id: ConnId, msg: WsMessage) {
         if self.phase == Phase::Closed {
             return;
         }
@@ -64,19 +62,9 @@ impl EngineClient {
         }
     }
 
-    /// The WebSocket `id` closed (by the server or the network).
-    pub fn handle_ws_closed(&mut self, now: Instant, id: WsId) {
-        self.ws_gone(now, id, CloseReason::TransportClose);
-    }
-
-    /// The WebSocket `id` failed (could not connect, protocol or I/O error). It is
-    /// considered gone; no `CloseWs` follows for it.
-    pub fn handle_ws_error(&mut self, now: Instant, id: WsId) {
-        self.ws_gone(now, id, CloseReason::TransportError);
-    }
-
-    fn ws_gone(&mut self, now: Instant, id: WsId, reason: CloseReason) {
-        let now = self.clock.advance(now);
+    /// The WebSocket `id` closed (`TransportClose`) or failed (`TransportError`): it is
+    /// gone, no `WsClose` follows for it.
+    pub(super) fn on_ws_gone(&mut self, now: Instant, id: ConnId, reason: CloseReason) {
         if self.phase == Phase::Closed {
             return;
         }
@@ -119,8 +107,8 @@ impl EngineClient {
         let mut closing = false;
         while let Some(packet) = self.write_buf.pop_front() {
             closing |= matches!(packet, Packet::Close);
-            self.transmits.push_back(ClientTransmit::WsSend {
-                id,
+            self.transmits.push_back(Transmit::WsSend {
+                conn: id,
                 msg: packet.to_ws(),
             });
         }
@@ -163,9 +151,9 @@ impl EngineClient {
         };
         if close_it {
             self.transmits
-                .push_back(ClientTransmit::CloseWs { id: probe.id });
+                .push_back(Transmit::WsClose { conn: probe.id });
         }
-        self.events.push_back(ClientEngineEvent::UpgradeFailed);
+        self.events.push_back(EngineEvent::UpgradeFailed);
         if let Active::Polling { paused, .. } = &mut self.active {
             *paused = false;
         }
@@ -177,8 +165,8 @@ impl EngineClient {
         let Some(probe) = self.probe.take() else {
             return;
         };
-        self.transmits.push_back(ClientTransmit::WsSend {
-            id: probe.id,
+        self.transmits.push_back(Transmit::WsSend {
+            conn: probe.id,
             msg: Packet::Upgrade.to_ws(),
         });
         self.active = Active::WebSocket {
@@ -186,7 +174,7 @@ impl EngineClient {
             opened: true,
             deadline: None,
         };
-        self.events.push_back(ClientEngineEvent::Upgraded);
+        self.events.push_back(EngineEvent::Upgraded);
         self.flush_ws();
     }
 }

@@ -1,7 +1,7 @@
 //! Settings of the Socket.IO client [`Manager`](super::Manager).
 
-use super::engine::EngineClientConfig;
-use crate::error::Error;
+use crate::client::engine::EngineConfig;
+use crate::error::ConfigError;
 use std::time::Duration;
 
 /// Settings of a [`Manager`](super::Manager), with the JS client's defaults. Build with
@@ -10,7 +10,7 @@ use std::time::Duration;
 pub struct ManagerConfig {
     /// The Engine.IO connection (host, port, transports…). [`ManagerConfig::new`] sets
     /// its path to `/socket.io/`.
-    pub engine: EngineClientConfig,
+    pub engine: EngineConfig,
     /// Reconnect automatically after the connection is lost (default true).
     pub reconnection: bool,
     /// Give up after this many attempts in a row (`None`, the default: never).
@@ -26,10 +26,13 @@ pub struct ManagerConfig {
     /// `None`: no limit).
     pub timeout: Option<Duration>,
     /// Packets a socket keeps while it is not connected (flushed in order on connect);
-    /// `emit` beyond it returns [`Error::QueueFull`]. Default 1024.
+    /// `emit` beyond it returns [`EmitError::QueueFull`](crate::error::EmitError::QueueFull).
+    /// Default 1024.
     pub max_buffered_packets: usize,
-    /// Acknowledgements a socket may wait for at once; `emit_with_ack` beyond it returns
-    /// [`Error::QueueFull`]. Default 1024.
+    /// Acknowledgements a socket may wait for at once (those *we* wait for, from
+    /// `emit_with_ack`); beyond it `emit_with_ack` refuses with
+    /// [`EmitError::TooManyPendingAcks`](crate::error::EmitError::TooManyPendingAcks).
+    /// Default 1024.
     pub max_pending_acks: usize,
     /// Binary attachments accepted in one packet from the server; more closes the
     /// connection with "parse error". Default 10.
@@ -39,13 +42,13 @@ pub struct ManagerConfig {
 impl ManagerConfig {
     /// Defaults for `http://host:port/socket.io/`.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
-        let mut engine = EngineClientConfig::new(host, port);
+        let mut engine = EngineConfig::new(host, port);
         engine.path = "/socket.io/".into();
         ManagerConfig::with_engine(engine)
     }
 
     /// Defaults around an Engine.IO configuration (its path is kept as it is).
-    pub fn with_engine(engine: EngineClientConfig) -> Self {
+    pub fn with_engine(engine: EngineConfig) -> Self {
         ManagerConfig {
             engine,
             reconnection: true,
@@ -60,20 +63,18 @@ impl ManagerConfig {
         }
     }
 
-    pub(crate) fn validate(&self) -> Result<(), Error> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         self.engine.validate()?;
         if !(0.0..=1.0).contains(&self.randomization_factor) {
-            return Err(Error::InvalidConfig(
-                "randomization_factor must be within [0, 1]",
-            ));
+            return Err(ConfigError("randomization_factor must be within [0, 1]"));
         }
         if self.reconnection_delay > self.reconnection_delay_max {
-            return Err(Error::InvalidConfig(
+            return Err(ConfigError(
                 "reconnection_delay must not exceed reconnection_delay_max",
             ));
         }
         if self.max_buffered_packets == 0 || self.max_pending_acks == 0 {
-            return Err(Error::InvalidConfig(
+            return Err(ConfigError(
                 "max_buffered_packets and max_pending_acks must be at least 1",
             ));
         }

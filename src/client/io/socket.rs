@@ -1,7 +1,7 @@
 //! The state of one client socket (one namespace): whether it should be connected, its
 //! send buffer while offline, and the acknowledgements it waits for.
 
-use crate::error::Error;
+use crate::error::EmitError;
 use crate::socketio::Encoded;
 use crate::time::Instant;
 use std::collections::{BTreeMap, VecDeque};
@@ -32,7 +32,7 @@ pub(crate) struct SocketState {
     /// The server-assigned socket id while connected.
     pub(crate) sid: Option<String>,
     /// Counts namespace connections; ack requests from an earlier one are stale.
-    pub(crate) session: u64,
+    pub(crate) epoch: u64,
     /// The next ack id to hand out (per socket, from 0, as the JS client).
     next_ack: u64,
     /// Acks waiting for the server's answer, with their deadlines.
@@ -50,22 +50,22 @@ impl SocketState {
             connected: false,
             connect_sent_on: None,
             sid: None,
-            session: 0,
+            epoch: 0,
             next_ack: 0,
             acks: BTreeMap::new(),
             buffer: VecDeque::new(),
         }
     }
 
-    /// Reserves the next ack id with an optional deadline; `Err(QueueFull)` beyond
-    /// `limit` pending acks.
+    /// Reserves the next ack id with an optional deadline; refused beyond `limit`
+    /// pending acks.
     pub(crate) fn register_ack(
         &mut self,
         deadline: Option<Instant>,
         limit: usize,
-    ) -> Result<u64, Error> {
+    ) -> Result<u64, EmitError> {
         if self.acks.len() >= limit {
-            return Err(Error::QueueFull(limit));
+            return Err(EmitError::TooManyPendingAcks { limit });
         }
         let id = self.next_ack;
         self.next_ack = self.next_ack.wrapping_add(1);
@@ -119,9 +119,9 @@ impl SocketState {
     }
 
     /// Buffers a packet emitted while offline; `Err(QueueFull)` beyond `limit`.
-    pub(crate) fn buffer(&mut self, item: Buffered, limit: usize) -> Result<(), Error> {
+    pub(crate) fn buffer(&mut self, item: Buffered, limit: usize) -> Result<(), EmitError> {
         if self.buffer.len() >= limit {
-            return Err(Error::QueueFull(limit));
+            return Err(EmitError::QueueFull { limit });
         }
         self.buffer.push_back(item);
         Ok(())
@@ -135,6 +135,13 @@ impl SocketState {
     /// How many packets are buffered.
     pub(crate) fn buffered(&self) -> usize {
         self.buffer.len()
+    }
+
+    /// Forgets every buffered packet and every pending ack (shutdown); returns the ack
+    /// ids.
+    pub(crate) fn release(&mut self) -> Vec<u64> {
+        self.buffer.clear();
+        std::mem::take(&mut self.acks).into_keys().collect()
     }
 
     /// How many acks are pending.
@@ -161,7 +168,10 @@ mod tests {
         let mut s = SocketState::new("/".into(), None);
         assert_eq!(s.register_ack(None, 2), Ok(0));
         assert_eq!(s.register_ack(None, 2), Ok(1));
-        assert_eq!(s.register_ack(None, 2), Err(Error::QueueFull(2)));
+        assert_eq!(
+            s.register_ack(None, 2),
+            Err(EmitError::TooManyPendingAcks { limit: 2 })
+        );
         assert!(s.take_ack(0));
         assert!(!s.take_ack(0));
         assert_eq!(s.register_ack(None, 2), Ok(2));
@@ -256,7 +266,7 @@ mod tests {
                 2
             )
             .unwrap_err(),
-            Error::QueueFull(2)
+            EmitError::QueueFull { limit: 2 }
         );
         let texts: Vec<String> = s
             .drain_buffer()

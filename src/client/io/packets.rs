@@ -1,10 +1,11 @@
 //! The server's Socket.IO packets, dispatched to the socket of their namespace (the JS
 //! socket's `onpacket`).
 
-use super::manager::Manager;
-use super::manager_event::{AckRequest, ClientEvent, DisconnectReason, SocketId};
+use super::event::IoEvent;
+use super::manager::{socket_id, Manager};
 use crate::socketio::{Packet, PacketData};
 use crate::time::Instant;
+use crate::transport::{AckRequest, DisconnectReason};
 
 /// The message the JS client gives when a CONNECT reply carries no `sid`.
 const NO_SID: &str = "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)";
@@ -16,7 +17,7 @@ impl Manager {
         let Some(i) = self.sockets.iter().position(|s| *s.nsp == *packet.nsp) else {
             return;
         };
-        let socket = SocketId(i as u32);
+        let socket = socket_id(i);
         let sid = packet.connect_sid();
         let error = packet.connect_error_info();
         let Some(s) = self.sockets.get_mut(i) else {
@@ -31,14 +32,13 @@ impl Manager {
                     Some(sid) => {
                         s.connected = true;
                         s.sid = Some(sid.clone());
-                        s.session = s.session.wrapping_add(1);
-                        self.flush_buffer(now, i);
-                        self.events
-                            .push_back(ClientEvent::Connected { socket, sid });
+                        s.epoch = s.epoch.wrapping_add(1);
+                        self.flush_buffer(i);
+                        self.events.push_back(IoEvent::Connected { socket, sid });
                     }
                     None => {
                         self.destroy_socket(now, i);
-                        self.events.push_back(ClientEvent::ConnectError {
+                        self.events.push_back(IoEvent::ConnectError {
                             socket,
                             message: NO_SID.to_owned(),
                             data: None,
@@ -55,7 +55,7 @@ impl Manager {
                     None => (String::new(), None),
                 };
                 self.destroy_socket(now, i);
-                self.events.push_back(ClientEvent::ConnectError {
+                self.events.push_back(IoEvent::ConnectError {
                     socket,
                     message,
                     data,
@@ -75,9 +75,9 @@ impl Manager {
                 let ack = packet.id.map(|id| AckRequest {
                     socket,
                     id,
-                    session: s.session,
+                    epoch: s.epoch,
                 });
-                self.events.push_back(ClientEvent::Event {
+                self.events.push_back(IoEvent::Event {
                     socket,
                     event: name.to_string(),
                     args,
@@ -89,7 +89,8 @@ impl Manager {
                     return;
                 };
                 if s.take_ack(id) {
-                    self.events.push_back(ClientEvent::Ack { socket, id, args });
+                    self.events
+                        .push_back(IoEvent::AckReceived { socket, id, args });
                 }
             }
         }
