@@ -434,7 +434,8 @@ impl State {
                             &t,
                             "q",
                             &(),
-                            Duration::from_millis(ms.into()),
+                            // 0: no timeout (wait for every answer or departure).
+                            (ms != 0).then(|| Duration::from_millis(ms.into())),
                         );
                     }
                 }

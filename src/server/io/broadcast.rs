@@ -182,14 +182,17 @@ impl SocketIoServer {
     /// [`IoEvent::BroadcastAckComplete`](super::IoEvent) when all answered or `timeout`
     /// passed since `now` (clamped: a `now` earlier than one seen before counts as that
     /// one), listing the sockets that did not answer (with no recipient it completes at
-    /// once). Errors as [`broadcast`](Self::broadcast).
+    /// once). With `timeout: None` it waits until every recipient answered or
+    /// disconnected (those that disconnected first are the ones listed), as
+    /// [`emit_with_ack`](Self::emit_with_ack) does. Errors as
+    /// [`broadcast`](Self::broadcast).
     pub fn broadcast_with_ack<A: Serialize + ?Sized>(
         &mut self,
         now: Instant,
         target: &Target,
         event: &str,
         args: &A,
-        timeout: Duration,
+        timeout: Option<Duration>,
     ) -> Result<BroadcastAckId, EmitError> {
         let now = self.clock.advance(now);
         let nsp = self.nsps.find(&target.nsp);
@@ -233,9 +236,7 @@ impl SocketIoServer {
             });
             return Ok(bid);
         }
-        let timer = self
-            .timers
-            .add(deadline(now, timeout), Timer::Broadcast(bid));
+        let timer = timeout.map(|t| self.timers.add(deadline(now, t), Timer::Broadcast(bid)));
         self.acks.by_ack.insert((nsp, ack_id), bid);
         self.acks.broadcasts.insert(
             bid,
@@ -244,6 +245,7 @@ impl SocketIoServer {
                 ack_id,
                 pending,
                 timer,
+                gone: Vec::new(),
             },
         );
         Ok(bid)

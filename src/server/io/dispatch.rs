@@ -195,12 +195,20 @@ impl SocketIoServer {
             args,
         });
         if done {
-            if let Some(b) = self.acks.remove_broadcast(bid) {
-                self.timers.cancel(b.timer);
-            }
+            let missing = match self.acks.remove_broadcast(bid) {
+                Some(b) => {
+                    if let Some(key) = b.timer {
+                        self.timers.cancel(key);
+                    }
+                    let mut gone = b.gone;
+                    gone.sort();
+                    gone
+                }
+                None => Vec::new(),
+            };
             self.events.push_back(IoEvent::BroadcastAckComplete {
                 broadcast: bid,
-                missing: Vec::new(),
+                missing,
             });
         }
     }
@@ -292,5 +300,9 @@ impl SocketIoServer {
         }
         self.events
             .push_back(IoEvent::Disconnected { socket, reason });
+        for (broadcast, missing) in self.acks.forget_socket(socket) {
+            self.events
+                .push_back(IoEvent::BroadcastAckComplete { broadcast, missing });
+        }
     }
 }
