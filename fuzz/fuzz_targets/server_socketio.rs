@@ -242,7 +242,9 @@ impl State {
                 IoEvent::BroadcastAckReceived { socket, .. } => {
                     assert!(!self.gone.contains(&socket), "ack from a gone socket");
                 }
-                IoEvent::AckTimeout { .. } | IoEvent::BroadcastAckComplete { .. } => {}
+                IoEvent::AckTimeout { .. }
+                | IoEvent::BroadcastAckComplete { .. }
+                | IoEvent::Cluster(_) => {}
                 IoEvent::Disconnected { socket, reason } => {
                     assert!(self.gone.insert(socket), "disconnected twice");
                     assert!(!reason.as_str().is_empty());
