@@ -159,3 +159,29 @@ fn upgrade_limits_and_options() {
     assert_eq!(h.closed_reason(s), Some("transport error"));
     assert!(h.ws_closed.contains(&ws));
 }
+
+/// `WsClosed` ends the session it carries with `transport close`, `WsFailed` with
+/// `transport error`; on an upgrading WebSocket either one only abandons the upgrade.
+#[test]
+fn websocket_closed_and_failed_reasons() {
+    let mut h = H::new();
+    let ws = h.ws_open(WS);
+    let s = h.last_opened();
+    h.ws_closed(ws);
+    assert_eq!(h.closed_reason(s), Some("transport close"));
+    let ws = h.ws_open(WS);
+    let s = h.last_opened();
+    h.ws_failed(ws);
+    assert_eq!(h.closed_reason(s), Some("transport error"));
+    // No WsClose for a connection the adapter reported gone.
+    assert!(!h.ws_closed.contains(&ws));
+    // An upgrading WebSocket that fails: polling goes on.
+    let s = h.handshake_polling();
+    let sid = h.server.sid(s).unwrap().to_string();
+    let up = h.ws_open(&ws_uri(&sid));
+    h.ws_failed(up);
+    assert_eq!(h.closed_reason(s), None);
+    assert!(h.server.session_by_sid(&sid).is_some());
+    h.close(s);
+    h.assert_no_leaks();
+}

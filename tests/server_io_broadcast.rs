@@ -177,8 +177,14 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
     } = setup();
     let target = Target::namespace("/").to("red").to("blue");
     let b1 =
-        h.io.broadcast_with_ack(h.now, &target, "vote", &("yes?",), Duration::from_secs(3))
-            .unwrap();
+        h.io.broadcast_with_ack(
+            h.now,
+            &target,
+            "vote",
+            &("yes?",),
+            Some(Duration::from_secs(3)),
+        )
+        .unwrap();
     h.app("broadcast_with_ack vote to red+blue, 3s");
     // Every recipient gets the same ack id.
     assert_eq!(
@@ -213,7 +219,7 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
             &Target::namespace("/").to("red"),
             "ping?",
             &(),
-            Duration::from_secs(3),
+            Some(Duration::from_secs(3)),
         )
         .unwrap();
     h.app("broadcast_with_ack ping? to red, 3s");
@@ -234,7 +240,7 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
             &Target::namespace("/").to("nobody"),
             "x",
             &(),
-            Duration::from_secs(3),
+            Some(Duration::from_secs(3)),
         )
         .unwrap();
     let evs = h.app("broadcast_with_ack x to nobody");
@@ -269,4 +275,35 @@ fn volatile_emit_to_one_socket() {
         matches!(last, Transmit::HttpResponse { response: r, .. } if &r.body[..] == br#"42["v",3]"#),
         "{last:?}"
     );
+}
+
+/// `timeout: None`: no timer; the broadcast completes once every recipient answered or
+/// left, listing those that left without answering.
+#[test]
+fn broadcast_with_ack_without_timeout_waits_for_answers_or_departures() {
+    let Room {
+        mut h,
+        conns,
+        socks,
+    } = setup();
+    let red = Target::namespace("/").to("red");
+    let b =
+        h.io.broadcast_with_ack(h.now, &red, "vote", &(), None)
+            .unwrap();
+    h.app("broadcast_with_ack vote to red, no timeout");
+    assert_eq!(h.ws_texts(conns[0]).last().unwrap(), r#"420["vote"]"#);
+    let evs = h.ws_text(conns[0], "430[1]");
+    assert!(matches!(&evs[..], [IoEvent::BroadcastAckReceived { .. }]));
+    // No timer armed: later (within the heartbeat) it still waits for b.
+    assert!(!h
+        .advance(20_000)
+        .iter()
+        .any(|e| matches!(e, IoEvent::BroadcastAckComplete { .. })));
+    // b leaves without answering.
+    let evs = h.ws_closed(conns[1]);
+    assert!(evs.contains(&IoEvent::BroadcastAckComplete {
+        broadcast: b,
+        missing: vec![socks[1]]
+    }));
+    h.assert_no_leaks();
 }

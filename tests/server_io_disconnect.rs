@@ -186,3 +186,17 @@ fn an_ack_for_an_unknown_id_is_ignored() {
     assert!(h.ws_text(conn, "3999[]").is_empty());
     assert_eq!(h.io.engine().session_count(), 1);
 }
+
+/// `WsClosed` disconnects with `transport close`, `WsFailed` with `transport error`.
+#[test]
+fn ws_closed_and_ws_failed_reasons() {
+    let mut h = Harness::new();
+    let (conn, a) = h.connect_ws("/");
+    let evs = h.ws_closed(conn);
+    assert_eq!(disconnected(&evs), vec![(a, "transport close")]);
+    let (conn, b) = h.connect_ws("/");
+    let evs = h.ws_failed(conn);
+    assert_eq!(disconnected(&evs), vec![(b, "transport error")]);
+    assert_eq!(h.io.socket_count(), 0);
+    h.assert_no_leaks();
+}

@@ -214,7 +214,7 @@ fn broadcast_ack_timeout_counts_from_the_broadcast_after_an_idle_server() {
             &Target::namespace("/"),
             "vote",
             &(),
-            Duration::from_secs(5),
+            Some(Duration::from_secs(5)),
         )
         .unwrap();
     let done = IoEvent::BroadcastAckComplete {

@@ -242,7 +242,9 @@ impl State {
                 IoEvent::BroadcastAckReceived { socket, .. } => {
                     assert!(!self.gone.contains(&socket), "ack from a gone socket");
                 }
-                IoEvent::AckTimeout { .. } | IoEvent::BroadcastAckComplete { .. } => {}
+                IoEvent::AckTimeout { .. }
+                | IoEvent::BroadcastAckComplete { .. }
+                | IoEvent::Cluster(_) => {}
                 IoEvent::Disconnected { socket, reason } => {
                     assert!(self.gone.insert(socket), "disconnected twice");
                     assert!(!reason.as_str().is_empty());
@@ -434,7 +436,8 @@ impl State {
                             &t,
                             "q",
                             &(),
-                            Duration::from_millis(ms.into()),
+                            // 0: no timeout (wait for every answer or departure).
+                            (ms != 0).then(|| Duration::from_millis(ms.into())),
                         );
                     }
                 }

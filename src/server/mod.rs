@@ -58,19 +58,13 @@
 //! - **Broadcast**: a [`TextFrame`] is encoded once; over WebSocket every recipient's
 //!   [`Transmit::WsSend`] carries a clone of the same buffer.
 
-mod commands;
 mod config;
-#[path = "engine.rs"]
-mod engine_impl;
+pub mod engine;
 mod id_hasher;
 pub mod io;
-mod lifecycle;
-mod polling;
 mod request;
 mod session;
-mod timers;
 mod types;
-mod ws;
 
 pub use crate::driver::server::{Input, Transmit};
 pub use crate::transport::{
@@ -78,16 +72,8 @@ pub use crate::transport::{
     Transport,
 };
 pub use config::{AllowRequest, CorsConfig, EngineConfig};
-pub use engine_impl::EngineServer;
+pub use engine::EngineServer;
 pub use request::ErrorCode;
 #[doc(hidden)]
 pub use request::{error_body, parse_uri, EngineQuery};
 pub use types::{EngineEvent, OutMessage, SessionId, TextFrame};
-
-/// The Engine.IO layer alone: [`EngineServer`] and its vocabulary.
-pub mod engine {
-    pub use super::config::{AllowRequest, CorsConfig, EngineConfig};
-    pub use super::engine_impl::EngineServer;
-    pub use super::request::ErrorCode;
-    pub use super::types::{EngineEvent, OutMessage, SessionId, TextFrame};
-}

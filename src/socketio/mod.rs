@@ -107,7 +107,6 @@ pub use args::Args;
 pub use binary::PLACEHOLDER_KEY;
 pub use decode::{decode_packet, Decoder, DecoderConfig, DEFAULT_MAX_ATTACHMENTS, MAX_DEPTH};
 pub use encode::{encode_ack, encode_event, Encoded, MessageFrame};
-pub(crate) use encode::{encode_ack_message, encode_event_message};
 pub use packet::{
     is_reserved_event, ConnectErrorInfo, Packet, PacketData, PacketType, MAIN_NAMESPACE,
     RESERVED_EVENTS,

@@ -223,6 +223,12 @@ impl H {
         self.drain();
     }
 
+    pub fn ws_failed(&mut self, conn: ConnId) {
+        self.line(format!("→ ws{} failed", conn.as_u64()));
+        self.input(Input::WsFailed { conn });
+        self.drain();
+    }
+
     pub fn send(&mut self, session: SessionId, text: &str) {
         self.line(format!("app send s{} {:?}", session.as_u64(), text));
         self.server.send(session, text).unwrap();

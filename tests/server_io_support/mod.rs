@@ -323,6 +323,13 @@ impl Harness {
         self.drain()
     }
 
+    /// The WebSocket failed (an I/O error, not a close).
+    pub fn ws_failed(&mut self, conn: ConnId) -> Vec<IoEvent> {
+        self.line(format!("-> ws#{} FAILED", conn.as_u64()));
+        self.input(Input::WsFailed { conn });
+        self.drain()
+    }
+
     /// An HTTP GET.
     pub fn get(&mut self, uri: &str) -> (RequestId, Vec<IoEvent>) {
         let id = self.next_request();

@@ -69,7 +69,10 @@ pub(crate) struct BroadcastAck {
     pub(crate) ack_id: u64,
     /// Recipients that have not answered yet.
     pub(crate) pending: SocketSet,
-    pub(crate) timer: TimerKey,
+    /// The timeout; `None`: wait until every recipient answered or left.
+    pub(crate) timer: Option<TimerKey>,
+    /// Recipients that left without answering (untimed broadcasts only).
+    pub(crate) gone: Vec<SocketId>,
 }
 
 /// Acks the server waits for.
@@ -111,6 +114,32 @@ impl AckTable {
         self.single
             .range((socket, 0u64)..=(socket, u64::MAX))
             .count()
+    }
+
+    /// `socket` left: every untimed broadcast stops waiting for it. Returns the
+    /// broadcasts that now have nobody left to wait for (removed from the table), with
+    /// the sockets that never answered, sorted.
+    pub(crate) fn forget_socket(
+        &mut self,
+        socket: SocketId,
+    ) -> Vec<(BroadcastAckId, Vec<SocketId>)> {
+        let mut done = Vec::new();
+        for (id, b) in &mut self.broadcasts {
+            if b.timer.is_none() && b.pending.remove(&socket) {
+                b.gone.push(socket);
+                if b.pending.is_empty() {
+                    done.push(*id);
+                }
+            }
+        }
+        done.sort();
+        done.into_iter()
+            .filter_map(|id| {
+                let mut b = self.remove_broadcast(id)?;
+                b.gone.sort();
+                Some((id, b.gone))
+            })
+            .collect()
     }
 
     /// Removes a finished broadcast.

@@ -3,7 +3,8 @@
 //!
 //! Recipients are de-duplicated and exceptions applied with an epoch stamp in each socket
 //! slot (no set is built per broadcast). The packet is encoded once; each recipient's
-//! queue gets a clone of the same [`TextFrame`] and attachment [`Bytes`].
+//! queue gets a clone of the same frame ([`TextFrame`](crate::server::TextFrame), or one
+//! binary message) and attachment [`Bytes`].
 
 use super::acks::{BroadcastAck, Timer};
 use super::commands::deadline;
@@ -12,8 +13,8 @@ use super::sockets::SocketTable;
 use super::types::{BroadcastAckId, SocketId};
 use super::SocketIoServer;
 use crate::error::{EmitError, SocketError};
-use crate::server::{EngineServer, OutMessage, TextFrame};
-use crate::socketio::encode_event_message;
+use crate::server::{EngineServer, OutMessage};
+use crate::socketio::Parser;
 use bytes::Bytes;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -92,9 +93,10 @@ impl Target {
     }
 }
 
-/// One frame plus attachments, encoded once.
+/// One packet encoded once: its first message (a text frame, or the one binary message
+/// of a binary parser) plus attachments.
 pub(super) struct Shared {
-    pub(super) frame: TextFrame,
+    pub(super) frame: OutMessage,
     pub(super) attachments: Vec<Bytes>,
 }
 
@@ -110,11 +112,11 @@ impl Shared {
             return false;
         }
         let res = if self.attachments.is_empty() {
-            engine.send(s.session, OutMessage::Text(self.frame.clone()))
+            engine.send(s.session, self.frame.clone())
         } else {
             engine.send_many(
                 s.session,
-                std::iter::once(OutMessage::Text(self.frame.clone()))
+                std::iter::once(self.frame.clone())
                     .chain(self.attachments.iter().cloned().map(OutMessage::Binary)),
             )
         };
@@ -122,7 +124,7 @@ impl Shared {
     }
 }
 
-impl SocketIoServer {
+impl<P: Parser> SocketIoServer<P> {
     /// A target of every other socket in `socket`'s namespace (the official
     /// `socket.broadcast`); narrow it further with [`Target::to`] / [`Target::except`].
     pub fn broadcast_from(&self, socket: SocketId) -> Result<Target, SocketError> {
@@ -147,11 +149,13 @@ impl SocketIoServer {
         event: &str,
         args: &A,
     ) -> Result<usize, EmitError> {
-        let enc = encode_event_message(&target.nsp, event, None, args)?;
-        let shared = Shared {
-            frame: TextFrame::from_message_frame(enc.frame),
-            attachments: enc.attachments,
-        };
+        let (frame, attachments) = super::commands::split_frames(self.parser.encode_event(
+            &target.nsp,
+            event,
+            None,
+            args,
+        )?);
+        let shared = Shared { frame, attachments };
         let count = self.deliver_shared(target, &shared);
         self.cluster(|| super::ClusterEvent::Broadcast {
             target: target.clone(),
@@ -182,19 +186,24 @@ impl SocketIoServer {
     /// [`IoEvent::BroadcastAckComplete`](super::IoEvent) when all answered or `timeout`
     /// passed since `now` (clamped: a `now` earlier than one seen before counts as that
     /// one), listing the sockets that did not answer (with no recipient it completes at
-    /// once). Errors as [`broadcast`](Self::broadcast).
+    /// once). With `timeout: None` it waits until every recipient answered or
+    /// disconnected (those that disconnected first are the ones listed), as
+    /// [`emit_with_ack`](Self::emit_with_ack) does. Errors as
+    /// [`broadcast`](Self::broadcast).
     pub fn broadcast_with_ack<A: Serialize + ?Sized>(
         &mut self,
         now: Instant,
         target: &Target,
         event: &str,
         args: &A,
-        timeout: Duration,
+        timeout: Option<Duration>,
     ) -> Result<BroadcastAckId, EmitError> {
         let now = self.clock.advance(now);
         let nsp = self.nsps.find(&target.nsp);
         let ack_id = nsp.and_then(|i| self.nsps.get(i)).map_or(0, |n| n.next_ack);
-        let enc = encode_event_message(&target.nsp, event, Some(ack_id), args)?;
+        let enc = self
+            .parser
+            .encode_event(&target.nsp, event, Some(ack_id), args)?;
         let bid = self.acks.next_broadcast_id();
         let Some(nsp) = nsp else {
             // A namespace nobody has joined yet: no recipient.
@@ -207,10 +216,8 @@ impl SocketIoServer {
         if let Some(n) = self.nsps.get_mut(nsp) {
             n.take_ack_id();
         }
-        let shared = Shared {
-            frame: TextFrame::from_message_frame(enc.frame),
-            attachments: enc.attachments,
-        };
+        let (frame, attachments) = super::commands::split_frames(enc);
+        let shared = Shared { frame, attachments };
         let epoch = self.next_epoch();
         let engine = &mut self.engine;
         let mut pending = super::namespaces::SocketSet::default();
@@ -233,9 +240,7 @@ impl SocketIoServer {
             });
             return Ok(bid);
         }
-        let timer = self
-            .timers
-            .add(deadline(now, timeout), Timer::Broadcast(bid));
+        let timer = timeout.map(|t| self.timers.add(deadline(now, t), Timer::Broadcast(bid)));
         self.acks.by_ack.insert((nsp, ack_id), bid);
         self.acks.broadcasts.insert(
             bid,
@@ -244,6 +249,7 @@ impl SocketIoServer {
                 ack_id,
                 pending,
                 timer,
+                gone: Vec::new(),
             },
         );
         Ok(bid)

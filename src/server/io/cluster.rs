@@ -11,7 +11,8 @@
 
 use super::broadcast::{Shared, Target};
 use super::{IoEvent, SocketIoServer};
-use crate::server::TextFrame;
+use crate::server::OutMessage;
+use crate::socketio::Parser;
 use crate::transport::SocketId;
 use bytes::Bytes;
 
@@ -24,8 +25,9 @@ pub enum ClusterEvent {
         /// Who receives it. Its `except_socket` handles name local sockets only (they
         /// are ignored remotely); exclude a socket everywhere with `except(its sid)`.
         target: Target,
-        /// The encoded packet (`"4"` + Socket.IO packet), shared, not copied.
-        frame: TextFrame,
+        /// The encoded packet, shared, not copied: a text frame (`"4"` + Socket.IO
+        /// packet) for the JSON parser, one binary message for a binary parser.
+        frame: OutMessage,
         /// Its binary attachments, in order.
         attachments: Vec<Bytes>,
     },
@@ -50,7 +52,7 @@ pub enum ClusterEvent {
     },
 }
 
-impl SocketIoServer {
+impl<P: Parser> SocketIoServer<P> {
     /// Delivers a broadcast encoded by another node (a [`ClusterEvent::Broadcast`] it
     /// reported) to the local sockets `target` selects; returns how many were sent it.
     /// It is not reported again as a cluster event. Socket exclusions by handle are
@@ -58,7 +60,7 @@ impl SocketIoServer {
     pub fn apply_remote_broadcast(
         &mut self,
         target: &Target,
-        frame: TextFrame,
+        frame: OutMessage,
         attachments: Vec<Bytes>,
     ) -> usize {
         let target = target.clone().without_socket_exclusions();

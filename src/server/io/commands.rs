@@ -7,19 +7,31 @@ use super::types::{AcceptError, AckRequest, ConnectRequest, DisconnectReason, So
 use super::SocketIoServer;
 use crate::error::{AckError, EmitError, SendError, SocketError};
 use crate::server::{OutMessage, SessionId, TextFrame};
-use crate::socketio::{encode_ack_message, encode_event_message, MessageFrame, Packet};
+use crate::socketio::{Frames, MessageFrame, Parser};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The engine messages of an encoded packet: its text frame (taken as is, `"4"` already
-/// in front), then its attachments.
-pub(super) fn out_messages(enc: MessageFrame) -> impl Iterator<Item = OutMessage> {
-    std::iter::once(OutMessage::Text(TextFrame::from_message_frame(enc.frame)))
-        .chain(enc.attachments.into_iter().map(OutMessage::Binary))
+/// The engine messages of an encoded packet, split as its first message (a text frame
+/// taken as is, `"4"` already in front, or one binary message) and the binary
+/// attachments that follow it.
+pub(super) fn split_frames(enc: Frames) -> (OutMessage, Vec<bytes::Bytes>) {
+    match enc {
+        Frames::Text(MessageFrame { frame, attachments }) => (
+            OutMessage::Text(TextFrame::from_message_frame(frame)),
+            attachments,
+        ),
+        Frames::Binary(b) => (OutMessage::Binary(b), Vec::new()),
+    }
 }
 
-impl SocketIoServer {
+/// The engine messages of an encoded packet, in order.
+pub(super) fn out_messages(enc: Frames) -> impl Iterator<Item = OutMessage> {
+    let (first, rest) = split_frames(enc);
+    std::iter::once(first).chain(rest.into_iter().map(OutMessage::Binary))
+}
+
+impl<P: Parser> SocketIoServer<P> {
     /// Accepts a CONNECT: the socket joins the namespace (created now if it was
     /// dynamic) and the room of its own id, and the reply `0[/nsp,]{"sid":"…"}` is
     /// queued at once, so it precedes anything emitted to the socket afterwards.
@@ -36,9 +48,10 @@ impl SocketIoServer {
             return Err(AcceptError::Stale);
         }
         let sid: Arc<str> = Arc::from(self.socket_ids.next_id());
-        let reply = Packet::connect_ok(&name, &sid)
-            .map_err(|_| AcceptError::Stale)?
-            .encode_message();
+        let reply = self
+            .parser
+            .encode_connect_ok(&name, &sid)
+            .map_err(|_| AcceptError::Stale)?;
         match self.engine.send_many(session, out_messages(reply)) {
             Ok(()) => {}
             Err(SendError::QueueFull { limit }) => {
@@ -80,12 +93,11 @@ impl SocketIoServer {
     ) -> Result<(), AcceptError> {
         let pending = self.requests.get(&request.id).ok_or(AcceptError::Stale)?;
         let session = pending.session;
-        let packet = Packet::connect_error(&pending.nsp, message, data.as_ref())
+        let packet = self
+            .parser
+            .encode_connect_error(&pending.nsp, message, data.as_ref())
             .map_err(|_| AcceptError::Stale)?;
-        match self
-            .engine
-            .send_many(session, out_messages(packet.encode_message()))
-        {
+        match self.engine.send_many(session, out_messages(packet)) {
             Ok(()) => {}
             Err(SendError::QueueFull { limit }) => {
                 return Err(AcceptError::QueueFull { request, limit })
@@ -110,10 +122,11 @@ impl SocketIoServer {
         message: &str,
         data: Option<serde_json::Value>,
     ) {
-        if let Ok(packet) = Packet::connect_error(nsp, message, data.as_ref()) {
-            let _ = self
-                .engine
-                .send_many(session, out_messages(packet.encode_message()));
+        if let Ok(packet) = self
+            .parser
+            .encode_connect_error(nsp, message, data.as_ref())
+        {
+            let _ = self.engine.send_many(session, out_messages(packet));
         }
     }
 
@@ -130,7 +143,7 @@ impl SocketIoServer {
         args: &A,
     ) -> Result<(), EmitError> {
         let (session, nsp) = self.socket_route(socket)?;
-        let enc = encode_event_message(&nsp, event, None, args)?;
+        let enc = self.parser.encode_event(&nsp, event, None, args)?;
         Ok(self.engine.send_many(session, out_messages(enc))?)
     }
 
@@ -144,7 +157,7 @@ impl SocketIoServer {
         args: &A,
     ) -> Result<bool, EmitError> {
         let (session, nsp) = self.socket_route(socket)?;
-        let enc = encode_event_message(&nsp, event, None, args)?;
+        let enc = self.parser.encode_event(&nsp, event, None, args)?;
         if !self.engine.is_writable(session) {
             return Ok(false);
         }
@@ -190,7 +203,7 @@ impl SocketIoServer {
             .ok_or(EmitError::UnknownSocket)?;
         let nsp = self.nsps.get_mut(nsp_idx).ok_or(EmitError::UnknownSocket)?;
         let id = nsp.next_ack;
-        let enc = encode_event_message(&nsp_name, event, Some(id), args)?;
+        let enc = self.parser.encode_event(&nsp_name, event, Some(id), args)?;
         self.engine.send_many(session, out_messages(enc))?;
         if let Some(nsp) = self.nsps.get_mut(nsp_idx) {
             nsp.take_ack_id();
@@ -219,7 +232,7 @@ impl SocketIoServer {
             .iter()
             .position(|x| *x == id)
             .ok_or(AckError::Stale)?;
-        let enc = encode_ack_message(&nsp, id, args)?;
+        let enc = self.parser.encode_ack(&nsp, id, args)?;
         self.engine.send_many(session, out_messages(enc))?;
         if let Some(s) = self.sockets.get_mut(socket) {
             s.pending_in_acks.remove(pos);
@@ -279,10 +292,8 @@ impl SocketIoServer {
             .socket_route(socket)
             .map_err(|_| SocketError::UnknownSocket)?;
         // Best effort: the socket leaves even if the queue is full.
-        if let Ok(packet) = Packet::disconnect(&nsp) {
-            let _ = self
-                .engine
-                .send_many(session, out_messages(packet.encode_message()));
+        if let Ok(packet) = self.parser.encode_disconnect(&nsp) {
+            let _ = self.engine.send_many(session, out_messages(packet));
         }
         self.remove_socket(socket, DisconnectReason::ServerNamespaceDisconnect);
         Ok(())

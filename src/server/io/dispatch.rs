@@ -5,11 +5,11 @@ use super::types::{AckRequest, ConnectRequest, DisconnectReason, IoEvent, Socket
 use super::{Client, PendingConnect, SocketIoServer};
 use crate::engineio::Message;
 use crate::server::{EngineEvent, SessionId};
-use crate::socketio::{Decoder, DecoderConfig, Packet, PacketData};
+use crate::socketio::{DecoderConfig, Packet, PacketData, PacketDecoder, Parser};
 use std::sync::Arc;
 use std::time::Instant;
 
-impl SocketIoServer {
+impl<P: Parser> SocketIoServer<P> {
     /// Handles one engine event.
     pub(super) fn on_engine_event(&mut self, ev: EngineEvent) {
         match ev {
@@ -50,10 +50,7 @@ impl SocketIoServer {
             Some(d) => d,
             None => &mut self.scratch,
         };
-        let decoded = match msg {
-            Message::Text(t) => decoder.decode_text(&t),
-            Message::Binary(b) => decoder.decode_binary(b),
-        };
+        let decoded = decoder.decode(msg);
         let waiting = decoded.is_ok() && decoder.is_waiting();
         let config = DecoderConfig {
             max_attachments: self.config.max_attachments,
@@ -61,11 +58,11 @@ impl SocketIoServer {
         if own && !waiting {
             client.decoder = None;
         } else if !own && waiting {
-            let taken = std::mem::replace(&mut self.scratch, Decoder::new(config));
+            let taken = std::mem::replace(&mut self.scratch, self.parser.decoder(config));
             client.decoder = Some(Box::new(taken));
         } else if !own && self.scratch.is_waiting() {
             // Defensive: never leave partial state in the shared decoder.
-            self.scratch = Decoder::new(config);
+            self.scratch = self.parser.decoder(config);
         }
         match decoded {
             Ok(Some(packet)) => self.on_packet(session, packet),
@@ -195,12 +192,20 @@ impl SocketIoServer {
             args,
         });
         if done {
-            if let Some(b) = self.acks.remove_broadcast(bid) {
-                self.timers.cancel(b.timer);
-            }
+            let missing = match self.acks.remove_broadcast(bid) {
+                Some(b) => {
+                    if let Some(key) = b.timer {
+                        self.timers.cancel(key);
+                    }
+                    let mut gone = b.gone;
+                    gone.sort();
+                    gone
+                }
+                None => Vec::new(),
+            };
             self.events.push_back(IoEvent::BroadcastAckComplete {
                 broadcast: bid,
-                missing: Vec::new(),
+                missing,
             });
         }
     }
@@ -292,5 +297,9 @@ impl SocketIoServer {
         }
         self.events
             .push_back(IoEvent::Disconnected { socket, reason });
+        for (broadcast, missing) in self.acks.forget_socket(socket) {
+            self.events
+                .push_back(IoEvent::BroadcastAckComplete { broadcast, missing });
+        }
     }
 }

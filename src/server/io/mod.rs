@@ -82,7 +82,7 @@ use super::{EngineServer, SessionId, Transmit};
 use crate::driver::{Core, InputError, Output};
 use crate::error::{ConfigError, NamespaceError};
 use crate::ids::IdSource;
-use crate::socketio::{Decoder, DecoderConfig};
+use crate::socketio::{DecoderConfig, JsonParser, Parser};
 use crate::time::{earliest, Clock};
 use acks::{AckTable, TimerKey, Timers};
 use namespaces::Namespaces;
@@ -94,8 +94,8 @@ use std::time::Instant;
 /// Per Engine.IO session: the namespaces it joined or asks for, and a decoder while a
 /// binary packet waits for its attachments (idle sessions share the server's decoder).
 #[derive(Debug)]
-struct Client {
-    decoder: Option<Box<Decoder>>,
+struct Client<D> {
+    decoder: Option<Box<D>>,
     /// (namespace index, socket) for each joined namespace.
     sockets: Vec<(u32, SocketId)>,
     /// (namespace name, request) for each CONNECT the application has not answered.
@@ -104,7 +104,7 @@ struct Client {
     connect_timer: Option<TimerKey>,
 }
 
-impl Client {
+impl<D> Client<D> {
     fn socket_for(&self, nsp: u32) -> Option<SocketId> {
         self.sockets
             .iter()
@@ -122,16 +122,21 @@ struct PendingConnect {
 
 /// The Socket.IO v5 server: namespaces, sockets, rooms, broadcasts and acks over an
 /// [`EngineServer`]. See the [module documentation](self).
-pub struct SocketIoServer {
+///
+/// Generic over the Socket.IO packet [`Parser`] ([`JsonParser`], the official
+/// `socket.io-parser`, by default; see [`with_parser`](Self::with_parser)): every packet
+/// sent is encoded and every message received decoded through it.
+pub struct SocketIoServer<P: Parser = JsonParser> {
     engine: EngineServer,
+    parser: P,
     config: IoConfig,
     socket_ids: Box<dyn IdSource>,
     clock: Clock,
-    clients: HashMap<SessionId, Client>,
+    clients: HashMap<SessionId, Client<P::Decoder>>,
     sockets: SocketTable,
     nsps: Namespaces,
     /// The decoder for sessions not in the middle of a binary packet.
-    scratch: Decoder,
+    scratch: P::Decoder,
     requests: HashMap<u64, PendingConnect>,
     next_request: u64,
     timers: Timers,
@@ -140,10 +145,11 @@ pub struct SocketIoServer {
     events: VecDeque<IoEvent>,
 }
 
-impl std::fmt::Debug for SocketIoServer {
+impl<P: Parser> std::fmt::Debug for SocketIoServer<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SocketIoServer")
             .field("engine", &self.engine)
+            .field("parser", &self.parser)
             .field("clients", &self.clients.len())
             .field("sockets", &self.sockets.len())
             .field("namespaces", &self.nsps.len())
@@ -151,31 +157,48 @@ impl std::fmt::Debug for SocketIoServer {
     }
 }
 
-impl SocketIoServer {
-    /// A server with `config`; Engine.IO session ids come from `engine_ids`, Socket.IO
-    /// socket ids from `socket_ids` (use [`RandomIds`](crate::ids::RandomIds) for both in
-    /// production). The main namespace `/` is registered.
+impl SocketIoServer<JsonParser> {
+    /// A server with `config` and the JSON parser; Engine.IO session ids come from
+    /// `engine_ids`, Socket.IO socket ids from `socket_ids` (use
+    /// [`RandomIds`](crate::ids::RandomIds) for both in production). The main namespace
+    /// `/` is registered.
     pub fn new(
         config: IoConfig,
         engine_ids: Box<dyn IdSource>,
         socket_ids: Box<dyn IdSource>,
+    ) -> Result<Self, ConfigError> {
+        Self::with_parser(config, engine_ids, socket_ids, JsonParser)
+    }
+}
+
+impl<P: Parser> SocketIoServer<P> {
+    /// As [`new`](SocketIoServer::new), with the Socket.IO packet parser `parser`: every
+    /// packet is encoded and decoded through it (a binary parser's packets travel as
+    /// one binary Engine.IO message each).
+    pub fn with_parser(
+        config: IoConfig,
+        engine_ids: Box<dyn IdSource>,
+        socket_ids: Box<dyn IdSource>,
+        parser: P,
     ) -> Result<Self, ConfigError> {
         config.validate()?;
         let scratch_config = config.max_attachments;
         let engine = EngineServer::new(config.engine.clone(), engine_ids)?;
         let mut nsps = Namespaces::default();
         nsps.get_or_create(crate::socketio::MAIN_NAMESPACE);
+        let scratch = parser.decoder(DecoderConfig {
+            max_attachments: scratch_config,
+        });
         Ok(SocketIoServer {
             engine,
+            parser,
             config,
             socket_ids,
             clock: Clock::default(),
             clients: HashMap::new(),
             sockets: SocketTable::default(),
             nsps,
-            scratch: Decoder::new(DecoderConfig {
-                max_attachments: scratch_config,
-            }),
+            scratch,
             requests: HashMap::new(),
             next_request: 0,
             timers: Timers::default(),
@@ -292,7 +315,7 @@ impl SocketIoServer {
     }
 }
 
-impl Core for SocketIoServer {
+impl<P: Parser> Core for SocketIoServer<P> {
     type Input = crate::driver::server::Input;
     type Transmit = Transmit;
     type Event = IoEvent;
@@ -331,7 +354,7 @@ impl Core for SocketIoServer {
     }
 }
 
-impl crate::driver::Tables for SocketIoServer {
+impl<P: Parser> crate::driver::Tables for SocketIoServer<P> {
     fn table_sizes(&self) -> Vec<(&'static str, usize)> {
         let mut v = crate::driver::Tables::table_sizes(&self.engine);
         let (members, rooms) = self.nsps.sizes();

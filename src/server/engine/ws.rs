@@ -1,11 +1,14 @@
 //! WebSocket input: sessions that start on WebSocket, the upgrade of polling sessions
 //! (`2probe` / `3probe` / `5`), and messages on established WebSockets.
 
-use super::engine_impl::{ConnRole, EngineServer, Verified};
-use super::request::{self, ErrorCode};
-use super::session::{Active, Upgrade};
-use super::types::{CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport};
+use super::state::ConnRole;
+use super::{EngineServer, Verified};
 use crate::engineio::{Packet, WsMessage};
+use crate::server::request::{self, ErrorCode};
+use crate::server::session::{Active, Upgrade};
+use crate::server::types::{
+    CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport,
+};
 use std::time::Instant;
 
 impl EngineServer {
@@ -32,11 +35,9 @@ impl EngineServer {
             }
         };
         match reject {
-            Err(response) => self
-                .transmits
-                .push_back(Transmit::WsReject { conn, response }),
+            Err(response) => self.out.transmit(Transmit::WsReject { conn, response }),
             Ok(v) => {
-                self.transmits.push_back(Transmit::WsAccept { conn });
+                self.out.transmit(Transmit::WsAccept { conn });
                 match v {
                     Verified::Handshake(_) => {
                         let id = self.open_session(now, Transport::WebSocket, Some(conn), &req.uri);
@@ -50,7 +51,7 @@ impl EngineServer {
 
     fn start_upgrade(&mut self, now: Instant, id: SessionId, conn: ConnId) {
         let deadline = now + self.config.upgrade_timeout;
-        let room = self.pending_upgrades < self.config.max_pending_upgrades;
+        let room = self.ws.has_upgrade_room(self.config.max_pending_upgrades);
         let allowed = self.config.allow_upgrades;
         let ok = room
             && allowed
@@ -58,18 +59,17 @@ impl EngineServer {
                 .live(id)
                 .is_some_and(|s| s.active == Active::Polling && s.upgrade.is_none());
         if !ok {
-            self.transmits.push_back(Transmit::WsClose { conn });
+            self.out.transmit(Transmit::WsClose { conn });
             return;
         }
-        if let Some(s) = self.live_mut(id) {
+        if let Some(s) = self.sessions.live_mut(id) {
             s.upgrade = Some(Upgrade {
                 conn,
                 probed: false,
                 deadline,
             });
         }
-        self.conns.insert(conn, ConnRole::Upgrading(id));
-        self.pending_upgrades += 1;
+        self.ws.start_upgrade(conn, id);
         self.reschedule(id);
     }
 
@@ -80,7 +80,7 @@ impl EngineServer {
             WsMessage::Text(t) => t.len() > self.config.max_payload,
             WsMessage::Binary(b) => b.len() > self.config.max_payload,
         };
-        match self.conns.get(&conn).copied() {
+        match self.ws.role(conn) {
             None => {}
             Some(ConnRole::Upgrading(id)) => {
                 let packet = if too_big {
@@ -106,24 +106,23 @@ impl EngineServer {
     fn on_upgrade_packet(&mut self, id: SessionId, conn: ConnId, packet: Option<Packet>) {
         match packet {
             Some(Packet::Ping(d)) if d == crate::engineio::packet::PROBE => {
-                self.transmits.push_back(Transmit::WsSend {
+                self.out.transmit(Transmit::WsSend {
                     conn,
                     msg: Packet::pong_probe().to_ws(),
                 });
-                if let Some(u) = self.live_mut(id).and_then(|s| s.upgrade.as_mut()) {
+                if let Some(u) = self.sessions.live_mut(id).and_then(|s| s.upgrade.as_mut()) {
                     u.probed = true;
                 }
                 self.release_poll(id);
             }
             Some(Packet::Upgrade) => {
                 self.release_poll(id);
-                if let Some(s) = self.live_mut(id) {
+                if let Some(s) = self.sessions.live_mut(id) {
                     s.upgrade = None;
                     s.active = Active::Ws(conn);
                 }
-                self.pending_upgrades = self.pending_upgrades.saturating_sub(1);
-                self.conns.insert(conn, ConnRole::Active(id));
-                self.events.push_back(EngineEvent::Upgraded { session: id });
+                self.ws.complete_upgrade(conn, id);
+                self.out.event(EngineEvent::Upgraded { session: id });
                 self.flush(id);
                 self.reschedule(id);
             }
@@ -134,26 +133,28 @@ impl EngineServer {
 
     /// Answers a held poll with a noop, so the client can finish the upgrade.
     fn release_poll(&mut self, id: SessionId) {
-        let Some(s) = self.sessions.get_mut(&id) else {
+        let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
         if let Some(rid) = s.held_get.take() {
             let headers = std::mem::take(&mut s.held_headers);
-            self.held.remove(&rid);
-            self.respond(rid, request::poll_ok(headers, "6".to_owned()));
+            self.polling.release(rid);
+            self.out
+                .respond(rid, request::poll_ok(headers, "6".to_owned()));
         }
     }
 
-    /// A WebSocket closed (by the peer or after a `CloseWs`). The session it carried
-    /// closes with `transport close`; an upgrade in progress is abandoned (polling goes
-    /// on).
-    pub(crate) fn on_ws_closed(&mut self, conn: ConnId) {
-        match self.conns.get(&conn).copied() {
+    /// A WebSocket closed (`Input::WsClosed`: by the peer or after a `WsClose`) or
+    /// failed (`Input::WsFailed`). The session it carried closes with `reason`
+    /// (`transport close` / `transport error`); an upgrade in progress is abandoned
+    /// (polling goes on).
+    pub(crate) fn on_ws_closed(&mut self, conn: ConnId, reason: CloseReason) {
+        match self.ws.role(conn) {
             None => {}
             Some(ConnRole::Upgrading(id)) => self.abort_upgrade(id, false),
             Some(ConnRole::Active(id)) => {
-                self.conns.remove(&conn);
-                self.end_session(id, CloseReason::TransportClose);
+                self.ws.remove(conn);
+                self.end_session(id, reason);
             }
         }
     }

@@ -2,11 +2,11 @@
 //! error responses, following the official `lib/server.ts` and
 //! `lib/transports/polling.ts`.
 
-use super::engine_impl::{EngineServer, Verified};
-use super::request::{self, ErrorCode};
-use super::session::{encode_queue, Active};
-use super::types::{CloseReason, HttpRequest, Method, RequestId, SessionId, Transport};
+use super::{EngineServer, Verified};
 use crate::engineio::payload::decode_payload;
+use crate::server::request::{self, ErrorCode};
+use crate::server::session::{encode_queue, Active};
+use crate::server::types::{CloseReason, HttpRequest, Method, RequestId, SessionId, Transport};
 use std::time::Instant;
 
 impl EngineServer {
@@ -33,20 +33,22 @@ impl EngineServer {
         let cors = cors.as_ref();
         let (path, _) = request::parse_uri(&req.uri);
         if !request::path_matches(&self.config, path) {
-            self.respond(rid, request::bare(None, &req, 404));
+            self.out.respond(rid, request::bare(None, &req, 404));
             return;
         }
         if req.method == Method::Options && cors.is_some() {
-            self.respond(rid, request::preflight(cors, &req));
+            self.out.respond(rid, request::preflight(cors, &req));
             return;
         }
         match self.verify(&req, false) {
-            Err(code) => self.respond(rid, request::error_response(cors, &req, code)),
+            Err(code) => self
+                .out
+                .respond(rid, request::error_response(cors, &req, code)),
             Ok(Verified::Handshake(Transport::Polling)) => {
                 if !self.can_open() {
                     let resp =
                         request::error_response_status(cors, &req, ErrorCode::BadRequest, 503);
-                    self.respond(rid, resp);
+                    self.out.respond(rid, resp);
                     return;
                 }
                 let id = self.open_session(now, Transport::Polling, None, &req.uri);
@@ -55,14 +57,14 @@ impl EngineServer {
             Ok(Verified::Handshake(Transport::WebSocket)) => {
                 // verify() refuses a websocket handshake over plain HTTP; keep it total.
                 let resp = request::error_response(cors, &req, ErrorCode::BadRequest);
-                self.respond(rid, resp);
+                self.out.respond(rid, resp);
             }
             Ok(Verified::Existing(id)) => match req.method {
                 Method::Get => self.on_poll(id, rid, &req),
                 Method::Post => self.on_data(now, id, rid, &req),
                 _ => {
                     let resp = request::error_response(cors, &req, ErrorCode::BadRequest);
-                    self.respond(rid, resp);
+                    self.out.respond(rid, resp);
                 }
             },
         }
@@ -72,8 +74,8 @@ impl EngineServer {
     /// session closes with `transport error` (as the official "poll connection closed
     /// prematurely"); other requests are already answered and this is a no-op.
     pub(crate) fn on_http_failed(&mut self, request: RequestId) {
-        if let Some(id) = self.held.remove(&request) {
-            if let Some(s) = self.sessions.get_mut(&id) {
+        if let Some(id) = self.polling.release(request) {
+            if let Some(s) = self.sessions.get_mut(id) {
                 s.held_get = None;
             }
             self.end_session(id, CloseReason::TransportError);
@@ -83,10 +85,10 @@ impl EngineServer {
     /// Holds a GET on a session and sends what is queued.
     fn hold(&mut self, id: SessionId, rid: RequestId, req: &HttpRequest) {
         let headers = request::cors_headers(self.config.cors.as_ref(), req);
-        if let Some(s) = self.sessions.get_mut(&id) {
+        if let Some(s) = self.sessions.get_mut(id) {
             s.held_get = Some(rid);
             s.held_headers = headers;
-            self.held.insert(rid, id);
+            self.polling.hold(rid, id);
         }
         self.flush(id);
     }
@@ -95,15 +97,15 @@ impl EngineServer {
         let max = self.config.max_payload;
         let cors = self.config.cors.clone();
         let cors = cors.as_ref();
-        let Some(s) = self.sessions.get_mut(&id) else {
+        let Some(s) = self.sessions.get_mut(id) else {
             let resp = request::error_response(cors, req, ErrorCode::UnknownSid);
-            self.respond(rid, resp);
+            self.out.respond(rid, resp);
             return;
         };
         if s.closing.is_some() {
             // Closed by the application: deliver what is left, ending with `1`.
             let body = encode_queue(&mut s.queue, max);
-            self.respond(
+            self.out.respond(
                 rid,
                 request::poll_ok(request::cors_headers(cors, req), body),
             );
@@ -111,13 +113,13 @@ impl EngineServer {
             return;
         }
         if s.held_get.is_some() {
-            self.respond(rid, request::bare(cors, req, 400));
+            self.out.respond(rid, request::bare(cors, req, 400));
             self.end_session(id, CloseReason::TransportError);
             return;
         }
         if s.upgrade.is_some_and(|u| u.probed) {
             // Upgrading: release every poll at once with a noop.
-            self.respond(
+            self.out.respond(
                 rid,
                 request::poll_ok(request::cors_headers(cors, req), "6".to_owned()),
             );
@@ -130,41 +132,43 @@ impl EngineServer {
         let max = self.config.max_payload;
         let cors = self.config.cors.clone();
         let cors = cors.as_ref();
-        if self.live(id).is_none() {
+        if self.sessions.live(id).is_none() {
             let resp = request::error_response(cors, req, ErrorCode::UnknownSid);
-            self.respond(rid, resp);
+            self.out.respond(rid, resp);
             return;
         }
         if req.content_type.as_deref() == Some("application/octet-stream") {
             // v4 polling carries binary as base64 text; a binary body is invalid content.
-            self.respond(rid, request::bare(cors, req, 400));
+            self.out.respond(rid, request::bare(cors, req, 400));
             self.end_session(id, CloseReason::TransportError);
             return;
         }
         if req.body.len() > max {
-            self.respond(rid, request::bare(cors, req, 413));
+            self.out.respond(rid, request::bare(cors, req, 413));
             return;
         }
         let packets = match decode_payload(req.body.clone(), max) {
             Ok(p) => p,
             Err(_) => {
-                self.respond(rid, request::bare(cors, req, 400));
+                self.out.respond(rid, request::bare(cors, req, 400));
                 self.end_session(id, CloseReason::ParseError);
                 return;
             }
         };
         for p in packets {
-            if self.live(id).is_none() {
+            if self.sessions.live(id).is_none() {
                 break;
             }
             self.on_packet(now, id, p);
         }
-        self.respond(rid, request::post_ok(cors, req));
+        self.out.respond(rid, request::post_ok(cors, req));
     }
 
     /// Whether a session has a poll held (for tests and invariants).
     pub fn has_held_poll(&self, session: SessionId) -> bool {
-        self.live(session).is_some_and(|s| s.held_get.is_some())
+        self.sessions
+            .live(session)
+            .is_some_and(|s| s.held_get.is_some())
             && self
                 .live(session)
                 .is_some_and(|s| s.active == Active::Polling)

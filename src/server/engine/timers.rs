@@ -2,10 +2,10 @@
 //! deadline) and what fires: pings, ping timeouts, upgrade timeouts, the end of a
 //! closing session's linger.
 
-use super::engine_impl::EngineServer;
-use super::session::Out;
-use super::types::{CloseReason, SessionId};
+use super::EngineServer;
 use crate::engineio::Packet;
+use crate::server::session::Out;
+use crate::server::types::{CloseReason, SessionId};
 use crate::utf8::Utf8Bytes;
 use std::time::Instant;
 
@@ -13,34 +13,21 @@ impl EngineServer {
     /// When timers must run next.
     #[must_use]
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.first().map(|(at, _)| *at)
+        self.timers.next()
     }
 
     /// Puts a session's earliest deadline in the timer table.
     pub(crate) fn reschedule(&mut self, id: SessionId) {
-        let Some(s) = self.sessions.get_mut(&id) else {
+        let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
         let want = s.deadline();
-        if want == s.scheduled {
-            return;
-        }
-        if let Some(at) = s.scheduled.take() {
-            self.timers.remove(&(at, id));
-        }
-        if let Some(at) = want {
-            self.timers.insert((at, id));
-        }
-        s.scheduled = want;
+        self.timers.reschedule(id, &mut s.scheduled, want);
     }
 
     pub(crate) fn run_timers(&mut self, now: Instant) {
-        while let Some(&(at, id)) = self.timers.first() {
-            if at > now {
-                break;
-            }
-            self.timers.remove(&(at, id));
-            if let Some(s) = self.sessions.get_mut(&id) {
+        while let Some(id) = self.timers.pop_due(now) {
+            if let Some(s) = self.sessions.get_mut(id) {
                 s.scheduled = None;
             }
             self.fire(now, id);
@@ -50,7 +37,7 @@ impl EngineServer {
 
     fn fire(&mut self, now: Instant, id: SessionId) {
         let timeout = self.config.ping_timeout;
-        let Some(s) = self.sessions.get_mut(&id) else {
+        let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
         if s.closing.is_some_and(|d| d <= now) {
@@ -60,7 +47,7 @@ impl EngineServer {
         if s.upgrade.is_some_and(|u| u.deadline <= now) {
             self.abort_upgrade(id, true);
         }
-        let Some(s) = self.sessions.get_mut(&id) else {
+        let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
         if s.pong_deadline.is_some_and(|d| d <= now) {

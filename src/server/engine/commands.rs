@@ -1,10 +1,10 @@
 //! Application commands on the [`EngineServer`]: send, close, shutdown.
 
-use super::engine_impl::EngineServer;
-use super::session::{Active, Out};
-use super::types::{CloseReason, EngineEvent, OutMessage, SessionId, Transmit};
+use super::EngineServer;
 use crate::engineio::{Packet, WsMessage};
 use crate::error::{SendError, SocketError};
+use crate::server::session::{Active, Out};
+use crate::server::types::{CloseReason, EngineEvent, OutMessage, SessionId, Transmit};
 use std::time::Instant;
 
 impl EngineServer {
@@ -22,8 +22,7 @@ impl EngineServer {
         let max = self.config.max_queued_packets;
         let s = self
             .sessions
-            .get_mut(&session)
-            .filter(|s| s.closing.is_none())
+            .live_mut(session)
             .ok_or(SendError::UnknownSession)?;
         match s.active {
             // Nothing waits before it on an open WebSocket: straight out (what `flush`
@@ -33,7 +32,7 @@ impl EngineServer {
                     OutMessage::Text(f) => WsMessage::Text(f.into_frame()),
                     OutMessage::Binary(b) => WsMessage::Binary(b),
                 };
-                self.transmits.push_back(Transmit::WsSend { conn, msg });
+                self.out.transmit(Transmit::WsSend { conn, msg });
                 Ok(())
             }
             _ => {
@@ -55,7 +54,10 @@ impl EngineServer {
         msgs: impl IntoIterator<Item = OutMessage>,
     ) -> Result<(), SendError> {
         let max = self.config.max_queued_packets;
-        let s = self.live_mut(session).ok_or(SendError::UnknownSession)?;
+        let s = self
+            .sessions
+            .live_mut(session)
+            .ok_or(SendError::UnknownSession)?;
         // Straight into the queue (no collecting first); if they do not all fit, the
         // ones pushed are taken back out: all or none, and never more than `max`.
         let before = s.queue.len();
@@ -90,7 +92,10 @@ impl EngineServer {
 
     fn close_at(&mut self, now: Instant, session: SessionId) -> Result<(), SendError> {
         let linger = self.config.ping_timeout;
-        let s = self.live_mut(session).ok_or(SendError::UnknownSession)?;
+        let s = self
+            .sessions
+            .live_mut(session)
+            .ok_or(SendError::UnknownSession)?;
         match s.active {
             Active::Ws(_) => {
                 self.flush(session);
@@ -104,7 +109,7 @@ impl EngineServer {
                 if let Some(u) = s.upgrade.take() {
                     self.drop_conn(u.conn, true);
                 }
-                self.events.push_back(EngineEvent::Closed {
+                self.out.event(EngineEvent::Closed {
                     session,
                     reason: CloseReason::ForcedClose,
                 });
@@ -121,9 +126,7 @@ impl EngineServer {
     pub(crate) fn shutdown_at(&mut self, now: Instant) {
         let _ = self.clock.advance(now);
         self.shut_down = true;
-        let mut ids: Vec<SessionId> = self.sessions.keys().copied().collect();
-        ids.sort();
-        for id in ids {
+        for id in self.sessions.ids_sorted() {
             self.end_session(id, CloseReason::ServerShutdown);
         }
     }

@@ -2,11 +2,13 @@
 //! request, packets from the client, flushing the outgoing queue, upgrades abandoned,
 //! teardown and closing.
 
-use super::engine_impl::{ConnRole, EngineServer, Verified};
-use super::request::{self, ErrorCode};
-use super::session::{encode_queue, Active, Out, Session};
-use super::types::{CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport};
+use super::{EngineServer, Verified};
 use crate::engineio::{Handshake, Packet, ProtocolVersion};
+use crate::server::request::{self, ErrorCode};
+use crate::server::session::{encode_queue, Active, Out, Session};
+use crate::server::types::{
+    CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport,
+};
 use crate::utf8::Utf8Bytes;
 use std::time::Instant;
 
@@ -19,8 +21,7 @@ impl EngineServer {
         conn: Option<ConnId>,
         uri: &str,
     ) -> SessionId {
-        self.next_session += 1;
-        let id = SessionId(self.next_session);
+        let id = self.sessions.allocate();
         let sid = Utf8Bytes::from(self.ids.next_id());
         let upgrades = if transport == Transport::Polling && self.config.allow_upgrades {
             vec!["websocket".to_owned()]
@@ -36,16 +37,15 @@ impl EngineServer {
         };
         let active = match conn {
             Some(c) => {
-                self.conns.insert(c, ConnRole::Active(id));
+                self.ws.activate(c, id);
                 Active::Ws(c)
             }
             None => Active::Polling,
         };
         let mut s = Session::new(sid.clone(), active, now, self.config.ping_interval);
         s.queue.push_back(Out::Ctrl(Packet::Open(hs)));
-        self.by_sid.insert(sid.to_string(), id);
         self.sessions.insert(id, s);
-        self.events.push_back(EngineEvent::Opened {
+        self.out.event(EngineEvent::Opened {
             session: id,
             sid,
             transport,
@@ -69,8 +69,8 @@ impl EngineServer {
         if let Some(sid) = q.sid.as_deref() {
             // A session closing (closed by the application, queue not yet delivered)
             // is still found here, so that its last poll can be answered.
-            let id = *self.by_sid.get(sid).ok_or(ErrorCode::UnknownSid)?;
-            let current = match self.sessions.get(&id).map(|s| s.active) {
+            let id = self.sessions.find_sid(sid).ok_or(ErrorCode::UnknownSid)?;
+            let current = match self.sessions.get(id).map(|s| s.active) {
                 None => return Err(ErrorCode::UnknownSid),
                 Some(Active::Polling) => Transport::Polling,
                 Some(Active::Ws(_)) => Transport::WebSocket,
@@ -85,7 +85,7 @@ impl EngineServer {
             }
             return Ok(Verified::Existing(id));
         }
-        if req.method != super::types::Method::Get {
+        if req.method != crate::server::types::Method::Get {
             return Err(ErrorCode::BadHandshakeMethod);
         }
         if (transport == Transport::WebSocket) != is_ws {
@@ -105,7 +105,9 @@ impl EngineServer {
     /// Handles one decoded packet from the client on the session's transport.
     pub(crate) fn on_packet(&mut self, now: Instant, id: SessionId, packet: Packet) {
         let interval = self.config.ping_interval;
-        let Some(s) = self.live_mut(id) else { return };
+        let Some(s) = self.sessions.live_mut(id) else {
+            return;
+        };
         match packet {
             Packet::Close => self.end_session(id, CloseReason::TransportClose),
             // The v4 server pings; a ping from the client breaks the heartbeat direction.
@@ -115,9 +117,7 @@ impl EngineServer {
                 s.next_ping = Some(now + interval);
                 self.reschedule(id);
             }
-            Packet::Message(msg) => self
-                .events
-                .push_back(EngineEvent::Message { session: id, msg }),
+            Packet::Message(msg) => self.out.event(EngineEvent::Message { session: id, msg }),
             Packet::Open(_) | Packet::Upgrade | Packet::Noop => {}
         }
     }
@@ -125,13 +125,13 @@ impl EngineServer {
     /// Sends what can be sent: everything over WebSocket, or one payload to a held poll.
     pub(crate) fn flush(&mut self, id: SessionId) {
         let max = self.config.max_payload;
-        let Some(s) = self.sessions.get_mut(&id) else {
+        let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
         match s.active {
             Active::Ws(conn) => {
                 for o in s.queue.drain(..) {
-                    self.transmits.push_back(Transmit::WsSend {
+                    self.out.transmit(Transmit::WsSend {
                         conn,
                         msg: o.into_ws(),
                     });
@@ -142,10 +142,10 @@ impl EngineServer {
                     return;
                 }
                 if let Some(rid) = s.held_get.take() {
-                    self.held.remove(&rid);
+                    self.polling.release(rid);
                     let body = encode_queue(&mut s.queue, max);
                     let headers = std::mem::take(&mut s.held_headers);
-                    self.respond(rid, request::poll_ok(headers, body));
+                    self.out.respond(rid, request::poll_ok(headers, body));
                 }
             }
         }
@@ -155,7 +155,7 @@ impl EngineServer {
     pub(crate) fn finish_closing(&mut self, id: SessionId) {
         if self
             .sessions
-            .get(&id)
+            .get(id)
             .is_some_and(|s| s.closing.is_some() && s.queue.is_empty())
         {
             let _ = self.teardown(id);
@@ -164,17 +164,15 @@ impl EngineServer {
 
     /// Forgets a WebSocket; with `close`, tells the adapter to close it.
     pub(crate) fn drop_conn(&mut self, conn: ConnId, close: bool) {
-        if let Some(ConnRole::Upgrading(_)) = self.conns.remove(&conn) {
-            self.pending_upgrades = self.pending_upgrades.saturating_sub(1);
-        }
+        self.ws.remove(conn);
         if close {
-            self.transmits.push_back(Transmit::WsClose { conn });
+            self.out.transmit(Transmit::WsClose { conn });
         }
     }
 
     /// Abandons a session's upgrade: the WebSocket is closed, polling goes on.
     pub(crate) fn abort_upgrade(&mut self, id: SessionId, close: bool) {
-        let Some(s) = self.sessions.get_mut(&id) else {
+        let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
         if let Some(u) = s.upgrade.take() {
@@ -186,12 +184,9 @@ impl EngineServer {
 
     /// Removes a session from every table; returns it.
     pub(crate) fn teardown(&mut self, id: SessionId) -> Option<Session> {
-        let mut s = self.sessions.remove(&id)?;
-        if self.by_sid.get(s.sid.as_str()) == Some(&id) {
-            self.by_sid.remove(s.sid.as_str());
-        }
+        let mut s = self.sessions.remove(id)?;
         if let Some(at) = s.scheduled.take() {
-            self.timers.remove(&(at, id));
+            self.timers.cancel(at, id);
         }
         if let Some(u) = s.upgrade.take() {
             self.drop_conn(u.conn, true);
@@ -207,25 +202,26 @@ impl EngineServer {
         };
         match s.active {
             Active::Ws(conn) => {
-                if self.conns.remove(&conn).is_some() {
-                    self.transmits.push_back(Transmit::WsClose { conn });
+                if self.ws.remove(conn).is_some() {
+                    self.out.transmit(Transmit::WsClose { conn });
                 }
             }
             Active::Polling => {
                 if let Some(rid) = s.held_get.take() {
-                    self.held.remove(&rid);
+                    self.polling.release(rid);
                     let body = if reason == CloseReason::TransportClose {
                         "6"
                     } else {
                         "1"
                     };
                     let headers = std::mem::take(&mut s.held_headers);
-                    self.respond(rid, request::poll_ok(headers, body.to_owned()));
+                    self.out
+                        .respond(rid, request::poll_ok(headers, body.to_owned()));
                 }
             }
         }
         if s.closing.is_none() {
-            self.events.push_back(EngineEvent::Closed {
+            self.out.event(EngineEvent::Closed {
                 session: id,
                 reason,
             });
