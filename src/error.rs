@@ -2,9 +2,16 @@
 //!
 //! Errors are split by who caused them:
 //! - [`DecodeError`]: bytes from the peer that do not follow the wire format. The state
-//!   machines never hand these to the caller of a `handle_*` method; they turn them into
-//!   the response the protocol requires and an event with the reason.
-//! - [`Error`]: local misuse of the API (an unknown handle, a call in the wrong state).
+//!   machines never hand these to the caller of `handle_input`; they turn them into the
+//!   response the protocol requires and an event with the reason.
+//! - Local misuse of the API (an unknown handle, a full queue, a value that does not
+//!   serialize): one error type per operation, the same type on both sides for the same
+//!   operation: [`ConfigError`] (constructors), [`SendError`] (Engine.IO `send`),
+//!   [`EmitError`] (emit and broadcast), [`AckError`] (answering an ack),
+//!   [`SocketError`] (join, leave, connect, disconnect, close), [`NamespaceError`],
+//!   [`AuthError`], [`ArgsError`] (reading received arguments), and
+//!   [`InputError`](crate::driver::InputError) (an adapter reusing a live id). The
+//!   server's `accept`/`reject` return `AcceptError`, which can hand the request back.
 
 /// Malformed wire input. Every decoder in this crate returns this on bad input, and never
 /// panics.
@@ -86,51 +93,8 @@ pub enum DecodeError {
     ExpectedAttachment,
 }
 
-/// Local misuse of the API: the caller asked for something that cannot be done in the
-/// current state. Peer behaviour never produces this.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The session handle does not name a live session.
-    #[error("unknown or closed session")]
-    UnknownSession,
-    /// The socket handle does not name a live socket.
-    #[error("unknown or disconnected socket")]
-    UnknownSocket,
-    /// The request handle does not name a pending request.
-    #[error("unknown or already answered request")]
-    UnknownRequest,
-    /// The operation needs a connection that is not there.
-    #[error("not connected")]
-    NotConnected,
-    /// The outgoing queue of the session is full.
-    #[error("outgoing queue full ({0} packets)")]
-    QueueFull(usize),
-    /// The value could not be serialized.
-    #[error("cannot serialize: {0}")]
-    Serialize(String),
-    /// The value could not be deserialized into the requested type.
-    #[error("cannot deserialize: {0}")]
-    Deserialize(String),
-    /// The event name is reserved by the protocol.
-    #[error("reserved event name {0:?}")]
-    ReservedEventName(String),
-    /// The namespace name is not valid (must start with `/`).
-    #[error("invalid namespace {0:?}")]
-    InvalidNamespace(String),
-    /// An ack was already sent, or no ack was requested.
-    #[error("ack already sent or not requested")]
-    AckUnavailable,
-    /// The configuration is inconsistent.
-    #[error("invalid configuration: {0}")]
-    InvalidConfig(&'static str),
-    /// The state machine was shut down or closed.
-    #[error("closed")]
-    Closed,
-}
-
 // ----- one error type per operation (both sides use the same type for the same
-// operation). `Error` above is being retired in favour of these. -----
+// operation) -----
 
 /// A configuration was refused by a constructor (`new`, `with_parser`…).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -262,48 +226,6 @@ pub enum AuthError {
 #[non_exhaustive]
 pub struct ArgsError(pub String);
 
-// Transitional: lets code that still returns the old `Error` feed the new types with `?`
-// while the crate moves over. Removed with `Error`.
-impl From<Error> for EmitError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::UnknownSocket | Error::UnknownSession | Error::NotConnected => {
-                EmitError::UnknownSocket
-            }
-            Error::QueueFull(limit) => EmitError::QueueFull { limit },
-            Error::Serialize(s) => EmitError::Serialize(s),
-            Error::ReservedEventName(s) => EmitError::ReservedEventName(s),
-            Error::InvalidNamespace(s) => EmitError::UnknownNamespace(s),
-            other => EmitError::Serialize(other.to_string()),
-        }
-    }
-}
-
-impl From<Error> for AckError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::QueueFull(limit) => AckError::QueueFull { limit },
-            Error::Serialize(s) => AckError::Serialize(s),
-            _ => AckError::Stale,
-        }
-    }
-}
-
-impl From<Error> for AuthError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Serialize(s) if s.contains("object") => AuthError::NotAnObject,
-            other => AuthError::Serialize(other.to_string()),
-        }
-    }
-}
-
-impl From<Error> for ArgsError {
-    fn from(e: Error) -> Self {
-        ArgsError(e.to_string())
-    }
-}
-
 impl From<SendError> for EmitError {
     fn from(e: SendError) -> Self {
         match e {
@@ -319,36 +241,6 @@ impl From<SendError> for AckError {
             SendError::QueueFull { limit } => AckError::QueueFull { limit },
             SendError::UnknownSession | SendError::NotConnected => AckError::Stale,
         }
-    }
-}
-
-// Transitional, the other way: code that still returns the old `Error` can `?` the
-// per-operation errors the codec returns now. Removed with `Error`.
-impl From<EmitError> for Error {
-    fn from(e: EmitError) -> Self {
-        match e {
-            EmitError::UnknownSocket => Error::UnknownSocket,
-            EmitError::UnknownNamespace(s) => Error::InvalidNamespace(s),
-            EmitError::ReservedEventName(s) => Error::ReservedEventName(s),
-            EmitError::Serialize(s) => Error::Serialize(s),
-            EmitError::QueueFull { limit } => Error::QueueFull(limit),
-            EmitError::TooManyPendingAcks { limit } => Error::QueueFull(limit),
-        }
-    }
-}
-
-impl From<AuthError> for Error {
-    fn from(e: AuthError) -> Self {
-        match e {
-            AuthError::InvalidNamespace(s) => Error::InvalidNamespace(s),
-            other => Error::Serialize(other.to_string()),
-        }
-    }
-}
-
-impl From<ArgsError> for Error {
-    fn from(e: ArgsError) -> Self {
-        Error::Deserialize(e.0)
     }
 }
 

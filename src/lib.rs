@@ -87,5 +87,5 @@ pub mod transport;
 pub mod utf8;
 
 pub use driver::{Core, InputError, Output};
-pub use error::{DecodeError, Error};
+pub use error::DecodeError;
 pub use utf8::Utf8Bytes;

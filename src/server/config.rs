@@ -42,7 +42,7 @@ pub struct EngineConfig {
     /// with the JSON body `{"code":3,"message":"Bad request"}` (WebSocket: closed).
     pub max_sessions: usize,
     /// Most messages waiting in one session's outgoing queue (default 10 000). When full,
-    /// [`send`](super::EngineServer::send) returns [`Error::QueueFull`](crate::Error::QueueFull)
+    /// [`send`](super::EngineServer::send) returns [`SendError::QueueFull`](crate::error::SendError::QueueFull)
     /// and queues nothing.
     pub max_queued_packets: usize,
     /// Most WebSocket connections still negotiating an upgrade, across the server

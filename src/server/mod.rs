@@ -51,7 +51,7 @@
 //! - **Heartbeat**: the server pings every `ping_interval`; no pong within `ping_timeout`
 //!   closes with `ping timeout`. A ping from the client closes with `parse error`.
 //! - **Bounds**: sessions (`max_sessions`, then `503`), per-session outgoing queue
-//!   (`max_queued_packets`, then [`Error::QueueFull`](crate::Error::QueueFull) from
+//!   (`max_queued_packets`, then [`SendError::QueueFull`](crate::error::SendError::QueueFull) from
 //!   `send`), probing WebSockets (`max_pending_upgrades`), bodies and WebSocket messages
 //!   (`max_payload`). Held polls are at most one per session; nothing else a peer sends
 //!   is buffered.
