@@ -1,20 +1,15 @@
-//! A tokio adapter for any socketio-proto client core: [`run`] owns a core that
-//! implements `Core<Input = client::Input, Transmit = client::Transmit>` (the Engine.IO
-//! client or the Socket.IO manager), performs what it transmits, feeds back what
-//! happened with the time, and hands every event, stdin line and app timer to one
-//! callback. It only moves bytes and time; copy this folder into an app as it is.
+//! A tokio adapter for any client core (`Core<Input = client::Input, Transmit =
+//! client::Transmit>`: the Engine.IO client or the Socket.IO manager). [`run`] performs
+//! what the core transmits, feeds back what happened with the time, and hands every
+//! event, stdin line and app timer to one callback. It only moves bytes and time.
 //!
-//! - HTTP long-polling: hyper 1's low-level client with a small keep-alive pool (a
-//!   poll GET and a POST are often in flight together).
-//! - WebSocket: tokio-tungstenite, one task per connection. Frames go down as the
-//!   core's shared buffers (no copy); the task feeds every queued frame and flushes once
-//!   the queue is empty, so a batch from one drain is one write.
-//! - After every input, callback and command the core is drained until
-//!   `Output::Timeout`; the loop then sleeps until that deadline, the app's timer, a
-//!   network result or a stdin line. Use a `current_thread` runtime: a whole drain then
-//!   lands in the queues before any writer runs.
-//! - `https://` is refused for now (TLS is not part of this adapter yet).
-//! - `SIO_TRACE=1` prints every transmit and input to stderr.
+//! - HTTP long-polling: hyper 1 with a small keep-alive pool. WebSocket:
+//!   tokio-tungstenite, one task per connection; frames go down as the core's shared
+//!   buffers (no copy), fed while queued and flushed once (one write per batch).
+//! - The core is drained after every input and callback until `Output::Timeout`; then
+//!   the loop sleeps until that deadline, the app's timer, a network result or stdin.
+//!   On a `current_thread` runtime a whole drain is queued before any writer runs.
+//! - `https://` is refused for now (no TLS yet). `SIO_TRACE=1` traces to stderr.
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -26,6 +21,7 @@ use socketio_proto::client::{ConnId, HttpRequest, Input, Transmit};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::{Core, Output, Utf8Bytes};
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,7 +29,6 @@ use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, protocol::WebSocketConfig, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// What the callback is woken for.
 pub enum Wake<E> {
@@ -55,18 +50,11 @@ const IDLE_LIMIT: Duration = Duration::from_secs(4);
 const POOL_SIZE: usize = 4;
 
 type Sender = SendRequest<Full<Bytes>>;
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Drives `core` against `origin` (`http://host:port`) until `on` breaks; returns its
 /// exit status. `timer` is the app's first deadline; `max_body` bounds every response
 /// body and WebSocket message.
-pub async fn run<C, F>(
-    mut core: C,
-    origin: &str,
-    max_body: usize,
-    timer: Option<Instant>,
-    mut on: F,
-) -> i32
+pub async fn run<C, F>(core: C, origin: &str, max_body: usize, timer: Option<Instant>, on: F) -> i32
 where
     C: Core<Input = Input, Transmit = Transmit>,
     F: FnMut(&mut C, Instant, Wake<C::Event>) -> Step,
@@ -75,23 +63,46 @@ where
         eprintln!("error: {origin}: this adapter speaks plain http/ws only (no TLS yet)");
         return 2;
     };
+    match drive(core, addr.to_owned(), max_body, timer, on).await {
+        ControlFlow::Break(code) => code,
+        ControlFlow::Continue(never) => match never {},
+    }
+}
+
+/// The loop: drain, wait for one thing, feed it, repeat.
+async fn drive<C, F>(
+    mut core: C,
+    addr: String,
+    max_body: usize,
+    mut timer: Option<Instant>,
+    mut on: F,
+) -> ControlFlow<i32, Infallible>
+where
+    C: Core<Input = Input, Transmit = Transmit>,
+    F: FnMut(&mut C, Instant, Wake<C::Event>) -> Step,
+{
     let (tx, mut rx) = mpsc::channel(256);
+    let trace = std::env::var_os("SIO_TRACE").is_some();
+    let (pool, ws) = (Arc::default(), HashMap::new());
     let mut net = Net {
-        addr: addr.to_owned(),
+        addr,
         max_body,
         tx,
-        pool: Arc::default(),
-        ws: HashMap::new(),
-        trace: std::env::var_os("SIO_TRACE").is_some(),
+        pool,
+        ws,
+        trace,
     };
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
-    let mut timer = timer;
-    let mut deadline = match drain(&mut core, &mut net, &mut on, &mut timer) {
-        ControlFlow::Break(code) => return code,
-        ControlFlow::Continue(d) => d,
-    };
     loop {
+        // Events first (the app's answers join this batch), transmits, the deadline.
+        let deadline = loop {
+            match core.poll_output() {
+                Output::Event(e) => timer = on(&mut core, Instant::now(), Wake::Event(e))?,
+                Output::Transmit(t) => net.transmit(t),
+                Output::Timeout(deadline) => break deadline,
+            }
+        };
         let wake_at = [deadline, timer].into_iter().flatten().min();
         let far = Instant::now() + Duration::from_secs(3600);
         let wake = tokio::select! {
@@ -115,34 +126,7 @@ where
             }
         };
         if let Some(wake) = wake {
-            match on(&mut core, Instant::now(), wake) {
-                ControlFlow::Break(code) => return code,
-                ControlFlow::Continue(t) => timer = t,
-            }
-        }
-        deadline = match drain(&mut core, &mut net, &mut on, &mut timer) {
-            ControlFlow::Break(code) => return code,
-            ControlFlow::Continue(d) => d,
-        };
-    }
-}
-
-/// Polls `core` until `Output::Timeout`: events to `on`, transmits to `net`.
-fn drain<C, F>(
-    core: &mut C,
-    net: &mut Net,
-    on: &mut F,
-    timer: &mut Option<Instant>,
-) -> ControlFlow<i32, Option<Instant>>
-where
-    C: Core<Input = Input, Transmit = Transmit>,
-    F: FnMut(&mut C, Instant, Wake<C::Event>) -> Step,
-{
-    loop {
-        match core.poll_output() {
-            Output::Event(e) => *timer = on(core, Instant::now(), Wake::Event(e))?,
-            Output::Transmit(t) => net.transmit(t),
-            Output::Timeout(deadline) => return ControlFlow::Continue(deadline),
+            timer = on(&mut core, Instant::now(), wake)?;
         }
     }
 }
@@ -226,11 +210,10 @@ async fn perform(
         .method(req.method.as_str())
         .uri(req.uri.as_str())
         .header(HOST, addr);
-    if let Some(ct) = &req.content_type {
-        builder = builder.header(CONTENT_TYPE, ct.as_str());
-    }
-    if let Some(origin) = &req.origin {
-        builder = builder.header(ORIGIN, origin.as_str());
+    for (name, value) in [(CONTENT_TYPE, &req.content_type), (ORIGIN, &req.origin)] {
+        if let Some(value) = value {
+            builder = builder.header(name, value.as_str());
+        }
     }
     let mut request = builder.body(Full::new(req.body))?;
     let idle = {
@@ -299,7 +282,14 @@ async fn websocket(
     let end = loop {
         tokio::select! {
             frame = out.recv() => match frame {
-                Some(frame) => if write_all(&mut ws, frame, &mut out).await.is_err() {
+                // Feed this frame and every one already queued, then flush once.
+                Some(frame) => if async {
+                    ws.feed(frame).await?;
+                    while let Ok(frame) = out.try_recv() {
+                        ws.feed(frame).await?;
+                    }
+                    ws.flush().await
+                }.await.is_err() {
                     break Input::WsFailed { conn };
                 },
                 None => return drop(ws.close(None).await), // WsClose: nothing to report
@@ -322,17 +312,4 @@ async fn websocket(
         }
     };
     let _ = tx.send(end).await;
-}
-
-/// Feeds `first` and every frame already queued, then flushes once.
-async fn write_all(
-    ws: &mut Ws,
-    first: Message,
-    out: &mut mpsc::UnboundedReceiver<Message>,
-) -> Result<(), tungstenite::Error> {
-    ws.feed(first).await?;
-    while let Ok(frame) = out.try_recv() {
-        ws.feed(frame).await?;
-    }
-    ws.flush().await
 }
