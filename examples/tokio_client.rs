@@ -1,6 +1,6 @@
-//! A tokio client for socketio-proto: hyper 1 for HTTP long-polling, tokio-tungstenite
-//! for WebSocket. The adapter only moves bytes and time; every protocol decision is the
-//! core's (see `tokio_client/driver.rs` for the loop, `tokio_client/io.rs` for the I/O).
+//! The tokio client: the shared client application (`client_app/`: flags, modes, event
+//! handling, no runtime) on the tokio adapter (`tokio_client/`: hyper 1 for HTTP
+//! long-polling, tokio-tungstenite for WebSocket, written once against `driver::Core`).
 //!
 //! ```text
 //! cargo run --example tokio_client -- --url http://127.0.0.1:3000 --namespace / \
@@ -14,97 +14,87 @@
 //!   one; stdin lines are sent as text messages).
 //! - `--script interop|reconnect|heartbeat` runs a fixed scenario against
 //!   `tests/interop/node_server.js` and prints one JSON line per check (see
-//!   `tokio_client/script.rs`; `tests/interop_client_node.rs` asserts on them).
+//!   `client_app/script.rs`; `tests/interop_client_node.rs` asserts on them).
 //! - `--reconnection-delay MS` sets the first reconnection delay (default 1000 ms).
 //! - `SIO_TRACE=1` prints every transmit and network result to stderr.
 
-#[path = "tokio_client/args.rs"]
-mod args;
-#[path = "tokio_client/driver.rs"]
-mod driver;
-#[path = "tokio_client/io.rs"]
-mod io;
-#[path = "tokio_client/script.rs"]
-mod script;
-#[path = "tokio_client/sio.rs"]
-mod sio;
+#[path = "client_app/mod.rs"]
+mod client_app;
+#[path = "tokio_client/mod.rs"]
+mod tokio_client;
 
-use driver::Driver;
-use socketio_proto::client::engine::{ClientEngineEvent, EngineClient, EngineClientConfig};
-use socketio_proto::engineio::Message;
+use client_app::{App, MAX_BODY};
+use socketio_proto::Core;
+use std::ops::ControlFlow;
 use std::time::Instant;
-use tokio::io::AsyncBufReadExt;
+use tokio_client::Wake;
 
-const MAX_BODY: usize = 10_000_000;
-
-fn engine_config(a: &args::Args) -> EngineClientConfig {
-    let mut c = EngineClientConfig::new(a.host.clone(), a.port);
-    c.path = a.path.clone();
-    c.transports = a.transports.clone();
-    c.max_incoming_payload = MAX_BODY;
-    c
-}
-
-#[tokio::main]
-async fn main() {
-    let args = args::parse();
-    if args.engineio {
-        run_engineio(&args).await;
-        return;
-    }
-    let engine = engine_config(&args);
-    let result = match &args.script {
-        Some(name) => script::run(name, &args, engine).await,
-        None => sio::run(&args, engine).await,
-    };
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
-}
-
-/// Plain Engine.IO: prints events, sends stdin lines as text messages.
-async fn run_engineio(a: &args::Args) {
-    let core = match EngineClient::new(Instant::now(), engine_config(a)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
+/// Runs `app` on `core` with the tokio adapter; returns the exit status.
+async fn drive<C, A>(core: C, origin: &str, mut app: A) -> i32
+where
+    C: Core<Input = socketio_proto::client::Input, Transmit = socketio_proto::client::Transmit>,
+    A: App<C>,
+{
+    let timer = app.timer();
+    tokio_client::run(core, origin, MAX_BODY, timer, |core, now, wake| {
+        let flow = match wake {
+            Wake::Event(e) => app.event(core, now, e),
+            Wake::Line(line) => app.line(core, now, line),
+            Wake::Timer => app.tick(core, now),
+        };
+        match flow {
+            ControlFlow::Break(code) => ControlFlow::Break(code),
+            ControlFlow::Continue(()) => ControlFlow::Continue(app.timer()),
         }
-    };
-    let mut driver = Driver::new(core, a.addr.clone(), MAX_BODY);
-    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-    let mut stdin_open = true;
-    loop {
-        tokio::select! {
-            event = driver.next_event() => {
-                let Some(event) = event else { return };
-                let line = match &event {
-                    ClientEngineEvent::Open { sid, .. } => serde_json::json!({"open": sid}),
-                    ClientEngineEvent::Message(Message::Text(t)) => serde_json::json!({"text": t.as_str()}),
-                    ClientEngineEvent::Message(Message::Binary(b)) => serde_json::json!({"binary": hex(b)}),
-                    ClientEngineEvent::Upgraded => serde_json::json!({"upgraded": true}),
-                    ClientEngineEvent::UpgradeFailed => serde_json::json!({"upgrade_failed": true}),
-                    ClientEngineEvent::Closed { reason } => serde_json::json!({"closed": reason.as_str()}),
-                };
-                println!("{line}");
-                if matches!(event, ClientEngineEvent::Closed { .. }) {
-                    return;
+    })
+    .await
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args = client_app::args::parse();
+    let now = Instant::now();
+    let code = if args.engineio {
+        match client_app::engine(&args, now) {
+            Ok(core) => {
+                let origin = core.config().http_origin();
+                drive(core, &origin, client_app::EngineIo).await
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        }
+    } else {
+        let started = client_app::manager(&args).and_then(|mut m| {
+            let app = match &args.script {
+                Some(name) => Mode::Script(client_app::Script::start(&mut m, now, name, &args)?),
+                None => Mode::Interactive(client_app::Interactive::start(&mut m, now, &args)?),
+            };
+            Ok((m, app))
+        });
+        match started {
+            Ok((m, app)) => {
+                let origin = m.config().engine.http_origin();
+                match app {
+                    Mode::Script(s) => drive(m, &origin, s).await,
+                    Mode::Interactive(i) => drive(m, &origin, i).await,
                 }
             }
-            line = stdin.next_line(), if stdin_open => match line {
-                Ok(Some(line)) => {
-                    if let Err(e) = driver.with(|c, now| c.send(now, Message::Text(line.into()))) {
-                        eprintln!("send failed: {e}");
-                    }
+            Err(e) => {
+                if args.script.is_some() {
+                    println!("{}", serde_json::json!({ "error": e }));
                 }
-                _ => stdin_open = false,
-            },
+                eprintln!("error: {e}");
+                1
+            }
         }
-    }
+    };
+    std::process::exit(code);
 }
 
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The Socket.IO modes.
+enum Mode {
+    Script(client_app::Script),
+    Interactive(client_app::Interactive),
 }

@@ -1,12 +1,13 @@
-//! Command-line options of the tokio client example.
+//! Command-line options, the same for every client main.
 
-use socketio_proto::client::engine::Transport;
+use socketio_proto::client::engine::Scheme;
+use socketio_proto::client::Transport;
 
 /// Parsed options.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// `host:port`.
-    pub addr: String,
+    /// `http` or `https` (from the URL).
+    pub scheme: Scheme,
     /// Host name (for the core's config).
     pub host: String,
     /// Port.
@@ -27,7 +28,7 @@ pub struct Args {
     pub reconnection_delay_ms: Option<u64>,
 }
 
-const USAGE: &str = "usage: tokio_client [--url http://127.0.0.1:3000[/path/]] [--namespace /] \
+const USAGE: &str = "usage: CLIENT [--url http://127.0.0.1:3000[/path/]] [--namespace /] \
 [--auth '{json}'] [--transports polling,websocket] [--engineio] [--script interop|reconnect] [--reconnection-delay MS]";
 
 /// Parses `std::env::args()`; exits with a usage message on error.
@@ -84,9 +85,13 @@ fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             other => return Err(format!("unknown option {other:?}")),
         }
     }
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("--url must start with http://")?;
+    let (scheme, rest, default_port) = if let Some(rest) = url.strip_prefix("http://") {
+        (Scheme::Http, rest, 80)
+    } else if let Some(rest) = url.strip_prefix("https://") {
+        (Scheme::Https, rest, 443)
+    } else {
+        return Err("--url must start with http:// or https://".into());
+    };
     let (hostport, path) = match rest.find('/') {
         Some(i) if rest.len() > i + 1 => (&rest[..i], rest[i..].to_string()),
         Some(i) => (&rest[..i], default_path(engineio)),
@@ -94,13 +99,13 @@ fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     };
     let (host, port) = match hostport.rsplit_once(':') {
         Some((h, p)) => (h, p.parse::<u16>().map_err(|_| "bad port in --url")?),
-        None => (hostport, 80),
+        None => (hostport, default_port),
     };
     if !namespace.starts_with('/') {
         namespace.insert(0, '/');
     }
     Ok(Args {
-        addr: format!("{host}:{port}"),
+        scheme,
         host: host.to_string(),
         port,
         path,

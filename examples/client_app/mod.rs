@@ -1,0 +1,161 @@
+//! The client application every client main shares (tokio today; async-std/smol and
+//! blocking later): flag parsing, building the core, and what to do with its events,
+//! stdin lines and the app's own timers. No runtime and no I/O here besides stdout and
+//! stderr: a main hands an [`App`] and its core to its runtime's adapter and maps the
+//! adapter's callback onto [`App::event`], [`App::line`] and [`App::tick`].
+//!
+//! Modes (see `args.rs` for the flags):
+//! - Socket.IO ([`Interactive`]): prints every event as a JSON line, emits each stdin
+//!   line as `message`, answers the server's ack requests with `["ok"]`.
+//! - `--engineio` ([`EngineIo`]): plain Engine.IO; prints events, sends stdin lines as
+//!   text messages.
+//! - `--script interop|reconnect|heartbeat` ([`Script`]): a fixed scenario against
+//!   `tests/interop/node_server.js`, one JSON line per check.
+
+pub mod args;
+mod script;
+pub mod show;
+
+pub use script::Script;
+
+use socketio_proto::client::engine::{EngineClient, EngineConfig, EngineEvent};
+use socketio_proto::client::io::{IoEvent, ManagerConfig};
+use socketio_proto::client::{Manager, SocketId};
+use socketio_proto::engineio::Message;
+use socketio_proto::ids::RandomSource;
+use socketio_proto::Core;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// Largest response body / WebSocket message accepted (the adapter enforces it too).
+pub const MAX_BODY: usize = 10_000_000;
+
+/// `Continue`, or `Break(exit status)`: the process ends with that status.
+pub type Flow = ControlFlow<i32>;
+
+/// An application on top of a client core `C`. Every call may issue commands on the
+/// core; the adapter drains it right after.
+pub trait App<C: Core> {
+    /// The core reported `event`.
+    fn event(&mut self, core: &mut C, now: Instant, event: C::Event) -> Flow;
+    /// A line arrived on stdin (without its newline).
+    fn line(&mut self, _core: &mut C, _now: Instant, _line: String) -> Flow {
+        Flow::Continue(())
+    }
+    /// When the app wants [`tick`](App::tick) called (its own timers), if ever.
+    fn timer(&self) -> Option<Instant> {
+        None
+    }
+    /// The [`timer`](App::timer) deadline passed.
+    fn tick(&mut self, _core: &mut C, _now: Instant) -> Flow {
+        Flow::Continue(())
+    }
+}
+
+/// The Engine.IO settings for the flags.
+pub fn engine_config(a: &args::Args) -> EngineConfig {
+    let mut c = EngineConfig::new(a.host.clone(), a.port);
+    c.scheme = a.scheme;
+    c.path = a.path.clone();
+    c.transports = a.transports.clone();
+    c.max_incoming_payload = MAX_BODY;
+    c
+}
+
+/// Reconnection jitter from the thread RNG.
+struct ThreadRandom;
+
+impl RandomSource for ThreadRandom {
+    fn next_f64(&mut self) -> f64 {
+        rand::random::<f64>()
+    }
+}
+
+/// A Socket.IO manager for the flags.
+pub fn manager(a: &args::Args) -> Result<Manager, String> {
+    let mut config = ManagerConfig::with_engine(engine_config(a));
+    if let Some(ms) = a.reconnection_delay_ms {
+        config.reconnection_delay = Duration::from_millis(ms);
+        config.reconnection_delay_max =
+            config.reconnection_delay_max.max(config.reconnection_delay);
+    }
+    Manager::new(config, Box::new(ThreadRandom)).map_err(|e| e.to_string())
+}
+
+/// A plain Engine.IO client for the flags.
+pub fn engine(a: &args::Args, now: Instant) -> Result<EngineClient, String> {
+    EngineClient::new(now, engine_config(a)).map_err(|e| e.to_string())
+}
+
+/// Creates the socket for `nsp` and connects it.
+pub fn open(
+    m: &mut Manager,
+    now: Instant,
+    nsp: &str,
+    auth: Option<serde_json::Value>,
+) -> Result<SocketId, String> {
+    let s = m.socket(nsp, auth).map_err(|e| e.to_string())?;
+    m.connect(now, s).map_err(|e| e.to_string())?;
+    Ok(s)
+}
+
+/// Socket.IO mode: prints every event, emits each stdin line as `message`, answers the
+/// server's ack requests with `["ok"]`.
+pub struct Interactive {
+    socket: SocketId,
+}
+
+impl Interactive {
+    /// Connects the socket of `--namespace` with `--auth`.
+    pub fn start(m: &mut Manager, now: Instant, a: &args::Args) -> Result<Self, String> {
+        let socket = open(m, now, &a.namespace, a.auth.clone())?;
+        Ok(Interactive { socket })
+    }
+}
+
+impl App<Manager> for Interactive {
+    fn event(&mut self, m: &mut Manager, _now: Instant, event: IoEvent) -> Flow {
+        println!("{}", show::show_event(m, &event));
+        match event {
+            IoEvent::Event {
+                ack: Some(request), ..
+            } => {
+                if let Err(e) = m.ack(request, &("ok",)) {
+                    eprintln!("ack failed: {e}");
+                }
+            }
+            IoEvent::ReconnectFailed => return Flow::Break(0),
+            IoEvent::Disconnected { reason, .. } if !reason.reconnects() => return Flow::Break(0),
+            _ => {}
+        }
+        Flow::Continue(())
+    }
+
+    fn line(&mut self, m: &mut Manager, _now: Instant, line: String) -> Flow {
+        if let Err(e) = m.emit(self.socket, "message", &(line,)) {
+            eprintln!("emit failed: {e}");
+        }
+        Flow::Continue(())
+    }
+}
+
+/// Plain Engine.IO: prints events, sends stdin lines as text messages; ends when the
+/// connection closes.
+pub struct EngineIo;
+
+impl App<EngineClient> for EngineIo {
+    fn event(&mut self, _c: &mut EngineClient, _now: Instant, event: EngineEvent) -> Flow {
+        println!("{}", show::show_engine_event(&event));
+        match event {
+            EngineEvent::Closed { .. } => Flow::Break(0),
+            _ => Flow::Continue(()),
+        }
+    }
+
+    fn line(&mut self, c: &mut EngineClient, _now: Instant, line: String) -> Flow {
+        if let Err(e) = c.send(Message::Text(line.into())) {
+            eprintln!("send failed: {e}");
+        }
+        Flow::Continue(())
+    }
+}
