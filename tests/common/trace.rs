@@ -98,9 +98,28 @@ impl Trace {
         self.lines.iter()
     }
 
+    /// Forgets every line.
+    pub fn clear(&mut self) {
+        self.lines.clear();
+    }
+
+    /// The text so far; the trace starts over (same start, same style).
+    pub fn take(&mut self) -> String {
+        let text = self.text();
+        self.lines.clear();
+        text
+    }
+
     /// Whether any line contains `needle`.
     pub fn contains(&self, needle: &str) -> bool {
         self.lines.iter().any(|l| l.contains(needle))
+    }
+}
+
+impl std::fmt::Display for Trace {
+    /// The whole trace, as [`text`](Trace::text) (for `insta::assert_snapshot!`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
     }
 }
 
