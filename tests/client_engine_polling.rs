@@ -1,10 +1,10 @@
 //! Engine.IO client over HTTP long-polling, against a hand-scripted server.
 
-#[path = "common/client_engine_harness.rs"]
-mod harness;
+mod common;
 
 use bytes::Bytes;
-use harness::*;
+use common::client_engine_harness::*;
+use common::with_snapshots;
 use socketio_proto::client::engine::{EngineConfig, EngineEvent, POST_CONTENT_TYPE};
 use socketio_proto::client::{CloseReason, ConnId, Method, RequestId, Transmit, Transport};
 use socketio_proto::engineio::Message;

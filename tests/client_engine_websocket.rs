@@ -1,11 +1,11 @@
 //! Engine.IO client over WebSocket: WebSocket-only handshake, and the upgrade from
 //! polling (success, failure), against a hand-scripted server.
 
-#[path = "common/client_engine_harness.rs"]
-mod harness;
+mod common;
 
 use bytes::Bytes;
-use harness::*;
+use common::client_engine_harness::*;
+use common::with_snapshots;
 use socketio_proto::client::engine::{EngineConfig, EngineEvent};
 use socketio_proto::client::{CloseReason, ConnId, Method, RequestId, Transmit, Transport};
 use socketio_proto::engineio::{Message, WsMessage};

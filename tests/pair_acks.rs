@@ -6,11 +6,12 @@ mod common;
 use bytes::Bytes;
 use common::pair::Pair;
 use common::with_snapshots;
-use socketio_proto::client::engine::Transport;
-use socketio_proto::client::{AckRequest, ClientEvent, SocketId};
+use socketio_proto::client::io::IoEvent as ClientEvent;
+use socketio_proto::client::{AckRequest, SocketId};
+use socketio_proto::error::AckError;
 use socketio_proto::server::io::IoEvent;
 use socketio_proto::socketio::Value;
-use socketio_proto::Error;
+use socketio_proto::transport::Transport;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -54,11 +55,11 @@ fn acks_both_ways_with_timeouts() {
             _ => None,
         })
         .unwrap();
-    p.server_do(|srv_io| srv_io.ack(srv, ack, &(3,))).unwrap();
+    p.server_do(|srv_io| srv_io.ack(ack, &(3,))).unwrap();
     p.advance(Duration::from_millis(10));
     let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
     match evs.as_slice() {
-        [ClientEvent::Ack {
+        [ClientEvent::AckReceived {
             socket,
             id: 0,
             args,
@@ -83,9 +84,15 @@ fn acks_both_ways_with_timeouts() {
     assert_eq!(evs[0].1, ClientEvent::AckTimeout { socket: s, id: 1 });
     assert_eq!(evs[0].0 - start, Duration::from_secs(1));
     // A late answer is ignored.
-    p.take_server_events();
-    p.server_do(|srv_io| srv_io.ack(srv, 1, &("late",)))
+    let late = p
+        .take_server_events()
+        .into_iter()
+        .find_map(|e| match e {
+            IoEvent::Event { ack, .. } => ack,
+            _ => None,
+        })
         .unwrap();
+    p.server_do(|srv_io| srv_io.ack(late, &("late",))).unwrap();
     p.advance(Duration::from_millis(10));
     assert!(p.take_client_events().is_empty());
 
@@ -93,7 +100,7 @@ fn acks_both_ways_with_timeouts() {
     p.note("server asks the client");
     let sid = p
         .server_at(|srv_io, now| {
-            srv_io.emit_with_ack(now, srv, "question", &("?",), Duration::from_secs(1))
+            srv_io.emit_with_ack(now, srv, "question", &("?",), Some(Duration::from_secs(1)))
         })
         .unwrap();
     p.advance(Duration::from_millis(10));
@@ -106,8 +113,7 @@ fn acks_both_ways_with_timeouts() {
         })
         .unwrap();
     assert_eq!(req.socket(), s);
-    p.client_do(|c, now| c.ack(now, req, &("answer", 42)))
-        .unwrap();
+    p.client_do(|c, _| c.ack(req, &("answer", 42))).unwrap();
     p.advance(Duration::from_millis(10));
     let got = p.take_server_events();
     match got.as_slice() {
@@ -124,7 +130,13 @@ fn acks_both_ways_with_timeouts() {
     // Server → client, not answered: the server's timeout fires.
     p.note("client does not answer");
     p.server_at(|srv_io, now| {
-        srv_io.emit_with_ack(now, srv, "question", &("again",), Duration::from_secs(1))
+        srv_io.emit_with_ack(
+            now,
+            srv,
+            "question",
+            &("again",),
+            Some(Duration::from_secs(1)),
+        )
     })
     .unwrap();
     p.advance(Duration::from_secs(2));
@@ -139,8 +151,10 @@ fn acks_both_ways_with_timeouts() {
 fn ack_after_reconnect_is_refused_and_sent_acks_are_cancelled() {
     let (mut p, s) = connected(vec![Transport::WebSocket]);
     let srv = p.accepted()[0];
-    p.server_at(|srv_io, now| srv_io.emit_with_ack(now, srv, "q", &(), Duration::from_secs(60)))
-        .unwrap();
+    p.server_at(|srv_io, now| {
+        srv_io.emit_with_ack(now, srv, "q", &(), Some(Duration::from_secs(60)))
+    })
+    .unwrap();
     let id = p
         .client_do(|c, now| c.emit_with_ack(now, s, "pending", &(), None))
         .unwrap();
@@ -152,10 +166,7 @@ fn ack_after_reconnect_is_refused_and_sent_acks_are_cancelled() {
     let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
     assert!(evs.contains(&ClientEvent::AckCancelled { socket: s, id }));
     assert_eq!(p.client.pending_acks(s), 0);
-    assert_eq!(
-        p.client_do(|c, now| c.ack(now, req, &())),
-        Err(Error::NotConnected)
-    );
+    assert_eq!(p.client_do(|c, _| c.ack(req, &())), Err(AckError::Stale));
 }
 
 fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
@@ -189,12 +200,8 @@ fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
     );
     // The server answers with binary, and sends a binary event nested in an array.
     p.server_do(|io| {
-        io.ack(
-            srv,
-            ack.unwrap(),
-            &(Value::Binary(Bytes::from_static(b"ok")),),
-        )
-        .unwrap();
+        io.ack(ack.unwrap(), &(Value::Binary(Bytes::from_static(b"ok")),))
+            .unwrap();
         io.emit(
             srv,
             "chunk",
@@ -208,7 +215,7 @@ fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
     p.advance(Duration::from_millis(20));
     let evs: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
     match evs.as_slice() {
-        [ClientEvent::Ack { args: a, .. }, ClientEvent::Event { event, args: b, .. }] => {
+        [ClientEvent::AckReceived { args: a, .. }, ClientEvent::Event { event, args: b, .. }] => {
             assert_eq!(
                 a.to_values().unwrap(),
                 vec![Value::Binary(Bytes::from_static(b"ok"))]
@@ -225,13 +232,14 @@ fn binary_roundtrip(transports: Vec<Transport>) -> Pair {
         other => panic!("{other:?}"),
     }
     // The server asks; the client answers with binary data.
-    p.server_at(|io, now| io.emit_with_ack(now, srv, "need-bytes", &(), Duration::from_secs(5)))
-        .unwrap();
+    p.server_at(|io, now| {
+        io.emit_with_ack(now, srv, "need-bytes", &(), Some(Duration::from_secs(5)))
+    })
+    .unwrap();
     p.advance(Duration::from_millis(20));
     let req = take_ack_request(&mut p);
-    p.client_do(|c, now| {
+    p.client_do(|c, _| {
         c.ack(
-            now,
             req,
             &("here", Value::Binary(Bytes::from_static(&[4, 5, 6]))),
         )

@@ -5,11 +5,13 @@ mod common;
 
 use common::pair::{server_event_text, Pair};
 use common::with_snapshots;
-use socketio_proto::client::engine::Transport;
-use socketio_proto::client::{ClientEvent, DisconnectReason, Manager, ManagerConfig};
+use socketio_proto::client::io::{IoEvent as ClientEvent, Manager, ManagerConfig};
+use socketio_proto::client::DisconnectReason;
+use socketio_proto::driver::{Core, Output, Tables};
+use socketio_proto::error::{AuthError, EmitError, NamespaceError};
 use socketio_proto::ids::FixedRandom;
 use socketio_proto::server::io::IoEvent;
-use socketio_proto::Error;
+use socketio_proto::transport::Transport;
 use std::time::{Duration, Instant};
 
 fn server_event_names(p: &mut Pair) -> Vec<String> {
@@ -28,8 +30,7 @@ fn offline_emits_flush_in_order_after_reconnect() {
     let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
     p.client_do(|c, now| c.connect(now, s)).unwrap();
     // Emitted before the namespace is joined: buffered, sent right after CONNECT.
-    p.client_do(|c, now| c.emit(now, s, "early", &(0,)))
-        .unwrap();
+    p.client_do(|c, _| c.emit(s, "early", &(0,))).unwrap();
     assert_eq!(p.client.buffered(s), 1);
     p.advance(Duration::from_millis(100));
     assert!(p.client.is_connected(s));
@@ -41,10 +42,10 @@ fn offline_emits_flush_in_order_after_reconnect() {
     assert!(!p.client.is_connected(s));
     p.note("offline emits");
     p.client_do(|c, now| {
-        c.emit(now, s, "m1", &(1,)).unwrap();
+        c.emit(s, "m1", &(1,)).unwrap();
         assert_eq!(c.emit_with_ack(now, s, "m2", &(2,), None).unwrap(), 0);
-        c.emit(now, s, "m3", &(3,)).unwrap();
-        assert!(!c.emit_volatile(now, s, "v", &()).unwrap());
+        c.emit(s, "m3", &(3,)).unwrap();
+        assert!(!c.emit_volatile(s, "v", &()).unwrap());
         assert_eq!(
             c.emit_with_ack(now, s, "m4", &(4,), Some(Duration::from_millis(500)))
                 .unwrap(),
@@ -67,18 +68,28 @@ fn offline_emits_flush_in_order_after_reconnect() {
     p.advance(Duration::from_secs(5));
     assert!(p.client.is_connected(s));
     assert_eq!(p.client.buffered(s), 0);
-    assert_eq!(server_event_names(&mut p), vec!["m1", "m2", "m3"]);
+    let (mut names, mut acks) = (Vec::new(), Vec::new());
+    for e in p.take_server_events() {
+        if let IoEvent::Event { event, ack, .. } = e {
+            names.push(event.to_string());
+            acks.extend(ack);
+        }
+    }
+    assert_eq!(names, vec!["m1", "m2", "m3"]);
     // The server answers m2 (ack id 0) on the new connection.
-    p.server_do(|srv| {
-        let sock = srv.socket_by_sid("e1sock00000000000002").unwrap();
-        srv.ack(sock, 0, &("done",)).unwrap();
-    });
+    let [m2] = <[_; 1]>::try_from(acks).unwrap();
+    assert_eq!(m2.id(), 0);
+    assert_eq!(
+        p.server.socket_sid(m2.socket()),
+        Some("e1sock00000000000002")
+    );
+    p.server_do(|srv| srv.ack(m2, &("done",)).unwrap());
     p.advance(Duration::from_millis(20));
     let acks: Vec<u64> = p
         .take_client_events()
         .into_iter()
         .filter_map(|(_, e)| match e {
-            ClientEvent::Ack { id, args, .. } => {
+            ClientEvent::AckReceived { id, args, .. } => {
                 assert_eq!(args.deserialize::<(String,)>().unwrap().0, "done");
                 Some(id)
             }
@@ -95,11 +106,11 @@ fn volatile_emits_go_out_only_when_connected() {
     let s = p.client_do(|c, _| c.socket("/", None)).unwrap();
     p.client_do(|c, now| c.connect(now, s)).unwrap();
     assert!(!p
-        .client_do(|c, now| c.emit_volatile(now, s, "too early", &()))
+        .client_do(|c, _| c.emit_volatile(s, "too early", &()))
         .unwrap());
     p.advance(Duration::from_millis(100));
     assert!(p
-        .client_do(|c, now| c.emit_volatile(now, s, "tick", &(1,)))
+        .client_do(|c, _| c.emit_volatile(s, "tick", &(1,)))
         .unwrap());
     p.advance(Duration::from_millis(100));
     let names: Vec<String> = p
@@ -120,33 +131,39 @@ fn send_buffer_is_bounded() {
     let now = Instant::now();
     let s = m.socket("/", None).unwrap();
     for i in 0..3 {
-        m.emit(now, s, "e", &(i,)).unwrap();
+        m.emit(s, "e", &(i,)).unwrap();
     }
-    assert_eq!(m.emit(now, s, "e", &(3,)), Err(Error::QueueFull(3)));
+    assert_eq!(
+        m.emit(s, "e", &(3,)),
+        Err(EmitError::QueueFull { limit: 3 })
+    );
     // A refused emit_with_ack does not leak its ack slot.
     assert_eq!(
         m.emit_with_ack(now, s, "e", &(4,), None),
-        Err(Error::QueueFull(3))
+        Err(EmitError::QueueFull { limit: 3 })
     );
     assert_eq!(m.pending_acks(s), 0);
     assert_eq!(m.buffered(s), 3);
     // Local misuse is an error, not a panic.
     assert_eq!(
-        m.emit(now, s, "disconnect", &()),
-        Err(Error::ReservedEventName("disconnect".into()))
+        m.emit(s, "disconnect", &()),
+        Err(EmitError::ReservedEventName("disconnect".into()))
     );
     assert!(matches!(
         m.socket("chat", None),
-        Err(Error::InvalidNamespace(_))
+        Err(NamespaceError::Invalid(_))
     ));
     assert!(matches!(
         m.socket("/", Some(serde_json::json!([1]))),
-        Err(Error::Serialize(_))
+        Err(NamespaceError::Auth(AuthError::NotAnObject))
     ));
     assert!(
-        m.poll_transmit().is_none(),
+        matches!(m.poll_output(), Output::Timeout(None)),
         "nothing opened without connect"
     );
+    m.shutdown(now);
+    while !matches!(m.poll_output(), Output::Timeout(_)) {}
+    assert_eq!(m.leaks(), vec![], "leaked table entries");
 }
 
 #[test]
@@ -175,15 +192,15 @@ fn volatile_emit_is_dropped_while_a_post_is_in_flight() {
     p.client_do(|c, now| c.connect(now, s)).unwrap();
     p.advance(Duration::from_millis(100));
     assert!(p
-        .client_do(|c, now| c.emit_volatile(now, s, "first", &()))
+        .client_do(|c, _| c.emit_volatile(s, "first", &()))
         .unwrap());
     // The first POST is still in flight: the transport is not writable.
     assert!(!p
-        .client_do(|c, now| c.emit_volatile(now, s, "second", &()))
+        .client_do(|c, _| c.emit_volatile(s, "second", &()))
         .unwrap());
     p.advance(Duration::from_millis(20));
     assert!(p
-        .client_do(|c, now| c.emit_volatile(now, s, "third", &()))
+        .client_do(|c, _| c.emit_volatile(s, "third", &()))
         .unwrap());
     p.advance(Duration::from_millis(20));
     assert_eq!(server_event_names(&mut p), vec!["first", "third"]);

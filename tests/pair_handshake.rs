@@ -4,8 +4,8 @@ mod common;
 
 use common::pair::Pair;
 use common::with_snapshots;
-use socketio_proto::client::engine::Transport;
-use socketio_proto::client::ClientEvent;
+use socketio_proto::client::io::IoEvent as ClientEvent;
+use socketio_proto::transport::Transport;
 use std::time::Duration;
 
 fn connect_main(p: &mut Pair) -> socketio_proto::client::SocketId {
@@ -27,17 +27,18 @@ fn polling_then_upgrade() {
         p.client.engine().and_then(|e| e.transport()),
         Some(Transport::WebSocket)
     );
-    p.client_do(|c, now| c.emit(now, s, "hello", &("world", 1)))
+    p.client_do(|c, _| c.emit(s, "hello", &("world", 1)))
         .unwrap();
     p.advance(Duration::from_millis(50));
+    // The CONNECT request was accepted (and consumed) by the pair: it is in the trace.
+    assert!(p
+        .trace
+        .contains("server ConnectRequest / auth={\"token\":\"abc\"}"));
     let evs: Vec<String> = p
         .take_server_events()
         .iter()
         .map(common::pair::server_event_text)
         .collect();
-    assert!(evs
-        .iter()
-        .any(|e| e.contains("ConnectRequest / auth={\"token\":\"abc\"}")));
     assert!(evs
         .iter()
         .any(|e| e.contains("\"hello\" [\"hello\",\"world\",1]")));
@@ -51,7 +52,7 @@ fn websocket_only() {
     p.advance(Duration::from_millis(100));
     assert!(p.client.is_connected(s));
     let events: Vec<ClientEvent> = p.take_client_events().into_iter().map(|(_, e)| e).collect();
-    assert_eq!(events.first(), Some(&ClientEvent::Open));
+    assert_eq!(events.first(), Some(&ClientEvent::Opened));
     assert!(matches!(events.get(1), Some(ClientEvent::Connected { .. })));
     assert!(
         p.trace.iter().all(|l| !l.contains("GET")),
@@ -70,8 +71,8 @@ fn polling_only() {
         p.client.engine().and_then(|e| e.transport()),
         Some(Transport::Polling)
     );
-    p.client_do(|c, now| c.emit(now, s, "a", &(1,))).unwrap();
-    p.client_do(|c, now| c.emit(now, s, "b", &(2,))).unwrap();
+    p.client_do(|c, _| c.emit(s, "a", &(1,))).unwrap();
+    p.client_do(|c, _| c.emit(s, "b", &(2,))).unwrap();
     p.server_do(|srv| {
         let sock = srv.socket_by_sid("e1sock00000000000001").unwrap();
         srv.emit(sock, "news", &("x",)).unwrap();

@@ -5,10 +5,11 @@ mod common;
 
 use common::pair::Pair;
 use common::with_snapshots;
-use socketio_proto::client::engine::Transport;
-use socketio_proto::client::{ClientEvent, DisconnectReason, ManagerConfig};
+use socketio_proto::client::io::{IoEvent as ClientEvent, ManagerConfig};
+use socketio_proto::client::DisconnectReason;
 use socketio_proto::ids::FixedRandom;
 use socketio_proto::server::io::{IoConfig, IoEvent};
+use socketio_proto::transport::Transport;
 use std::time::Duration;
 
 /// pingInterval 1000 ms, pingTimeout 500 ms; jitter r = 0.5 (first delay 1000 ms).

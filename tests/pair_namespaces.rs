@@ -5,9 +5,10 @@ mod common;
 
 use common::pair::Pair;
 use common::with_snapshots;
-use socketio_proto::client::engine::Transport;
-use socketio_proto::client::{ClientEvent, DisconnectReason};
+use socketio_proto::client::io::IoEvent as ClientEvent;
+use socketio_proto::client::DisconnectReason;
 use socketio_proto::server::io::IoEvent;
+use socketio_proto::transport::Transport;
 use std::time::Duration;
 
 #[test]
@@ -39,10 +40,8 @@ fn two_namespaces_share_one_connection() {
         1
     );
 
-    p.client_do(|c, now| c.emit(now, chat, "say", &("hi",)))
-        .unwrap();
-    p.client_do(|c, now| c.emit(now, main, "say", &("root",)))
-        .unwrap();
+    p.client_do(|c, _| c.emit(chat, "say", &("hi",))).unwrap();
+    p.client_do(|c, _| c.emit(main, "say", &("root",))).unwrap();
     let (s_main, s_chat) = {
         let a = p.accepted();
         (a[0], a[1])
@@ -67,12 +66,12 @@ fn two_namespaces_share_one_connection() {
         server,
         vec![("/chat".into(), "hi".into()), ("/".into(), "root".into())]
     );
-    let client: Vec<(u32, String)> = p
+    let client: Vec<(u64, String)> = p
         .take_client_events()
         .into_iter()
         .filter_map(|(_, e)| match e {
             ClientEvent::Event { socket, args, .. } => {
-                Some((socket.as_u32(), args.deserialize::<(String,)>().unwrap().0))
+                Some((socket.as_u64(), args.deserialize::<(String,)>().unwrap().0))
             }
             _ => None,
         })
@@ -80,8 +79,8 @@ fn two_namespaces_share_one_connection() {
     assert_eq!(
         client,
         vec![
-            (chat.as_u32(), "to chat".into()),
-            (main.as_u32(), "to main".into())
+            (chat.as_u64(), "to chat".into()),
+            (main.as_u64(), "to main".into())
         ]
     );
 

@@ -6,10 +6,11 @@ mod common;
 use common::pair::Pair;
 use common::with_snapshots;
 use socketio_proto::client::backoff::Backoff;
-use socketio_proto::client::engine::Transport;
-use socketio_proto::client::{ClientEvent, DisconnectReason, ManagerConfig, OpenError};
+use socketio_proto::client::io::{IoEvent as ClientEvent, ManagerConfig, OpenError};
+use socketio_proto::client::DisconnectReason;
 use socketio_proto::ids::SeededRandom;
 use socketio_proto::server::io::IoConfig;
+use socketio_proto::transport::Transport;
 use std::time::Duration;
 
 fn pair(transports: Vec<Transport>, attempts: Option<u32>, seed: u64) -> Pair {
@@ -39,7 +40,7 @@ fn server_restart_then_reconnect() {
     let evs = p.take_client_events();
     let close_at = evs
         .iter()
-        .find(|(_, e)| matches!(e, ClientEvent::Close { .. }))
+        .find(|(_, e)| matches!(e, ClientEvent::Closed { .. }))
         .map(|(t, _)| *t)
         .unwrap();
     let kinds: Vec<&ClientEvent> = evs.iter().map(|(_, e)| e).collect();
@@ -50,7 +51,7 @@ fn server_restart_then_reconnect() {
                 socket: s,
                 reason: DisconnectReason::TransportClose
             },
-            &ClientEvent::Close {
+            &ClientEvent::Closed {
                 reason: DisconnectReason::TransportClose
             },
         ]
@@ -101,14 +102,14 @@ fn link_cut_backs_off_exponentially_then_recovers() {
     let mut attempts = 0;
     for (t, e) in &evs {
         match e {
-            ClientEvent::Close { reason } => {
+            ClientEvent::Closed { reason } => {
                 assert_eq!(*reason, DisconnectReason::TransportError);
                 last_end = Some(*t);
             }
             ClientEvent::ReconnectError { error } => {
                 assert_eq!(
                     *error,
-                    OpenError::Engine(socketio_proto::client::engine::CloseReason::TransportError)
+                    OpenError::Engine(socketio_proto::transport::CloseReason::TransportError)
                 );
                 last_end = Some(*t);
             }
@@ -174,7 +175,7 @@ fn initial_connection_refused_then_retried() {
     assert_eq!(
         evs[0],
         ClientEvent::OpenError {
-            error: OpenError::Engine(socketio_proto::client::engine::CloseReason::TransportError)
+            error: OpenError::Engine(socketio_proto::transport::CloseReason::TransportError)
         }
     );
     assert!(evs.contains(&ClientEvent::ReconnectAttempt { attempt: 1 }));

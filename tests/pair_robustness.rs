@@ -6,11 +6,14 @@ mod common;
 use bytes::Bytes;
 use common::pair::Pair;
 use common::with_snapshots;
-use socketio_proto::client::engine::{ClientTransmit, Transport};
-use socketio_proto::client::{ClientEvent, DisconnectReason, Manager, ManagerConfig, OpenError};
+use socketio_proto::client::io::{IoEvent as ClientEvent, Manager, ManagerConfig, OpenError};
+use socketio_proto::client::DisconnectReason;
+use socketio_proto::client::{Input as ClientInput, Transmit as ClientTransmit};
+use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::{FixedRandom, SeededRandom};
 use socketio_proto::server::io::IoConfig;
+use socketio_proto::transport::{ConnId, RequestId, Transport};
 use std::time::{Duration, Instant};
 
 fn connected(transports: Vec<Transport>) -> (Pair, socketio_proto::client::SocketId) {
@@ -77,6 +80,28 @@ fn handshake_that_never_completes_times_out() {
     with_snapshots(|| insta::assert_snapshot!(p.trace_text()));
 }
 
+/// Drains a manager's outputs: (transmits, events, deadline).
+fn outputs(m: &mut Manager) -> (Vec<ClientTransmit>, Vec<ClientEvent>, Option<Instant>) {
+    let (mut ts, mut es) = (Vec::new(), Vec::new());
+    loop {
+        match m.poll_output() {
+            Output::Transmit(t) => ts.push(t),
+            Output::Event(e) => es.push(e),
+            Output::Timeout(d) => return (ts, es, d),
+        }
+    }
+}
+
+/// The first HTTP request among `ts`.
+fn first_request(ts: &[ClientTransmit]) -> RequestId {
+    ts.iter()
+        .find_map(|t| match t {
+            ClientTransmit::HttpRequest { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("an HTTP request")
+}
+
 #[test]
 fn stale_transport_reports_are_ignored() {
     let t0 = Instant::now();
@@ -85,48 +110,55 @@ fn stale_transport_reports_are_ignored() {
     let mut m = Manager::new(c, Box::new(FixedRandom::new(vec![0.5]))).unwrap();
     let s = m.socket("/", None).unwrap();
     m.connect(t0, s).unwrap();
-    let Some(ClientTransmit::HttpRequest(first)) = m.poll_transmit() else {
-        panic!("handshake GET expected");
-    };
-    m.handle_http_error(t0, first.id);
-    let evs: Vec<ClientEvent> = std::iter::from_fn(|| m.poll_event()).collect();
+    let (ts, _, _) = outputs(&mut m);
+    let first = first_request(&ts);
+    m.handle_input(t0, ClientInput::HttpFailed { request: first })
+        .unwrap();
+    let (_, evs, deadline) = outputs(&mut m);
     assert_eq!(
         evs,
         vec![ClientEvent::OpenError {
-            error: OpenError::Engine(socketio_proto::client::engine::CloseReason::TransportError)
+            error: OpenError::Engine(socketio_proto::transport::CloseReason::TransportError)
         }]
     );
-    let at = m.poll_timeout().unwrap();
+    let at = deadline.unwrap();
     assert_eq!(at - t0, Duration::from_millis(1250));
-    m.handle_timeout(at);
-    let Some(ClientTransmit::HttpRequest(second)) = m.poll_transmit() else {
-        panic!("retry GET expected");
-    };
-    assert_ne!(
-        first.id, second.id,
-        "ids are never reused across connections"
-    );
-    // A late answer to the first connection's request changes nothing.
-    m.handle_http_response(
-        at,
-        first.id,
-        200,
-        Bytes::from_static(
-            b"0{\"sid\":\"x\",\"upgrades\":[],\"pingInterval\":1,\"pingTimeout\":1}",
-        ),
-    );
-    m.handle_ws_message(
-        at,
-        socketio_proto::client::engine::WsId(first.id.0),
-        WsMessage::Text("4x".into()),
-    );
-    assert!(!m.is_open());
-    let evs: Vec<ClientEvent> = std::iter::from_fn(|| m.poll_event()).collect();
+    m.handle_input(at, ClientInput::Timeout).unwrap();
+    let (ts, evs, _) = outputs(&mut m);
     assert_eq!(evs, vec![ClientEvent::ReconnectAttempt { attempt: 1 }]);
-    assert!(m.poll_transmit().is_none());
+    let second = first_request(&ts);
+    assert_ne!(first, second, "ids are never reused across connections");
+    // A late answer to the first connection's request changes nothing.
+    m.handle_input(
+        at,
+        ClientInput::HttpResponse {
+            request: first,
+            status: 200,
+            body: Bytes::from_static(
+                b"0{\"sid\":\"x\",\"upgrades\":[],\"pingInterval\":1,\"pingTimeout\":1}",
+            ),
+        },
+    )
+    .unwrap();
+    m.handle_input(
+        at,
+        ClientInput::WsMessage {
+            conn: ConnId::new(first.as_u64()),
+            msg: WsMessage::Text("4x".into()),
+        },
+    )
+    .unwrap();
+    assert!(!m.is_open());
+    let (ts, evs, _) = outputs(&mut m);
+    assert_eq!(evs, vec![]);
+    assert_eq!(ts, vec![]);
     // Time going backwards is tolerated.
-    m.handle_timeout(t0);
-    assert!(m.poll_transmit().is_none());
+    m.handle_input(t0, ClientInput::Timeout).unwrap();
+    let (ts, _, _) = outputs(&mut m);
+    assert_eq!(ts, vec![]);
+    m.shutdown(at);
+    let _ = outputs(&mut m);
+    assert_eq!(m.leaks(), vec![], "leaked table entries");
 }
 
 #[test]
@@ -168,7 +200,7 @@ fn lossy_link_soak() {
             p.client_do(|c, now| c.connect(now, s)).unwrap();
             for i in 0..200u32 {
                 p.advance(Duration::from_millis(300));
-                let _ = p.client_do(|c, now| c.emit(now, s, "tick", &(i,)));
+                let _ = p.client_do(|c, _| c.emit(s, "tick", &(i,)));
                 if let Some(srv) = p.accepted().last().copied() {
                     let _ = p.server_do(|io| io.emit(srv, "tock", &(i,)));
                 }
@@ -182,7 +214,7 @@ fn lossy_link_soak() {
                         args.deserialize::<(u32,)>().unwrap();
                         events += 1;
                     }
-                    ClientEvent::Close { .. } => closes += 1,
+                    ClientEvent::Closed { .. } => closes += 1,
                     _ => {}
                 }
             }

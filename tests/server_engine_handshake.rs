@@ -1,8 +1,9 @@
 //! Handshake on each transport, and every error response.
+mod common;
 mod server_engine_support;
 
 use bytes::Bytes;
-use server_engine_support::with_snapshots;
+use common::with_snapshots;
 use server_engine_support::*;
 use socketio_proto::server::{CorsConfig, EngineConfig, HttpRequest, Method, Transport};
 

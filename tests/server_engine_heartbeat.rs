@@ -1,7 +1,8 @@
 //! Heartbeat (kept alive, timed out, wrong direction) and server shutdown.
+mod common;
 mod server_engine_support;
 
-use server_engine_support::with_snapshots;
+use common::with_snapshots;
 use server_engine_support::*;
 use std::time::Duration;
 

@@ -1,9 +1,10 @@
 //! Long-polling: exchange, overlapping polls, body limits, bad bodies, closes, queue
 //! bounds.
+mod common;
 mod server_engine_support;
 
 use bytes::Bytes;
-use server_engine_support::with_snapshots;
+use common::with_snapshots;
 use server_engine_support::*;
 use socketio_proto::engineio::Message;
 use socketio_proto::error::SendError;
@@ -116,7 +117,7 @@ fn bad_body_closes_with_parse_error() {
     assert_eq!(h.body(g), "1");
     assert_eq!(h.closed_reason(s), Some("parse error"));
     assert!(h.messages(s).is_empty());
-    let first_trace = std::mem::take(&mut h.trace);
+    let first_trace = h.trace.take();
     // Binary content type is invalid in v4 polling.
     let mut h = H::new();
     let s = h.handshake_polling();

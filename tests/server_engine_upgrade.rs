@@ -1,7 +1,8 @@
 //! Upgrade from polling to WebSocket: success, abandoned, refused, broken.
+mod common;
 mod server_engine_support;
 
-use server_engine_support::with_snapshots;
+use common::with_snapshots;
 use server_engine_support::*;
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::server::{EngineEvent, Transport};

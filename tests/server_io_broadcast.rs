@@ -1,5 +1,6 @@
 //! Socket.IO server: rooms and broadcasts (rooms, except, from a socket, volatile,
 //! shared encoding, broadcast with acks).
+mod common;
 mod server_io_support;
 
 use server_io_support::{Harness, POLL_URI};
@@ -133,7 +134,7 @@ fn rooms_union_except_and_from_socket() {
         h.io.broadcast(&Target::namespace("/empty"), "x", &()),
         Ok(0)
     );
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -165,7 +166,7 @@ fn volatile_skips_transports_that_cannot_send_now() {
             .unwrap();
     h.app("volatile broadcast tick (GET held)");
     assert_eq!(n, 2);
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -251,7 +252,7 @@ fn broadcast_with_ack_collects_replies_and_reports_missing() {
             missing: vec![]
         }]
     );
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Socket.IO server: the cluster adapter seam (`IoConfig::cluster_events`,
 //! `IoEvent::Cluster`, `apply_remote_broadcast`), with two nodes joined by hand.
+mod common;
 mod server_io_support;
 
 use server_io_support::Harness;

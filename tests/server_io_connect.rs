@@ -1,5 +1,6 @@
 //! Socket.IO server: namespace connection scenarios (accept, auth, reject, invalid and
 //! dynamic namespaces, connect timeout, double connect).
+mod common;
 mod server_io_support;
 
 use serde_json::json;
@@ -31,7 +32,7 @@ fn connect_main_namespace_over_websocket() {
     h.io.emit(socket, "welcome", &("hi",)).unwrap();
     h.app("emit welcome");
     assert_eq!(h.ws_texts(conn)[2], r#"42["welcome","hi"]"#);
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -68,7 +69,7 @@ fn connect_custom_namespace_with_auth_over_polling() {
         b"40/admin,{\"sid\":\"S0000000000000000001\"}\x1e42/admin,[\"hello\",1,\"two\"]"
     );
     assert_eq!(h.io.socket_namespace(socket), Some("/admin"));
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -106,7 +107,7 @@ fn reject_sends_connect_error_and_keeps_session() {
         r#"44/y,{"message":"nope"}"#
     );
     assert_eq!(h.io.socket_count(), 1);
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -123,7 +124,7 @@ fn invalid_namespace_is_answered_automatically() {
     let evs = h.ws_text(conn, "40");
     h.accept(connect_request(evs));
     assert_eq!(h.io.socket_count(), 1);
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -145,7 +146,7 @@ fn dynamic_namespace_goes_to_the_application() {
         h.ws_texts(conn).last().unwrap(),
         r#"44/other,{"message":"Invalid namespace"}"#
     );
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -175,7 +176,7 @@ fn connect_timeout_closes_the_session() {
     h.advance(20_000);
     assert_eq!(h.io.engine().session_count(), 0);
     assert_eq!(h.io.accept(request), Err(AcceptError::Stale));
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -215,7 +216,7 @@ fn double_connect_is_a_parse_error() {
     assert!(evs.is_empty());
     assert_eq!(h.io.engine().session_count(), 0);
     assert_eq!(h.io.accept(request), Err(AcceptError::Stale));
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -234,7 +235,7 @@ fn socket_survives_the_upgrade_to_websocket() {
     assert_eq!(h.ws_texts(ws).last().unwrap(), r#"42["after","upgrade"]"#);
     let evs = h.ws_text(ws, r#"42["hi"]"#);
     assert!(matches!(&evs[0], IoEvent::Event { socket: s, .. } if *s == socket));
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -270,5 +271,5 @@ fn namespace_limits() {
     let evs = h.ws_text(conn2, "40/a,");
     h.accept(connect_request(evs));
     assert_eq!(h.io.namespace_len("/a"), 2);
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }

@@ -1,5 +1,6 @@
 //! Socket.IO server: disconnects from either side, connection loss reasons, shutdown,
 //! and invalid packets (parse errors).
+mod common;
 mod server_io_support;
 
 use server_io_support::Harness;
@@ -49,7 +50,7 @@ fn client_namespace_disconnect_keeps_the_session() {
         vec![(main, "client namespace disconnect")]
     );
     assert_eq!(h.io.engine().session_count(), 1);
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -84,7 +85,7 @@ fn server_disconnect_and_close() {
         h.io.close_session(h.now, session),
         Err(SocketError::UnknownSession)
     );
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -118,7 +119,7 @@ fn connection_loss_reasons() {
         vec![(a, "server shutting down"), (b, "server shutting down")]
     );
     assert_eq!(h.io.socket_count(), 0);
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 /// Each invalid input closes the connection with `parse error`.
@@ -176,7 +177,7 @@ fn invalid_packets_are_parse_errors() {
             "{what}"
         );
     }
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]

@@ -1,4 +1,5 @@
 //! Socket.IO server: events (with binary, both ways) and acks (both ways, timeouts).
+mod common;
 mod server_io_support;
 
 use bytes::Bytes;
@@ -89,7 +90,7 @@ fn events_both_ways_with_binary() {
         h.io.emit(socket, "disconnect", &()),
         Err(EmitError::ReservedEventName(_))
     ));
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -118,7 +119,7 @@ fn client_ack_is_answered_once() {
         texts.last().unwrap(),
         r#"461-/admin,5[{"_placeholder":true,"num":0}]"#
     );
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -174,7 +175,7 @@ fn server_ack_received_and_timed_out() {
     assert_eq!(evs, vec![IoEvent::AckTimeout { socket, id }]);
     // A late answer is ignored.
     assert!(h.ws_text(conn, "432[]").is_empty());
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]
@@ -271,7 +272,7 @@ fn binary_both_ways_over_polling() {
         &r.body[..],
         "451-[\"down\",{\"_placeholder\":true,\"num\":0}]\u{1e}bBAU=".as_bytes()
     );
-    server_io_support::with_snapshots(|| insta::assert_snapshot!(h.trace));
+    common::with_snapshots(|| insta::assert_snapshot!(h.trace));
 }
 
 #[test]

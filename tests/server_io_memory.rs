@@ -1,5 +1,6 @@
 //! Socket.IO server: heap memory per idle connected WebSocket socket (engine session
 //! included), measured with a counting allocator.
+mod common;
 mod server_io_support;
 
 use socketio_proto::server::io::IoConfig;

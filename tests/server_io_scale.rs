@@ -1,5 +1,6 @@
 //! Socket.IO server at scale: many WebSocket sockets, a large room broadcast shares one
 //! frame, and idle sockets hold no per-socket room allocations.
+mod common;
 mod server_io_support;
 
 use socketio_proto::engineio::WsMessage;

@@ -1,13 +1,11 @@
 //! Test harness for the Engine.IO client: the server side is scripted by hand, time is
 //! virtual, and every transmit, event and scripted input is written to a readable trace
-//! (relative milliseconds, `\x1e` shown as `␞`). The client is driven through
-//! `driver::Core` only. Dropping a `Script` shuts the client down, runs its timers and
-//! asserts that none of its internal tables leaks.
-//!
-//! Self-contained (used with `#[path]` by the client tests, and as
-//! `common::client_engine_harness`).
+//! (the shared renderer `common::trace`: relative milliseconds, `\x1e` shown as `␞`).
+//! The client is driven through `driver::Core` only. Dropping a `Script` shuts the
+//! client down, runs its timers and asserts that none of its internal tables leaks.
 #![allow(dead_code)]
 
+use super::trace::{show_ws as render_ws, Binary, Style, Trace};
 use bytes::Bytes;
 use socketio_proto::client::engine::{EngineClient, EngineConfig, EngineEvent};
 use socketio_proto::client::{ConnId, Input, Method, RequestId, Transmit};
@@ -25,33 +23,24 @@ pub const OPEN_NO_UPGRADE: &str =
 pub const OPEN_WS: &str =
     r#"0{"sid":"sid1","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#;
 
-/// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
-pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
-    settings.set_prepend_module_to_snapshot(true);
-    settings.bind(f)
-}
-
 pub struct Script {
     pub client: EngineClient,
     pub t0: Instant,
     pub now: Instant,
-    pub trace: Vec<String>,
+    pub trace: Trace,
     pub transmits: Vec<Transmit>,
     pub events: Vec<EngineEvent>,
     /// The deadline of the last `Output::Timeout`.
     deadline: Option<Instant>,
 }
 
-pub fn show(s: &str) -> String {
-    s.replace('\x1e', "␞")
-}
+pub use super::trace::show_str as show;
 
+/// A frame: `text "…"` or `binary [1, 2]`.
 fn show_ws(msg: &WsMessage) -> String {
     match msg {
-        WsMessage::Text(t) => format!("text {:?}", show(t)),
-        WsMessage::Binary(b) => format!("binary {:?}", b.as_ref()),
+        WsMessage::Text(_) => format!("text {}", render_ws(msg, true, Binary::List)),
+        WsMessage::Binary(_) => render_ws(msg, true, Binary::List),
     }
 }
 
@@ -73,7 +62,7 @@ impl Script {
             client,
             t0,
             now: t0,
-            trace: Vec::new(),
+            trace: Trace::new(t0, Style::CLIENT),
             transmits: Vec::new(),
             events: Vec::new(),
             deadline: None,
@@ -86,13 +75,8 @@ impl Script {
         EngineConfig::new("localhost", 3000)
     }
 
-    fn ms(&self) -> u128 {
-        self.now.duration_since(self.t0).as_millis()
-    }
-
     fn log(&mut self, line: String) {
-        let line = format!("{:>6}ms {}", self.ms(), line);
-        self.trace.push(line);
+        self.trace.line(self.now, line);
     }
 
     /// Drains `poll_output` until the deadline into `self.transmits/events`, and into
@@ -212,7 +196,7 @@ impl Script {
     }
 
     pub fn ws_binary(&mut self, id: ConnId, data: &[u8]) {
-        self.log(format!("<- WS {id} binary {data:?}"));
+        self.log(format!("<- WS {id} {}", Binary::List.show(data)));
         self.input(Input::WsMessage {
             conn: id,
             msg: WsMessage::Binary(Bytes::copy_from_slice(data)),
@@ -247,7 +231,7 @@ impl Script {
     }
 
     pub fn trace_text(&self) -> String {
-        self.trace.join("\n")
+        self.trace.text()
     }
 
     /// The teardown: shuts the client down, runs every timer, and asserts that every

@@ -4,6 +4,7 @@
 pub mod client_engine_harness;
 pub mod pair;
 pub mod process;
+pub mod trace;
 
 /// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
 pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {

@@ -1,7 +1,9 @@
 //! A scripted driver for `EngineServer` scenario tests: virtual time, a readable wire
-//! trace (times in ms, `\x1e` shown as `␞`) and lookups for explicit assertions.
+//! trace (the shared renderer `common::trace`: times in ms, `\x1e` shown as `␞`) and
+//! lookups for explicit assertions. Needs `mod common;` in the test crate.
 #![allow(dead_code)]
 
+use crate::common::trace::{show_quoted, Binary, Style, Trace};
 use bytes::Bytes;
 use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::{Message, WsMessage};
@@ -10,7 +12,6 @@ use socketio_proto::server::engine::{EngineConfig, EngineEvent, EngineServer, Se
 use socketio_proto::server::{ConnId, HttpRequest, HttpResponse, Input, RequestId, Transmit};
 use socketio_proto::Utf8Bytes;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 /// The scenario driver.
@@ -18,7 +19,7 @@ pub struct H {
     pub server: EngineServer,
     pub t0: Instant,
     pub now: Instant,
-    pub trace: String,
+    pub trace: Trace,
     pub responses: HashMap<RequestId, HttpResponse>,
     pub events: Vec<EngineEvent>,
     pub ws_out: Vec<(ConnId, WsMessage)>,
@@ -41,25 +42,16 @@ pub fn ws_uri(sid: &str) -> String {
     format!("{WS}&sid={sid}")
 }
 
-pub fn show(s: &str) -> String {
-    s.replace('\x1e', "␞")
-}
+pub use crate::common::trace::show_str as show;
 
+/// Binary as `bin:0102`.
 fn hex(b: &[u8]) -> String {
-    format!(
-        "bin:{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    )
+    Binary::Colon.show(b)
 }
 
+/// A body: text quoted, anything else as `hex:…`.
 fn show_bytes(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => format!("{:?}", show(s)),
-        Err(_) => format!(
-            "hex:{}",
-            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-        ),
-    }
+    show_quoted(b)
 }
 
 impl H {
@@ -73,7 +65,7 @@ impl H {
             server: EngineServer::new(config, Box::new(SequentialIds::new("s"))).unwrap(),
             t0,
             now: t0,
-            trace: String::new(),
+            trace: Trace::new(t0, Style::SERVER),
             responses: HashMap::new(),
             events: Vec::new(),
             ws_out: Vec::new(),
@@ -84,12 +76,8 @@ impl H {
         }
     }
 
-    fn ms(&self) -> u128 {
-        (self.now - self.t0).as_millis()
-    }
-
     fn line(&mut self, s: String) {
-        let _ = writeln!(self.trace, "[{:>6}ms] {}", self.ms(), s);
+        self.trace.line(self.now, s);
     }
 
     /// Jumps virtual time to `ms` after start, firing every timer on the way.
@@ -417,14 +405,6 @@ impl H {
             })
             .expect("no session opened")
     }
-}
-
-/// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
-pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
-    settings.set_prepend_module_to_snapshot(true);
-    settings.bind(f)
 }
 
 impl Drop for H {

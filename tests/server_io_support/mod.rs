@@ -1,8 +1,10 @@
 //! Scripted-client harness for the Socket.IO server scenario tests: raw Engine.IO over
 //! WebSocket messages and polling requests written by hand, virtual time, and a readable
-//! wire trace for insta snapshots.
+//! wire trace for insta snapshots (the shared renderer `common::trace`). Needs
+//! `mod common;` in the test crate.
 #![allow(dead_code)]
 
+use crate::common::trace::{Binary, Style, Trace};
 use bytes::Bytes;
 use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::WsMessage;
@@ -10,7 +12,6 @@ use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::io::{IoConfig, IoEvent, SocketId, SocketIoServer};
 use socketio_proto::server::{ConnId, HttpRequest, Input, RequestId, SessionId, Transmit};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 /// The server under test plus its trace.
@@ -18,7 +19,7 @@ pub struct Harness {
     pub io: SocketIoServer,
     pub t0: Instant,
     pub now: Instant,
-    pub trace: String,
+    pub trace: Trace,
     /// Every transmit seen, in order (for explicit assertions).
     pub transmits: Vec<Transmit>,
     names: HashMap<SocketId, String>,
@@ -95,7 +96,7 @@ impl Harness {
             io,
             t0,
             now: t0,
-            trace: String::new(),
+            trace: Trace::new(t0, Style::SERVER),
             transmits: Vec::new(),
             names: HashMap::new(),
             sessions: HashMap::new(),
@@ -105,12 +106,7 @@ impl Harness {
     }
 
     fn line(&mut self, s: impl AsRef<str>) {
-        let ms = self.now.duration_since(self.t0).as_millis();
-        let _ = writeln!(
-            self.trace,
-            "[{ms:>6}ms] {}",
-            s.as_ref().replace('\x1e', "␞")
-        );
+        self.trace.line(self.now, s);
     }
 
     /// A readable name for a socket handle (its sid).
@@ -178,7 +174,9 @@ impl Harness {
                 ),
                 Transmit::WsSend { conn, msg } => match msg {
                     WsMessage::Text(text) => format!("<- ws#{} {}", conn.as_u64(), &**text),
-                    WsMessage::Binary(b) => format!("<- ws#{} binary {:?}", conn.as_u64(), &b[..]),
+                    WsMessage::Binary(b) => {
+                        format!("<- ws#{} {}", conn.as_u64(), Binary::List.show(b))
+                    }
                 },
                 Transmit::WsClose { conn } => format!("<- ws#{} CLOSE", conn.as_u64()),
                 Transmit::HttpResponse {
@@ -308,7 +306,11 @@ impl Harness {
 
     /// Sends a binary frame.
     pub fn ws_binary(&mut self, conn: ConnId, data: &[u8]) -> Vec<IoEvent> {
-        self.line(format!("-> ws#{} binary {data:?}", conn.as_u64()));
+        self.line(format!(
+            "-> ws#{} {}",
+            conn.as_u64(),
+            Binary::List.show(data)
+        ));
         self.input(Input::WsMessage {
             conn,
             msg: WsMessage::Binary(Bytes::copy_from_slice(data)),
@@ -441,14 +443,6 @@ impl Drop for Harness {
             self.assert_no_leaks();
         }
     }
-}
-
-/// Runs `f` with insta configured to store snapshots in the top-level `snapshots/`.
-pub fn with_snapshots<R>(f: impl FnOnce() -> R) -> R {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
-    settings.set_prepend_module_to_snapshot(true);
-    settings.bind(f)
 }
 
 /// The ack request of the first event among `evs` (panics if it asked for none).

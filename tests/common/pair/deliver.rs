@@ -1,55 +1,48 @@
 //! Both ends of the link: the sides' transmits become link items, and items due are
-//! handed to the other side's `handle_*` inputs (logged to the trace on the way).
+//! handed to the other side's `handle_input` (logged to the trace on the way). The
+//! mirror of the two interfaces makes this direct: a client request or WebSocket keeps
+//! its id on the server.
 
 use super::link::Item;
-use super::trace::{item_text, show, show_ws};
+use super::trace::{item_text, show_body, show_frame};
 use super::Pair;
-use socketio_proto::client::engine::{ClientTransmit, HttpMethod, WsId};
-use socketio_proto::server::{HttpRequest, Method, Transmit};
+use socketio_proto::client::{Input as ClientInput, Transmit as ClientTransmit};
+use socketio_proto::server::{Input as ServerInput, Transmit as ServerTransmit};
+use socketio_proto::transport::{ConnId, HttpRequest, Method};
 
 impl Pair {
     /// Puts a client transmit on the link (refused while the link is cut).
     pub(super) fn on_client_transmit(&mut self, t: ClientTransmit) {
         match t {
-            ClientTransmit::HttpRequest(r) => {
-                self.open_reqs.insert(r.id, None);
-                let name = self.req_name(r.id);
+            ClientTransmit::HttpRequest { request, req } => {
+                self.open_reqs.insert(request, false);
+                let name = self.req_name(request);
                 if self.refused(&name) {
-                    self.schedule(Item::HttpErr { id: r.id });
+                    self.schedule(Item::HttpErr { id: request });
                     return;
                 }
-                let req = HttpRequest {
-                    method: match r.method {
-                        HttpMethod::Get => Method::Get,
-                        HttpMethod::Post => Method::Post,
-                    },
-                    uri: r.path_and_query,
-                    origin: None,
-                    content_type: r.content_type.map(str::to_owned),
-                    body: r.body,
-                };
-                self.schedule(Item::HttpReq { id: r.id, req });
+                self.schedule(Item::HttpReq { id: request, req });
             }
-            ClientTransmit::OpenWs { id, path_and_query } => {
-                self.open_ws.insert(id, None);
-                let name = self.ws_name(id);
+            ClientTransmit::WsOpen { conn, uri } => {
+                self.open_ws.insert(conn, false);
+                let name = self.ws_name(conn);
                 if self.refused(&name) {
-                    self.schedule(Item::WsErr { id });
+                    self.schedule(Item::WsErr { id: conn });
                     return;
                 }
                 self.schedule(Item::WsOpen {
-                    id,
-                    path: path_and_query,
+                    id: conn,
+                    path: uri,
                 });
             }
-            ClientTransmit::WsSend { id, msg } => {
-                if self.conn_of(id).is_some() {
-                    self.schedule(Item::WsToServer { id, msg });
+            ClientTransmit::WsSend { conn, msg } => {
+                if self.server_has(conn) {
+                    self.schedule(Item::WsToServer { id: conn, msg });
                 }
             }
-            ClientTransmit::CloseWs { id } => {
-                if self.open_ws.remove(&id).is_some() {
-                    self.schedule(Item::WsCloseToServer { id });
+            ClientTransmit::WsClose { conn } => {
+                if self.open_ws.remove(&conn).is_some() {
+                    self.schedule(Item::WsCloseToServer { id: conn });
                 }
             }
         }
@@ -64,25 +57,45 @@ impl Pair {
     }
 
     /// Puts a server transmit on the link, if its request or WebSocket is still there.
-    pub(super) fn on_server_transmit(&mut self, t: Transmit) {
+    pub(super) fn on_server_transmit(&mut self, t: ServerTransmit) {
         match t {
-            Transmit::HttpResponse(r) => {
-                if let Some(c) = self.server_reqs.remove(&r.request) {
+            ServerTransmit::HttpResponse { request, response } => {
+                if self.server_reqs.remove(&request) {
                     self.schedule(Item::HttpResp {
-                        id: c,
-                        status: r.status,
-                        body: r.body,
+                        id: request,
+                        status: response.status,
+                        body: response.body,
                     });
                 }
             }
-            Transmit::Ws { conn, msg } => {
-                if let Some(w) = self.conn_ws.get(&conn).copied() {
-                    self.schedule(Item::WsToClient { id: w, msg });
+            ServerTransmit::WsAccept { conn } => {
+                // Scheduled before the frames the server sends on it (they follow).
+                if self.server_has(conn) {
+                    self.schedule(Item::WsOpened { id: conn });
                 }
             }
-            Transmit::CloseWs { conn } => {
-                if let Some(w) = self.conn_ws.remove(&conn) {
-                    self.schedule(Item::WsCloseToClient { id: w });
+            ServerTransmit::WsReject { conn, response } => {
+                if self.server_conns.remove(&conn) {
+                    let name = self.ws_name(conn);
+                    self.log(format!(
+                        "s→c {name} REJECTED {} {}",
+                        response.status,
+                        show_body(&response.body)
+                    ));
+                    if let Some(slot) = self.open_ws.get_mut(&conn) {
+                        *slot = false;
+                    }
+                    self.schedule(Item::WsErr { id: conn });
+                }
+            }
+            ServerTransmit::WsSend { conn, msg } => {
+                if self.server_has(conn) {
+                    self.schedule(Item::WsToClient { id: conn, msg });
+                }
+            }
+            ServerTransmit::WsClose { conn } => {
+                if self.server_conns.remove(&conn) {
+                    self.schedule(Item::WsCloseToClient { id: conn });
                 }
             }
         }
@@ -90,7 +103,6 @@ impl Pair {
 
     /// Hands an item that arrived to its side (or drops it: blackhole, loss, gone).
     pub(super) fn deliver(&mut self, item: Item) {
-        let now = self.now;
         if self.link.swallows(&item) {
             let line = format!("dropped {}", item_text(&item));
             self.log(line);
@@ -107,18 +119,18 @@ impl Pair {
                 let body = if req.body.is_empty() {
                     String::new()
                 } else {
-                    format!(" {}", show(&req.body))
+                    format!(" {}", show_body(&req.body))
                 };
                 let method = match req.method {
                     Method::Post => "POST",
                     _ => "GET",
                 };
                 self.log(format!("c→s {name} {method} {}{body}", req.uri));
-                let sid = self.server.handle_http_request(now, req);
-                self.server_reqs.insert(sid, id);
+                self.server_reqs.insert(id);
                 if let Some(slot) = self.open_reqs.get_mut(&id) {
-                    *slot = Some(sid);
+                    *slot = true;
                 }
+                self.server_input(ServerInput::HttpRequest { request: id, req });
             }
             Item::HttpResp { id, status, body } => {
                 if self.open_reqs.remove(&id).is_none() {
@@ -127,11 +139,15 @@ impl Pair {
                 let name = self.req_name(id);
                 if self.lost() {
                     self.log(format!("s→c {name} LOST"));
-                    self.client.handle_http_error(now, id);
+                    self.client_input(ClientInput::HttpFailed { request: id });
                     return;
                 }
-                self.log(format!("s→c {name} {status} {}", show(&body)));
-                self.client.handle_http_response(now, id, status, body);
+                self.log(format!("s→c {name} {status} {}", show_body(&body)));
+                self.client_input(ClientInput::HttpResponse {
+                    request: id,
+                    status,
+                    body,
+                });
             }
             Item::HttpErr { id } => {
                 if self.open_reqs.remove(&id).is_none() {
@@ -139,7 +155,7 @@ impl Pair {
                 }
                 let name = self.req_name(id);
                 self.log(format!("s→c {name} ERROR"));
-                self.client.handle_http_error(now, id);
+                self.client_input(ClientInput::HttpFailed { request: id });
             }
             Item::WsOpen { id, path } => {
                 if !self.open_ws.contains_key(&id) {
@@ -147,34 +163,35 @@ impl Pair {
                 }
                 let name = self.ws_name(id);
                 self.log(format!("c→s {name} OPEN {path}"));
-                let conn = self.server.handle_ws_open(now, &HttpRequest::get(path));
-                self.open_ws.insert(id, Some(conn));
-                self.conn_ws.insert(conn, id);
-                // Scheduled before the frames the server sends on it (drained next).
-                self.schedule(Item::WsOpened { id });
+                self.open_ws.insert(id, true);
+                self.server_conns.insert(id);
+                self.server_input(ServerInput::WsUpgrade {
+                    conn: id,
+                    req: HttpRequest::get(path),
+                });
             }
             Item::WsOpened { id } => {
-                if self.open_ws.get(&id).copied().flatten().is_none() {
+                if self.open_ws.get(&id) != Some(&true) {
                     return;
                 }
                 let name = self.ws_name(id);
                 self.log(format!("s→c {name} OPENED"));
-                self.client.handle_ws_opened(now, id);
+                self.client_input(ClientInput::WsOpened { conn: id });
             }
             Item::WsErr { id } => self.ws_ended(id, true),
             Item::WsToServer { id, msg } => {
                 // Frames sent before the client's close still arrive.
-                let Some(conn) = self.conn_of(id) else {
-                    return;
-                };
-                let name = self.ws_name(id);
-                if self.lost() {
-                    self.log(format!("c→s {name} LOST {}", show_ws(&msg)));
-                    self.break_ws(id, conn);
+                if !self.server_has(id) {
                     return;
                 }
-                self.log(format!("c→s {name} {}", show_ws(&msg)));
-                self.server.handle_ws_message(now, conn, msg);
+                let name = self.ws_name(id);
+                if self.lost() {
+                    self.log(format!("c→s {name} LOST {}", show_frame(&msg)));
+                    self.break_ws(id);
+                    return;
+                }
+                self.log(format!("c→s {name} {}", show_frame(&msg)));
+                self.server_input(ServerInput::WsMessage { conn: id, msg });
             }
             Item::WsToClient { id, msg } => {
                 if !self.open_ws.contains_key(&id) {
@@ -182,21 +199,20 @@ impl Pair {
                 }
                 let name = self.ws_name(id);
                 if self.lost() {
-                    self.log(format!("s→c {name} LOST {}", show_ws(&msg)));
-                    if let Some(conn) = self.open_ws.get(&id).copied().flatten() {
-                        self.break_ws(id, conn);
+                    self.log(format!("s→c {name} LOST {}", show_frame(&msg)));
+                    if self.open_ws.get(&id) == Some(&true) {
+                        self.break_ws(id);
                     }
                     return;
                 }
-                self.log(format!("s→c {name} {}", show_ws(&msg)));
-                self.client.handle_ws_message(now, id, msg);
+                self.log(format!("s→c {name} {}", show_frame(&msg)));
+                self.client_input(ClientInput::WsMessage { conn: id, msg });
             }
             Item::WsCloseToServer { id } => {
                 let name = self.ws_name(id);
-                if let Some(conn) = self.conn_of(id) {
-                    self.conn_ws.remove(&conn);
+                if self.server_conns.remove(&id) {
                     self.log(format!("c→s {name} CLOSE"));
-                    self.server.handle_ws_closed(now, conn);
+                    self.server_input(ServerInput::WsClosed { conn: id });
                 }
             }
             Item::WsCloseToClient { id } => self.ws_ended(id, false),
@@ -205,18 +221,17 @@ impl Pair {
 
     /// The client's WebSocket `id` failed (`error`) or was closed by the server, if the
     /// client still has it.
-    fn ws_ended(&mut self, id: WsId, error: bool) {
+    fn ws_ended(&mut self, id: ConnId, error: bool) {
         if self.open_ws.remove(&id).is_none() {
             return;
         }
         let name = self.ws_name(id);
-        let now = self.now;
         if error {
             self.log(format!("s→c {name} ERROR"));
-            self.client.handle_ws_error(now, id);
+            self.client_input(ClientInput::WsFailed { conn: id });
         } else {
             self.log(format!("s→c {name} CLOSE"));
-            self.client.handle_ws_closed(now, id);
+            self.client_input(ClientInput::WsClosed { conn: id });
         }
     }
 }

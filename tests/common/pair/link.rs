@@ -3,35 +3,39 @@
 
 use super::Pair;
 use bytes::Bytes;
-use socketio_proto::client::engine::{RequestId as CReq, WsId};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::ids::RandomSource;
-use socketio_proto::server::{ConnId, HttpRequest, RequestId as SReq};
+use socketio_proto::server::Input;
+use socketio_proto::transport::{ConnId, HttpRequest, RequestId};
 use std::time::{Duration, Instant};
 
 /// What travels on the link.
 #[derive(Debug)]
 pub(super) enum Item {
     /// A client HTTP request reaching the server.
-    HttpReq { id: CReq, req: HttpRequest },
+    HttpReq { id: RequestId, req: HttpRequest },
     /// The server's response reaching the client.
-    HttpResp { id: CReq, status: u16, body: Bytes },
+    HttpResp {
+        id: RequestId,
+        status: u16,
+        body: Bytes,
+    },
     /// The request failed (refused, dropped).
-    HttpErr { id: CReq },
+    HttpErr { id: RequestId },
     /// A WebSocket handshake reaching the server.
-    WsOpen { id: WsId, path: String },
+    WsOpen { id: ConnId, path: String },
     /// The WebSocket handshake completed, seen by the client.
-    WsOpened { id: WsId },
+    WsOpened { id: ConnId },
     /// The WebSocket failed (refused, dropped), seen by the client.
-    WsErr { id: WsId },
+    WsErr { id: ConnId },
     /// A frame from the client.
-    WsToServer { id: WsId, msg: WsMessage },
+    WsToServer { id: ConnId, msg: WsMessage },
     /// A frame from the server.
-    WsToClient { id: WsId, msg: WsMessage },
+    WsToClient { id: ConnId, msg: WsMessage },
     /// The client closed its WebSocket.
-    WsCloseToServer { id: WsId },
+    WsCloseToServer { id: ConnId },
     /// The server closed the WebSocket.
-    WsCloseToClient { id: WsId },
+    WsCloseToClient { id: ConnId },
 }
 
 /// Where an item is headed, for the blackholes. Failures (`HttpErr`, `WsErr`) are the
@@ -123,7 +127,7 @@ impl Pair {
     /// Sends a raw frame to the client on its open WebSocket, as if the server had sent
     /// it (to test malformed input). Returns false if no WebSocket is open.
     pub fn inject_to_client(&mut self, msg: WsMessage) -> bool {
-        let Some(id) = self.conn_ws.values().next().copied() else {
+        let Some(id) = self.server_conns.iter().next().copied() else {
             return false;
         };
         self.note("injected frame");
@@ -136,30 +140,29 @@ impl Pair {
     /// server restart) the client sees its WebSockets closed.
     pub(super) fn drop_connections(&mut self, notify_server: bool) {
         self.in_flight.clear();
-        let reqs: Vec<(CReq, Option<SReq>)> =
-            self.open_reqs.iter().map(|(c, s)| (*c, *s)).collect();
-        for (c, s) in reqs {
-            if let (true, Some(s)) = (notify_server, s) {
-                self.server.handle_http_aborted(self.now, s);
+        let reqs: Vec<(RequestId, bool)> = self.open_reqs.iter().map(|(c, s)| (*c, *s)).collect();
+        for (id, at_server) in reqs {
+            if notify_server && at_server && self.server_reqs.contains(&id) {
+                self.server_input(Input::HttpFailed { request: id });
             }
-            self.schedule(Item::HttpErr { id: c });
+            self.schedule(Item::HttpErr { id });
         }
         self.server_reqs.clear();
-        let ws: Vec<(WsId, Option<ConnId>)> = self.open_ws.iter().map(|(w, c)| (*w, *c)).collect();
-        for (w, c) in ws {
-            if let (true, Some(c)) = (notify_server, c) {
-                self.server.handle_ws_closed(self.now, c);
+        let ws: Vec<(ConnId, bool)> = self.open_ws.iter().map(|(w, c)| (*w, *c)).collect();
+        for (conn, at_server) in ws {
+            if notify_server && at_server && self.server_conns.contains(&conn) {
+                self.server_input(Input::WsClosed { conn });
             }
             if notify_server {
-                self.schedule(Item::WsErr { id: w });
+                self.schedule(Item::WsErr { id: conn });
             } else {
-                self.schedule(Item::WsCloseToClient { id: w });
+                self.schedule(Item::WsCloseToClient { id: conn });
             }
-            if let Some(slot) = self.open_ws.get_mut(&w) {
-                *slot = None;
+            if let Some(slot) = self.open_ws.get_mut(&conn) {
+                *slot = false;
             }
         }
-        self.conn_ws.clear();
+        self.server_conns.clear();
         self.drain();
     }
 
@@ -197,20 +200,18 @@ impl Pair {
     }
 
     /// A lost frame: the WebSocket breaks on both sides.
-    pub(super) fn break_ws(&mut self, id: WsId, conn: ConnId) {
-        self.conn_ws.remove(&conn);
-        self.server.handle_ws_closed(self.now, conn);
+    pub(super) fn break_ws(&mut self, id: ConnId) {
+        if self.server_conns.remove(&id) {
+            self.server_input(Input::WsClosed { conn: id });
+        }
         if let Some(slot) = self.open_ws.get_mut(&id) {
-            *slot = None;
+            *slot = false;
         }
         self.schedule(Item::WsErr { id });
     }
 
-    /// The server connection of a client WebSocket, while the server knows it.
-    pub(super) fn conn_of(&self, id: WsId) -> Option<ConnId> {
-        self.conn_ws
-            .iter()
-            .find(|(_, w)| **w == id)
-            .map(|(c, _)| *c)
+    /// Whether the server still has the connection of the client's WebSocket `id`.
+    pub(super) fn server_has(&self, id: ConnId) -> bool {
+        self.server_conns.contains(&id)
     }
 }

@@ -1,54 +1,46 @@
-//! The trace: relative milliseconds, `␞` for the record separator, ids renumbered from
-//! 1 (requests `r1…`, WebSockets `w1…`, server sockets `S1…`), and compact, stable
-//! renderings of frames and events for insta snapshots.
+//! The Pair's renderings, on the shared renderer (`common::trace`): relative
+//! milliseconds, `␞` for the record separator, ids renumbered from 1 (requests `r1…`,
+//! WebSockets `w1…`, server sockets `S1…`), and compact, stable renderings of frames and
+//! events for insta snapshots.
 
 use super::link::Item;
 use super::Pair;
-use socketio_proto::client::engine::{RequestId as CReq, WsId};
-use socketio_proto::client::ClientEvent;
+use crate::common::trace::{attachments_hex, show, show_ws, Binary};
+use socketio_proto::client::io::IoEvent as ClientEvent;
 use socketio_proto::engineio::WsMessage;
-use socketio_proto::server::io::{IoEvent, SocketId as ServerSocket};
+use socketio_proto::server::io::IoEvent;
+use socketio_proto::transport::{ConnId, RequestId, SocketId};
 use std::fmt::Write as _;
 
 impl Pair {
     /// The trace as one string.
     pub fn trace_text(&self) -> String {
-        let mut s = String::new();
-        for line in &self.trace {
-            s.push_str(line);
-            s.push('\n');
-        }
-        s
+        self.trace.text()
     }
 
     /// Adds a free-form line to the trace.
     pub fn note(&mut self, what: &str) {
-        let line = format!("{:>6}ms ## {}", self.ms(), what);
-        self.trace.push(line);
+        self.trace.note(self.now, what);
     }
 
     /// Adds a line to the trace, stamped with the time.
     pub(super) fn log(&mut self, line: String) {
-        let line = format!("{:>6}ms {}", self.ms(), line);
-        self.trace.push(line);
+        self.trace.line(self.now, line);
     }
 
     /// The display name of a client request.
-    pub(super) fn req_name(&mut self, id: CReq) -> String {
-        let n = self.req_names.len() + 1;
-        format!("r{}", self.req_names.entry(id).or_insert(n))
+    pub(super) fn req_name(&mut self, id: RequestId) -> String {
+        self.req_names.name(id)
     }
 
     /// The display name of a client WebSocket.
-    pub(super) fn ws_name(&mut self, id: WsId) -> String {
-        let n = self.ws_names.len() + 1;
-        format!("w{}", self.ws_names.entry(id).or_insert(n))
+    pub(super) fn ws_name(&mut self, id: ConnId) -> String {
+        self.ws_names.name(id)
     }
 
     /// The display name of a server socket.
-    pub fn server_socket_name(&mut self, s: ServerSocket) -> String {
-        let n = self.srv_names.len() + 1;
-        format!("S{}", self.srv_names.entry(s).or_insert(n))
+    pub fn server_socket_name(&mut self, s: SocketId) -> String {
+        self.srv_names.name(s)
     }
 
     /// A server event with its socket shown by display name.
@@ -72,43 +64,28 @@ impl Pair {
     }
 }
 
+/// A payload as the Pair shows it.
+pub(super) fn show_body(b: &[u8]) -> String {
+    show(b, Binary::Angle)
+}
+
+/// A frame as the Pair shows it.
+pub(super) fn show_frame(m: &WsMessage) -> String {
+    show_ws(m, false, Binary::Angle)
+}
+
 /// An item the link dropped, without ids.
 pub(super) fn item_text(item: &Item) -> String {
     match item {
         Item::HttpReq { req, .. } => format!("c→s {:?} {}", req.method, req.uri),
-        Item::HttpResp { status, body, .. } => format!("s→c {status} {}", show(body)),
+        Item::HttpResp { status, body, .. } => format!("s→c {status} {}", show_body(body)),
         Item::WsOpen { path, .. } => format!("c→s OPEN {path}"),
-        Item::WsToServer { msg, .. } => format!("c→s {}", show_ws(msg)),
-        Item::WsToClient { msg, .. } => format!("s→c {}", show_ws(msg)),
+        Item::WsToServer { msg, .. } => format!("c→s {}", show_frame(msg)),
+        Item::WsToClient { msg, .. } => format!("s→c {}", show_frame(msg)),
         Item::WsOpened { .. } => "s→c OPENED".into(),
         Item::WsCloseToServer { .. } => "c→s CLOSE".into(),
         Item::WsCloseToClient { .. } => "s→c CLOSE".into(),
         Item::HttpErr { .. } | Item::WsErr { .. } => "ERROR".into(),
-    }
-}
-
-/// Text with the record separator shown as `␞`; binary as hex.
-pub fn show(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.replace('\u{1e}', "␞"),
-        Err(_) => format!("<bin {}>", hex(b)),
-    }
-}
-
-/// Bytes as lowercase hex.
-fn hex(b: &[u8]) -> String {
-    let mut s = String::new();
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
-}
-
-/// A WebSocket frame: text as by [`show`], binary as hex.
-pub(super) fn show_ws(m: &WsMessage) -> String {
-    match m {
-        WsMessage::Text(t) => show(t.as_bytes()),
-        WsMessage::Binary(b) => format!("<bin {}>", hex(b)),
     }
 }
 
@@ -117,14 +94,13 @@ fn args_text(a: &socketio_proto::socketio::Args) -> String {
     let mut s = a.json().to_string();
     if !a.attachments().is_empty() {
         let _ = write!(s, " +{} attachment(s)", a.attachments().len());
-        for b in a.attachments() {
-            let _ = write!(s, " <{}>", hex(b));
-        }
+        s.push_str(&attachments_hex(a.attachments()));
     }
     s
 }
 
-/// A compact, stable rendering of a client event.
+/// A compact, stable rendering of a client event (sockets by their `Display`,
+/// `socket0`).
 pub fn client_event_text(e: &ClientEvent) -> String {
     match e {
         ClientEvent::Event {
@@ -139,10 +115,24 @@ pub fn client_event_text(e: &ClientEvent) -> String {
                 .map(|a| format!(" ack={}", a.id()))
                 .unwrap_or_default()
         ),
-        ClientEvent::Ack { socket, id, args } => {
-            format!("Ack {socket} id={id} {}", args_text(args))
+        ClientEvent::AckReceived { socket, id, args } => {
+            format!("AckReceived {socket} id={id} {}", args_text(args))
         }
         ClientEvent::Connected { socket, sid } => format!("Connected {socket} sid={sid}"),
+        ClientEvent::AckTimeout { socket, id } => {
+            format!("AckTimeout {{ socket: {socket}, id: {id} }}")
+        }
+        ClientEvent::AckCancelled { socket, id } => {
+            format!("AckCancelled {{ socket: {socket}, id: {id} }}")
+        }
+        ClientEvent::Disconnected { socket, reason } => {
+            format!("Disconnected {{ socket: {socket}, reason: {reason:?} }}")
+        }
+        ClientEvent::ConnectError {
+            socket,
+            message,
+            data,
+        } => format!("ConnectError {{ socket: {socket}, message: {message:?}, data: {data:?} }}"),
         other => format!("{other:?}"),
     }
 }
@@ -162,9 +152,11 @@ pub fn server_event_text(e: &IoEvent) -> String {
         } => format!(
             "Event s{} {:?} {}{}",
             socket.as_u64(),
-            event.as_str(),
+            &**event,
             args_text(args),
-            ack.map(|a| format!(" ack={a}")).unwrap_or_default()
+            ack.as_ref()
+                .map(|a| format!(" ack={}", a.id()))
+                .unwrap_or_default()
         ),
         IoEvent::AckReceived { socket, id, args } => {
             format!(
