@@ -155,7 +155,7 @@ impl Cdp {
             msg["sessionId"] = json!(s);
         }
         self.ws
-            .send(Message::Text(msg.to_string()))
+            .send(Message::Text(msg.to_string().into()))
             .await
             .expect("DevTools send");
         let deadline = tokio::time::Instant::now() + STEP;
