@@ -9,7 +9,8 @@
 //!
 //! Socket.IO mode (default, `/socket.io/`, namespaces `/` and `/custom`): every CONNECT is
 //! accepted and answered with `auth` (the CONNECT payload), `echo` with `echo-back`,
-//! `message` with `message-back` (same arguments, binary too), and every event that asks
+//! `message` with `message-back` (same arguments, binary too), `broadcast` with
+//! `broadcast-back` to the whole namespace, and every event that asks
 //! for an ack is acknowledged with its own arguments. `--engineio`: an Engine.IO echo
 //! server on `/engine.io/`.
 
@@ -20,10 +21,11 @@ mod wire;
 
 use socketio_proto::ids::{IdSource, RandomIds};
 use socketio_proto::server::engine::{EngineConfig, EngineEvent, EngineServer};
-use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer};
+use socketio_proto::server::io::{IoConfig, IoEvent, SocketIoServer, Target};
+use socketio_proto::socketio::Value;
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn ids() -> Box<dyn IdSource> {
     Box::new(RandomIds::new(|b: &mut [u8]| {
@@ -49,16 +51,31 @@ fn on_io(io: &mut SocketIoServer, event: IoEvent) {
             ack,
         } => {
             let values = args.to_values().unwrap_or_default();
-            let _ = match (&*event, ack) {
-                (_, Some(ack)) => io.ack(ack, &values).map_err(|e| e.to_string()),
-                ("echo", None) => io
-                    .emit(socket, "echo-back", &values)
-                    .map_err(|e| e.to_string()),
-                ("message", None) => io
-                    .emit(socket, "message-back", &values)
-                    .map_err(|e| e.to_string()),
-                _ => Ok(()),
+            let room = match values.first() {
+                Some(Value::String(s)) => s.clone(),
+                _ => String::new(),
             };
+            let nsp = io.socket_namespace(socket).map(Target::namespace);
+            match (&*event, ack) {
+                ("join", Some(ack)) => drop(io.join(socket, &room).map(|_| io.ack(ack, &(&room,)))),
+                (_, Some(ack)) => drop(io.ack(ack, &values)),
+                ("echo", _) => drop(io.emit(socket, "echo-back", &values)),
+                ("message", _) => drop(io.emit(socket, "message-back", &values)),
+                ("ask-me", _) => {
+                    drop(io.emit_with_ack(Instant::now(), socket, "question", &values, None))
+                }
+                ("disconnect-me", _) => drop(io.disconnect(socket)),
+                ("to-room", _) => {
+                    let payload = values.get(1).cloned().unwrap_or(Value::Null);
+                    let to = nsp.map(|n| n.to(&room));
+                    to.map(|t| io.broadcast(&t, "room-message", &(&room, payload)));
+                }
+                ("broadcast", _) => drop(nsp.map(|n| io.broadcast(&n, "broadcast-back", &values))),
+                _ => {}
+            }
+        }
+        IoEvent::AckReceived { socket, args, .. } => {
+            let _ = io.emit(socket, "got-ack", &args.to_values().unwrap_or_default());
         }
         _ => {}
     }

@@ -167,13 +167,15 @@ where
                 LISTENER => {
                     while let Some(Ok((mut stream, _))) = listener.as_ref().map(|l| l.accept()) {
                         let _ = stream.set_nodelay(true);
-                        poll.registry().register(
-                            &mut stream,
-                            Token(next_token),
-                            Interest::READABLE | Interest::WRITABLE,
-                        )?;
-                        s.conns.insert(next_token, Conn::new(stream));
-                        next_token += 1;
+                        let both = Interest::READABLE | Interest::WRITABLE;
+                        if poll
+                            .registry()
+                            .register(&mut stream, Token(next_token), both)
+                            .is_ok()
+                        {
+                            s.conns.insert(next_token, Conn::new(stream));
+                            next_token += 1;
+                        }
                     }
                 }
                 SIGNAL if stop_at.is_none() => {
