@@ -82,8 +82,12 @@ fn on_io(io: &mut SocketIoServer, event: IoEvent) {
 }
 
 fn on_engine(server: &mut EngineServer, event: EngineEvent) {
-    if let EngineEvent::Message { session, msg } = event {
-        let _ = server.send(session, msg);
+    match event {
+        EngineEvent::Message { session, msg } => drop(server.send(session, msg)),
+        EngineEvent::Closed { session, reason } => {
+            eprintln!("session {} closed: {reason}", session.as_u64())
+        }
+        _ => {}
     }
 }
 
