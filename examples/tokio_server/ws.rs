@@ -3,7 +3,7 @@
 //! fed, then one flush once the queue is empty.
 
 use super::Driver;
-use futures_util::{Sink, StreamExt};
+use futures_util::{Sink, SinkExt, StreamExt};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use socketio_proto::engineio::WsMessage;
@@ -15,6 +15,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, protocol::Role, protocol::WebSocketConfig, Message};
 use tokio_tungstenite::WebSocketStream;
@@ -150,7 +152,15 @@ impl Drop for Ended {
     }
 }
 
-/// Runs one accepted WebSocket to its end.
+/// What the connection task has to act on next.
+enum Step {
+    /// The outbox closed (`Ok(failed)`) or a write failed.
+    Closed(Result<bool, tungstenite::Error>),
+    /// A frame or the end of the stream.
+    Read(Option<Result<Message, tungstenite::Error>>),
+}
+
+/// Runs one accepted WebSocket to its end, in one task: no split, no lock.
 pub async fn run(
     mut ended: Ended,
     out: Rc<Outbox>,
@@ -161,51 +171,109 @@ pub async fn run(
     let Ok(upgraded) = on_upgrade.await else {
         return;
     };
-    // An Engine.IO message is one character of packet type plus at most max_payload.
+    // An Engine.IO message is one character of packet type plus at most max_payload. A
+    // small read buffer: tungstenite zero-fills it before every read.
     let limit = max_payload.saturating_add(1);
     let config = WebSocketConfig::default()
-        .read_buffer_size(4096)
+        .read_buffer_size(1024)
         .write_buffer_size(4096)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
-    let ws =
-        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-    let (mut sink, mut stream) = ws.split();
+    // Unwrap hyper's upgrade layers down to the TCP stream (fewer indirections per read).
+    let mut ws = match upgraded.downcast::<TokioIo<TcpStream>>() {
+        Ok(parts) => {
+            let (io, read) = (parts.io.into_inner(), parts.read_buf.to_vec());
+            WebSocketStream::from_partially_read(Io::Tcp(io), read, Role::Server, Some(config))
+                .await
+        }
+        Err(upgraded) => {
+            WebSocketStream::from_raw_socket(
+                Io::Hyper(TokioIo::new(upgraded)),
+                Role::Server,
+                Some(config),
+            )
+            .await
+        }
+    };
     let (driver, conn, mut dirty) = (ended.driver.clone(), ended.conn, false);
     loop {
-        tokio::select! {
-            biased;
-            written = std::future::poll_fn(|cx| out.poll_write(cx, &mut sink, &mut dirty)) => {
-                if let Ok(false) = written {
-                    // The core closed it: what is left, the close frame, within a bound.
-                    let rest = async {
-                        while let Some(msg) = out.pop() {
-                            futures_util::SinkExt::feed(&mut sink, to_tungstenite(msg)).await?;
-                        }
-                        futures_util::SinkExt::send(&mut sink, Message::Close(None)).await
-                    };
-                    let _ = tokio::time::timeout(CLOSE_GRACE, rest).await;
-                }
+        let step = std::future::poll_fn(|cx| {
+            if let Poll::Ready(r) = out.poll_write(cx, &mut ws, &mut dirty) {
+                return Poll::Ready(Step::Closed(r));
+            }
+            ws.poll_next_unpin(cx).map(Step::Read)
+        })
+        .await;
+        let msg = match step {
+            Step::Closed(Ok(false)) => {
+                // The core closed it: what is left, the close frame, within a bound.
+                let rest = async {
+                    while let Some(msg) = out.pop() {
+                        ws.feed(to_tungstenite(msg)).await?;
+                    }
+                    ws.send(Message::Close(None)).await
+                };
+                let _ = tokio::time::timeout(CLOSE_GRACE, rest).await;
                 return;
             }
-            incoming = stream.next() => {
-                let msg = match incoming {
-                    Some(Ok(Message::Text(t))) => match Utf8Bytes::from_bytes(t.into()) {
-                        Ok(t) => WsMessage::Text(t),
-                        Err(_) => return,
-                    },
-                    Some(Ok(Message::Binary(b))) => WsMessage::Binary(b),
-                    Some(Ok(Message::Close(_))) | None => {
-                        ended.failed = false;
-                        // tungstenite has queued the close reply; push it out.
-                        let _ = tokio::time::timeout(CLOSE_GRACE, futures_util::SinkExt::flush(&mut sink)).await;
-                        return;
-                    }
-                    Some(Ok(_)) => continue,
-                    Some(Err(_)) => return,
-                };
-                driver.input(Some(Input::WsMessage { conn, msg }));
+            Step::Closed(_) | Step::Read(Some(Err(_))) => return,
+            Step::Read(Some(Ok(Message::Text(t)))) => match Utf8Bytes::from_bytes(t.into()) {
+                Ok(t) => WsMessage::Text(t),
+                Err(_) => return,
+            },
+            Step::Read(Some(Ok(Message::Binary(b)))) => WsMessage::Binary(b),
+            Step::Read(Some(Ok(Message::Close(_))) | None) => {
+                ended.failed = false;
+                // tungstenite has queued the close reply; push it out.
+                let _ = tokio::time::timeout(CLOSE_GRACE, ws.flush()).await;
+                return;
             }
+            Step::Read(Some(Ok(_))) => continue,
+        };
+        driver.input(Some(Input::WsMessage { conn, msg }));
+    }
+}
+
+/// The upgraded connection: the bare TCP stream when hyper lets go of it.
+enum Io {
+    Tcp(TcpStream),
+    Hyper(TokioIo<hyper::upgrade::Upgraded>),
+}
+
+impl AsyncRead for Io {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Hyper(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Io::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Hyper(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Io::Hyper(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Hyper(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
