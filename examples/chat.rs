@@ -15,23 +15,18 @@
 //! send a message, and write what happened into `<pre id="autotest">`; used by
 //! `tests/browser_chat.rs`).
 //!
-//! Layout: [`app`] is the chat (a [`driver::Backend`] over `SocketIoServer`), [`pages`]
-//! the static files; [`driver`], [`http`], [`serve`] and [`ws`] are the `tokio_server`
-//! adapter.
+//! Layout: [`app`] is the chat (the event handler of a `SocketIoServer`), [`pages`] the
+//! static files (served through the adapter's pages hook); [`tokio_server`] is the
+//! adapter of the `tokio_server` example, unchanged.
 
 #[path = "chat/app.rs"]
 mod app;
-#[path = "tokio_server/driver.rs"]
-mod driver;
-#[path = "tokio_server/http.rs"]
-mod http;
 #[path = "chat/pages.rs"]
 mod pages;
-#[path = "tokio_server/serve.rs"]
-mod serve;
-#[path = "tokio_server/ws.rs"]
-mod ws;
+#[path = "tokio_server/mod.rs"]
+mod tokio_server;
 
+use socketio_proto::ids::{IdSource, RandomIds};
 use socketio_proto::server::io::{IoConfig, SocketIoServer};
 use std::process::ExitCode;
 
@@ -57,6 +52,13 @@ fn parse_port() -> Result<u16, String> {
     Ok(port)
 }
 
+/// Ids from the OS-seeded thread RNG.
+fn random_ids() -> Box<dyn IdSource> {
+    Box::new(RandomIds::new(|b: &mut [u8]| {
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), b)
+    }))
+}
+
 fn main() -> ExitCode {
     let port = match parse_port() {
         Ok(p) => p,
@@ -69,17 +71,18 @@ fn main() -> ExitCode {
     // Chat messages are short: keep what a peer can make the server read small.
     config.engine.max_payload = 64 * 1024;
     let max_payload = config.engine.max_payload;
-    let io = match SocketIoServer::new(config, serve::random_ids(), serve::random_ids()) {
+    let io = match SocketIoServer::new(config, random_ids(), random_ids()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("invalid configuration: {e}");
             return ExitCode::from(2);
         }
     };
-    serve::run_until_signal(
+    let opts = tokio_server::Options {
         port,
         max_payload,
-        app::ChatBackend::new(io),
-        Some(pages::page_for),
-    )
+        pages: Some(pages::page_for),
+    };
+    let mut chat = app::Chat::default();
+    tokio_server::run(opts, io, move |io, event| chat.on_event(io, event))
 }

@@ -1,4 +1,4 @@
-//! The chat application: a [`Backend`] over the Socket.IO server core.
+//! The chat application: the event handler of a Socket.IO server core.
 //!
 //! Protocol of the chat (namespace `/`):
 //!
@@ -13,46 +13,38 @@
 //! - client → server: `typing` `(bool)`; everyone else gets a volatile `typing`
 //!   `{"name", "typing"}` (dropped for clients that cannot take it right now).
 
-use crate::driver::Backend;
 use serde_json::json;
-use socketio_proto::server::io::{IoEvent, SocketId, SocketIoServer, Target};
+use socketio_proto::server::io::{AckRequest, IoEvent, SocketId, SocketIoServer, Target};
 use socketio_proto::socketio::Args;
 use std::collections::HashMap;
-use std::time::Instant;
 
 /// Longest accepted chat message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 500;
 /// Longest accepted user name, in characters.
 pub const MAX_NAME_CHARS: usize = 32;
 
-/// The chat server: the Socket.IO core plus the names of the connected users.
-pub struct ChatBackend {
-    io: SocketIoServer,
+/// The chat's state: the names of the connected users (the main namespace `/` is the
+/// chat room).
+#[derive(Default)]
+pub struct Chat {
     names: HashMap<SocketId, String>,
 }
 
-impl ChatBackend {
-    /// Wraps `io` (the main namespace `/` is the chat room).
-    pub fn new(io: SocketIoServer) -> Self {
-        ChatBackend {
-            io,
-            names: HashMap::new(),
-        }
-    }
-
+impl Chat {
     fn online(&self) -> usize {
         self.names.len()
     }
 
-    fn on_event(&mut self, event: IoEvent) {
+    /// Answers one event of the core.
+    pub fn on_event(&mut self, io: &mut SocketIoServer, event: IoEvent) {
         match event {
             IoEvent::ConnectRequest { request, auth, .. } => match valid_name(auth.as_ref()) {
-                Some(name) => match self.io.accept(request) {
-                    Ok(socket) => self.joined(socket, name),
+                Some(name) => match io.accept(request) {
+                    Ok(socket) => self.joined(io, socket, name),
                     Err(e) => eprintln!("accept failed: {e}"),
                 },
                 None => {
-                    let _ = self.io.reject(request, "invalid name", None);
+                    let _ = io.reject(request, "invalid name", None);
                 }
             },
             IoEvent::Event {
@@ -61,13 +53,13 @@ impl ChatBackend {
                 args,
                 ack,
             } => match event.as_str() {
-                "chat message" => self.chat_message(socket, &args, ack),
-                "typing" => self.typing(socket, &args),
+                "chat message" => self.chat_message(io, socket, &args, ack),
+                "typing" => self.typing(io, socket, &args),
                 other => {
-                    if let Some(id) = ack {
+                    if let Some(ack) = ack {
                         let reply =
                             json!({"ok": false, "error": format!("unknown event {other:?}")});
-                        let _ = self.io.ack(socket, id, &(reply,));
+                        let _ = io.ack(ack, &(reply,));
                     }
                 }
             },
@@ -75,7 +67,7 @@ impl ChatBackend {
                 if let Some(name) = self.names.remove(&socket) {
                     eprintln!("{name} left ({reason})");
                     let online = self.online();
-                    let _ = self.io.broadcast(
+                    let _ = io.broadcast(
                         &Target::default(),
                         "user left",
                         &(json!({"name": name, "online": online}),),
@@ -87,25 +79,31 @@ impl ChatBackend {
         }
     }
 
-    fn joined(&mut self, socket: SocketId, name: String) {
+    fn joined(&mut self, io: &mut SocketIoServer, socket: SocketId, name: String) {
         eprintln!("{name} joined");
         self.names.insert(socket, name.clone());
         let online = self.online();
         let info = json!({"name": name, "online": online});
-        let _ = self.io.emit(socket, "welcome", &(info.clone(),));
-        if let Ok(others) = self.io.broadcast_from(socket) {
-            let _ = self.io.broadcast(&others, "user joined", &(info,));
+        let _ = io.emit(socket, "welcome", &(info.clone(),));
+        if let Ok(others) = io.broadcast_from(socket) {
+            let _ = io.broadcast(&others, "user joined", &(info,));
         }
     }
 
-    fn chat_message(&mut self, socket: SocketId, args: &Args, ack: Option<u64>) {
+    fn chat_message(
+        &mut self,
+        io: &mut SocketIoServer,
+        socket: SocketId,
+        args: &Args,
+        ack: Option<AckRequest>,
+    ) {
         let reply = match (args.deserialize::<(String,)>(), self.names.get(&socket)) {
             (Ok((text,)), Some(name)) => match check_message(&text) {
                 Ok(()) => {
                     let payload = json!({"name": name, "text": text});
-                    match self.io.broadcast_from(socket) {
+                    match io.broadcast_from(socket) {
                         Ok(others) => {
-                            let _ = self.io.broadcast(&others, "chat message", &(payload,));
+                            let _ = io.broadcast(&others, "chat message", &(payload,));
                             json!({"ok": true})
                         }
                         Err(e) => json!({"ok": false, "error": e.to_string()}),
@@ -116,19 +114,19 @@ impl ChatBackend {
             (Err(_), _) => json!({"ok": false, "error": "a message is one string"}),
             (_, None) => json!({"ok": false, "error": "not in the chat"}),
         };
-        if let Some(id) = ack {
-            let _ = self.io.ack(socket, id, &(reply,));
+        if let Some(ack) = ack {
+            let _ = io.ack(ack, &(reply,));
         }
     }
 
-    fn typing(&mut self, socket: SocketId, args: &Args) {
+    fn typing(&mut self, io: &mut SocketIoServer, socket: SocketId, args: &Args) {
         let typing = args.deserialize::<(bool,)>().map(|(t,)| t).unwrap_or(false);
         let Some(name) = self.names.get(&socket) else {
             return;
         };
         let payload = json!({"name": name, "typing": typing});
-        if let Ok(others) = self.io.broadcast_from(socket) {
-            let _ = self.io.broadcast(&others.volatile(), "typing", &(payload,));
+        if let Ok(others) = io.broadcast_from(socket) {
+            let _ = io.broadcast(&others.volatile(), "typing", &(payload,));
         }
     }
 }
@@ -149,19 +147,5 @@ pub fn check_message(text: &str) -> Result<(), &'static str> {
         Err("message too long")
     } else {
         Ok(())
-    }
-}
-
-impl Backend for ChatBackend {
-    type Core = SocketIoServer;
-
-    fn core(&mut self) -> &mut SocketIoServer {
-        &mut self.io
-    }
-
-    fn process_events(&mut self, _now: Instant) {
-        while let Some(event) = self.io.poll_event() {
-            self.on_event(event);
-        }
     }
 }

@@ -1,94 +1,206 @@
-//! HTTP side: one hyper connection per TCP stream. Plain requests are read (body capped
-//! at `max_payload + 1` bytes) and handed to the core; WebSocket upgrade requests are
-//! pre-checked by the core, answered `101`, and continued in [`super::ws`].
+//! HTTP: the accept loop and shutdown, and one hyper connection per TCP stream. Plain
+//! requests are read (body capped at `max_payload + 1`) and handed to the core;
+//! WebSocket upgrades are asked of the core and, once accepted, continued in [`ws`].
 
-use crate::driver::{CoreHandle, Input, Notice};
+use super::{announce, ws, Driver, Options, SHUTDOWN_GRACE};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
-use hyper::{Request, Response, StatusCode};
-use socketio_proto::server::{HttpRequest, HttpResponse, Method};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use tokio::sync::oneshot;
+use hyper::header::{
+    HeaderName, HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE,
+};
+use hyper::{server::conn::http1, service::service_fn, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use socketio_proto::server::{HttpRequest, HttpResponse, Method, RequestId};
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-/// Settings every connection needs.
-pub struct Shared {
-    /// The core task.
-    pub core: CoreHandle,
-    /// Largest body / WebSocket message accepted (the core answers 413 above it).
-    pub max_payload: usize,
-    /// Source of adapter-side request tokens.
-    pub next_token: AtomicU64,
-    /// Held (through the `Arc`) by every connection task; the main task waits for the
-    /// channel to close to know they have all finished.
-    pub _alive: tokio::sync::mpsc::Sender<()>,
+/// Binds, serves until a signal, shuts the core down and lets connections flush.
+pub async fn serve(opts: Options, driver: Rc<Driver>) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
+    let signal = shutdown_signal(); // installed before the line that lets tests signal us
+    announce(listener.local_addr()?.port())?;
+    tokio::task::spawn_local(driver.clone().timers());
+    let (stop_tx, stop) = watch::channel(false);
+    // Every connection holds a clone of `alive`; `recv` yields None once all are gone.
+    let (alive, mut all_gone) = mpsc::channel::<()>(1);
+    tokio::pin!(signal);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut signal => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    eprintln!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let (driver, alive, mut stop) = (driver.clone(), alive.clone(), stop.clone());
+        tokio::task::spawn_local(async move {
+            let service = service_fn(|req| request(driver.clone(), opts, alive.clone(), req));
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = stop.wait_for(|s| *s) => {}
+            }
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+        });
+    }
+    eprintln!("shutting down");
+    drop(listener);
+    let _ = stop_tx.send(true);
+    driver.input(None);
+    drop(alive);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, all_gone.recv()).await;
+    Ok(())
 }
 
-/// Tells the core when a request is dropped before its response arrived (the peer
-/// closed the connection while a long-poll was held).
-struct AbortGuard {
-    token: u64,
-    notices: tokio::sync::mpsc::UnboundedSender<Notice>,
-    armed: bool,
-}
-
-impl Drop for AbortGuard {
-    fn drop(&mut self) {
-        if self.armed {
-            let _ = self.notices.send(Notice::HttpAborted(self.token));
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+            return;
         }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Tells the core when a request is dropped unanswered (the peer left a held poll).
+struct Abandon(Rc<Driver>, RequestId);
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        self.0.abandon(self.1);
     }
 }
 
-fn header_string(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<String> {
+/// One request.
+async fn request(
+    driver: Rc<Driver>,
+    opts: Options,
+    alive: mpsc::Sender<()>,
+    mut req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    if let Some(page) = opts.pages.and_then(|pages| pages(&req)) {
+        return Ok(page);
+    }
+    if is_ws_upgrade(&req) {
+        return Ok(upgrade(driver, opts.max_payload, alive, req).await);
+    }
+    let mut body = BytesMut::new();
+    let limit = opts.max_payload.saturating_add(1);
+    while body.len() < limit {
+        let Some(frame) = req.body_mut().frame().await else {
+            break;
+        };
+        let Ok(frame) = frame else {
+            return Ok(plain(StatusCode::BAD_REQUEST, "bad body"));
+        };
+        if let Ok(data) = frame.into_data() {
+            body.extend_from_slice(&data[..data.len().min(limit - body.len())]);
+        }
+    }
+    let (id, response) = driver.request(core_request(&req, body.freeze()));
+    let _abandon = Abandon(driver, id);
+    Ok(match response.await {
+        Ok(resp) => to_hyper(resp),
+        Err(_) => plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
+    })
+}
+
+/// A WebSocket upgrade: the core says yes (`101`, then [`ws::run`]) or answers it.
+async fn upgrade(
+    driver: Rc<Driver>,
+    max_payload: usize,
+    alive: mpsc::Sender<()>,
+    mut req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let (conn, out, verdict) = driver.upgrade(core_request(&req, Bytes::new()));
+    let guard = ws::Ended {
+        driver,
+        conn,
+        failed: true,
+    };
+    match verdict.await {
+        Ok(None) => {}
+        Ok(Some(refusal)) => return to_hyper(refusal),
+        Err(_) => return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
+    }
+    let key = req
+        .headers()
+        .get(SEC_WEBSOCKET_KEY)
+        .map(|k| derive_accept_key(k.as_bytes()));
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    tokio::task::spawn_local(ws::run(guard, out, on_upgrade, max_payload, alive));
+    let mut resp = Response::new(Full::new(Bytes::new()));
+    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = resp.headers_mut();
+    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Some(Ok(v)) = key.map(HeaderValue::try_from) {
+        headers.insert(SEC_WEBSOCKET_ACCEPT, v);
+    }
+    resp
+}
+
+fn header(req: &Request<Incoming>, name: HeaderName) -> Option<String> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }
 
-fn uri_of(req: &Request<Incoming>) -> String {
-    req.uri()
-        .path_and_query()
-        .map(|pq| pq.as_str().to_owned())
-        .unwrap_or_else(|| "/".to_owned())
-}
-
 fn core_request(req: &Request<Incoming>, body: Bytes) -> HttpRequest {
     HttpRequest {
         method: Method::parse(req.method().as_str()),
-        uri: uri_of(req),
-        origin: header_string(req, hyper::header::ORIGIN),
-        content_type: header_string(req, hyper::header::CONTENT_TYPE),
+        uri: req
+            .uri()
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned(),
+        origin: header(req, hyper::header::ORIGIN),
+        content_type: header(req, hyper::header::CONTENT_TYPE),
         body,
     }
 }
 
 fn is_ws_upgrade(req: &Request<Incoming>) -> bool {
-    let has_token = |name, token: &str| {
+    let has = |name, token: &str| {
         req.headers().get_all(name).iter().any(|v| {
             v.to_str()
-                .map(|s| s.split(',').any(|p| p.trim().eq_ignore_ascii_case(token)))
-                .unwrap_or(false)
+                .is_ok_and(|s| s.split(',').any(|p| p.trim().eq_ignore_ascii_case(token)))
         })
     };
     req.method() == hyper::Method::GET
-        && has_token(UPGRADE, "websocket")
-        && has_token(CONNECTION, "upgrade")
+        && has(UPGRADE, "websocket")
+        && has(CONNECTION, "upgrade")
         && req.headers().contains_key(SEC_WEBSOCKET_KEY)
 }
 
-/// Converts the core's response to hyper's.
-pub fn to_hyper(resp: HttpResponse) -> Response<Full<Bytes>> {
+fn to_hyper(resp: HttpResponse) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(resp.body));
     *out.status_mut() =
         StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in resp.headers {
         if let (Ok(n), Ok(v)) = (
-            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(&value),
         ) {
             out.headers_mut().append(n, v);
@@ -101,89 +213,4 @@ fn plain(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *out.status_mut() = status;
     out
-}
-
-/// Reads at most `limit` bytes of the body (the rest is left unread; hyper then closes
-/// the connection after the response).
-async fn read_capped(body: &mut Incoming, limit: usize) -> Result<Bytes, hyper::Error> {
-    let mut buf = BytesMut::new();
-    while buf.len() < limit {
-        let Some(frame) = body.frame().await else {
-            break;
-        };
-        if let Ok(data) = frame?.into_data() {
-            let take = data.len().min(limit - buf.len());
-            buf.extend_from_slice(&data[..take]);
-        }
-    }
-    Ok(buf.freeze())
-}
-
-/// The hyper service: one call per request.
-pub async fn serve(
-    shared: Arc<Shared>,
-    mut req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
-    if is_ws_upgrade(&req) {
-        return Ok(upgrade(shared, req).await);
-    }
-    let body = match read_capped(req.body_mut(), shared.max_payload.saturating_add(1)).await {
-        Ok(b) => b,
-        Err(_) => return Ok(plain(StatusCode::BAD_REQUEST, "bad body")),
-    };
-    let core_req = core_request(&req, body);
-    let token = shared.next_token.fetch_add(1, Ordering::Relaxed);
-    let (reply, response) = oneshot::channel();
-    let mut guard = AbortGuard {
-        token,
-        notices: shared.core.notices.clone(),
-        armed: false,
-    };
-    let input = Input::Http {
-        token,
-        req: core_req,
-        reply,
-    };
-    if shared.core.inputs.send(input).await.is_err() {
-        return Ok(plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"));
-    }
-    guard.armed = true;
-    let resp = response.await;
-    guard.armed = false;
-    Ok(match resp {
-        Ok(resp) => to_hyper(resp),
-        Err(_) => plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
-    })
-}
-
-async fn upgrade(shared: Arc<Shared>, mut req: Request<Incoming>) -> Response<Full<Bytes>> {
-    let core_req = core_request(&req, Bytes::new());
-    let (reply, verdict) = oneshot::channel();
-    let check = Input::WsCheck {
-        req: core_req.clone(),
-        reply,
-    };
-    if shared.core.inputs.send(check).await.is_err() {
-        return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
-    }
-    match verdict.await {
-        Ok(None) => {}
-        Ok(Some(refusal)) => return to_hyper(refusal),
-        Err(_) => return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
-    }
-    let Some(key) = req.headers().get(SEC_WEBSOCKET_KEY) else {
-        return plain(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key");
-    };
-    let accept = derive_accept_key(key.as_bytes());
-    let on_upgrade = hyper::upgrade::on(&mut req);
-    tokio::spawn(crate::ws::run(shared.clone(), on_upgrade, core_req));
-    let mut resp = Response::new(Full::new(Bytes::new()));
-    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = resp.headers_mut();
-    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-    if let Ok(v) = HeaderValue::from_str(&accept) {
-        headers.insert(SEC_WEBSOCKET_ACCEPT, v);
-    }
-    resp
 }

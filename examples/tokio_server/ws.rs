@@ -1,100 +1,226 @@
-//! WebSocket side: after the `101`, wrap the upgraded stream with tungstenite, register
-//! the connection with the core, then pump frames both ways until either side closes.
+//! WebSocket: a connection's [`Outbox`] (what the core queued for it), and the task that
+//! reads frames into the core and writes the outbox, coalesced: every queued frame is
+//! fed, then one flush once the queue is empty.
 
-use crate::driver::{Input, Notice, WsOut, WS_OUT_CAPACITY};
-use crate::http::Shared;
-use futures_util::{SinkExt, StreamExt};
+use super::Driver;
+use futures_util::{Sink, SinkExt, StreamExt};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use socketio_proto::engineio::WsMessage;
-use socketio_proto::server::{ConnId, HttpRequest};
+use socketio_proto::server::{ConnId, Input};
 use socketio_proto::Utf8Bytes;
-use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::Message;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::{self, protocol::Role, protocol::WebSocketConfig, Message};
 use tokio_tungstenite::WebSocketStream;
 
-/// Reports the connection closed to the core however the task ends.
-struct ClosedGuard {
-    conn: ConnId,
-    notices: mpsc::UnboundedSender<Notice>,
+/// Frames one connection may have waiting for its socket before it counts as too slow.
+pub const MAX_FRAMES: usize = 1024;
+/// Bytes one connection may have waiting for its socket.
+pub const MAX_BYTES: usize = 4 << 20;
+/// How long a close may take to write what is left and the close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// The hand-off queue of one connection, filled by the core's `WsSend`s.
+#[derive(Default)]
+pub struct Outbox(RefCell<Queue>);
+
+#[derive(Default)]
+struct Queue {
+    frames: VecDeque<WsMessage>,
+    bytes: usize,
+    /// `Some(failed)` once closed: `false` when the core asked (write what is left).
+    closed: Option<bool>,
+    waker: Option<Waker>,
 }
 
-impl Drop for ClosedGuard {
-    fn drop(&mut self) {
-        let _ = self.notices.send(Notice::WsClosed(self.conn));
-    }
-}
-
-/// Runs one WebSocket connection to its end.
-pub async fn run(shared: Arc<Shared>, on_upgrade: OnUpgrade, req: HttpRequest) {
-    let upgraded = match on_upgrade.await {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("websocket upgrade failed: {e}");
-            return;
+impl Outbox {
+    /// Queues a frame; `false` (and the outbox closed, emptied) if over a limit.
+    pub fn push(&self, msg: WsMessage) -> bool {
+        let mut q = self.0.borrow_mut();
+        let len = size(&msg);
+        if q.frames.len() >= MAX_FRAMES || q.bytes + len > MAX_BYTES {
+            drop(q);
+            self.close(true);
+            return false;
         }
-    };
-    let mut config = WebSocketConfig::default();
-    // An Engine.IO message is one character of packet type plus at most max_payload.
-    let limit = shared.max_payload.saturating_add(1);
-    config.max_message_size = Some(limit);
-    config.max_frame_size = Some(limit);
-    let ws =
-        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-    let (out_tx, mut out_rx) = mpsc::channel(WS_OUT_CAPACITY);
-    let (reply, conn) = oneshot::channel();
-    let open = Input::WsOpen {
-        req,
-        out: out_tx,
-        reply,
-    };
-    if shared.core.inputs.send(open).await.is_err() {
-        return;
+        q.bytes += len;
+        q.frames.push_back(msg);
+        if let Some(w) = q.waker.take() {
+            w.wake();
+        }
+        true
     }
-    let Ok(conn) = conn.await else {
-        return;
-    };
-    let _guard = ClosedGuard {
-        conn,
-        notices: shared.core.notices.clone(),
-    };
-    let (mut sink, mut stream) = ws.split();
-    loop {
-        tokio::select! {
-            out = out_rx.recv() => match out {
-                Some(WsOut::Msg(msg)) => {
-                    let frame = match msg {
-                        WsMessage::Text(t) => Message::Text(t.as_str().to_owned()),
-                        WsMessage::Binary(b) => Message::Binary(b.to_vec()),
-                    };
-                    if sink.send(frame).await.is_err() {
-                        return;
+
+    /// Ends the connection, even if a write is pending: gracefully unless `failed`.
+    pub fn close(&self, failed: bool) {
+        let mut q = self.0.borrow_mut();
+        q.closed.get_or_insert(failed);
+        if failed {
+            q.frames.clear();
+        }
+        if let Some(w) = q.waker.take() {
+            w.wake();
+        }
+    }
+
+    fn pop(&self) -> Option<WsMessage> {
+        let mut q = self.0.borrow_mut();
+        let msg = q.frames.pop_front()?;
+        q.bytes -= size(&msg);
+        Some(msg)
+    }
+
+    /// Writes what is queued; ready with `Ok(failed)` once closed, `Err` on a write error.
+    fn poll_write<S>(
+        &self,
+        cx: &mut Context<'_>,
+        sink: &mut S,
+        dirty: &mut bool,
+    ) -> Poll<Result<bool, tungstenite::Error>>
+    where
+        S: Sink<Message, Error = tungstenite::Error> + Unpin,
+    {
+        loop {
+            if let Some(failed) = self.0.borrow().closed {
+                return Poll::Ready(Ok(failed));
+            }
+            let empty = self.0.borrow().frames.is_empty();
+            let step = if !empty {
+                Pin::new(&mut *sink).poll_ready(cx)
+            } else if *dirty {
+                Pin::new(&mut *sink).poll_flush(cx)
+            } else {
+                Poll::Pending
+            };
+            match step {
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) if empty => *dirty = false,
+                Poll::Ready(Ok(())) => {
+                    if let Some(msg) = self.pop() {
+                        Pin::new(&mut *sink).start_send(to_tungstenite(msg))?;
+                        *dirty = true;
                     }
                 }
-                Some(WsOut::Close) | None => {
-                    let _ = sink.send(Message::Close(None)).await;
-                    let _ = sink.flush().await;
-                    return;
-                }
-            },
-            incoming = stream.next() => {
-                let msg = match incoming {
-                    Some(Ok(Message::Text(t))) => WsMessage::Text(Utf8Bytes::from(t)),
-                    Some(Ok(Message::Binary(b))) => WsMessage::Binary(b.into()),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
-                    Some(Ok(Message::Close(_))) => {
-                        // tungstenite has queued the close reply; push it out.
-                        let _ = sink.flush().await;
-                        return;
-                    }
-                    Some(Err(_)) | None => return,
-                };
-                if shared.core.inputs.send(Input::WsMessage { conn, msg }).await.is_err() {
-                    return;
+                Poll::Pending => {
+                    // Woken by the socket, or by the core (a frame, a close).
+                    self.0.borrow_mut().waker = Some(cx.waker().clone());
+                    return Poll::Pending;
                 }
             }
         }
+    }
+}
+
+fn size(msg: &WsMessage) -> usize {
+    match msg {
+        WsMessage::Text(t) => t.len(),
+        WsMessage::Binary(b) => b.len(),
+    }
+}
+
+/// Shares our buffers with tungstenite (no copy).
+fn to_tungstenite(msg: WsMessage) -> Message {
+    match msg {
+        // SAFETY: `Utf8Bytes` holds valid UTF-8 by construction.
+        WsMessage::Text(t) => {
+            Message::Text(unsafe { tungstenite::Utf8Bytes::from_bytes_unchecked(t.into_bytes()) })
+        }
+        WsMessage::Binary(b) => Message::Binary(b),
+    }
+}
+
+/// Reports the end of a connection to the core however its task ends.
+pub struct Ended {
+    /// The core.
+    pub driver: Rc<Driver>,
+    /// The connection.
+    pub conn: ConnId,
+    /// `WsFailed` rather than `WsClosed`.
+    pub failed: bool,
+}
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.driver.ended(self.conn, self.failed);
+    }
+}
+
+/// What the connection task has to act on next.
+enum Step {
+    /// The outbox closed (`Ok(failed)`) or a write failed.
+    Closed(Result<bool, tungstenite::Error>),
+    /// A frame or the end of the stream.
+    Read(Option<Result<Message, tungstenite::Error>>),
+}
+
+/// Runs one accepted WebSocket to its end, in one task: no split, no lock.
+pub async fn run(
+    mut ended: Ended,
+    out: Rc<Outbox>,
+    on_upgrade: OnUpgrade,
+    max_payload: usize,
+    _alive: mpsc::Sender<()>,
+) {
+    let Ok(upgraded) = on_upgrade.await else {
+        return;
+    };
+    // An Engine.IO message is one character of packet type plus at most max_payload. A
+    // small read buffer: tungstenite zero-fills it before every read.
+    let limit = max_payload.saturating_add(1);
+    let config = WebSocketConfig::default()
+        .read_buffer_size(1024)
+        .write_buffer_size(4096)
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
+    // Hyper's upgrade layers unwrapped down to the TCP stream (fewer indirections).
+    let Ok(parts) = upgraded.downcast::<TokioIo<TcpStream>>() else {
+        eprintln!("websocket: not a TCP stream");
+        return;
+    };
+    let (io, read) = (parts.io.into_inner(), parts.read_buf.to_vec());
+    let mut ws = WebSocketStream::from_partially_read(io, read, Role::Server, Some(config)).await;
+    let (driver, conn, mut dirty) = (ended.driver.clone(), ended.conn, false);
+    loop {
+        let step = std::future::poll_fn(|cx| {
+            if let Poll::Ready(r) = out.poll_write(cx, &mut ws, &mut dirty) {
+                return Poll::Ready(Step::Closed(r));
+            }
+            ws.poll_next_unpin(cx).map(Step::Read)
+        })
+        .await;
+        let msg = match step {
+            Step::Closed(Ok(false)) => {
+                // The core closed it: what is left, the close frame, within a bound.
+                let rest = async {
+                    while let Some(msg) = out.pop() {
+                        ws.feed(to_tungstenite(msg)).await?;
+                    }
+                    ws.send(Message::Close(None)).await
+                };
+                let _ = tokio::time::timeout(CLOSE_GRACE, rest).await;
+                return;
+            }
+            Step::Closed(_) | Step::Read(Some(Err(_))) => return,
+            Step::Read(Some(Ok(Message::Text(t)))) => match Utf8Bytes::from_bytes(t.into()) {
+                Ok(t) => WsMessage::Text(t),
+                Err(_) => return,
+            },
+            Step::Read(Some(Ok(Message::Binary(b)))) => WsMessage::Binary(b),
+            Step::Read(Some(Ok(Message::Close(_))) | None) => {
+                ended.failed = false;
+                // tungstenite has queued the close reply; push it out.
+                let _ = tokio::time::timeout(CLOSE_GRACE, ws.flush()).await;
+                return;
+            }
+            Step::Read(Some(Ok(_))) => continue,
+        };
+        driver.input(Some(Input::WsMessage { conn, msg }));
     }
 }
