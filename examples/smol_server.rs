@@ -121,10 +121,16 @@ fn config_error(e: impl std::fmt::Display) -> ExitCode {
 
 /// Engine.IO mode: every message goes back to its sender.
 fn echo(server: &mut EngineServer, event: EngineEvent) {
-    if let EngineEvent::Message { session, msg } = event {
-        if let Err(e) = server.send(session, msg) {
-            eprintln!("echo dropped: {e}");
+    match event {
+        EngineEvent::Message { session, msg } => {
+            if let Err(e) = server.send(session, msg) {
+                eprintln!("echo dropped: {e}");
+            }
         }
+        EngineEvent::Closed { session, reason } => {
+            eprintln!("session {} closed: {reason}", session.as_u64())
+        }
+        _ => {}
     }
 }
 
