@@ -9,6 +9,6 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     smol_server::start(
         |task| drop(async_std::task::spawn(task)),
-        |f| async_std::task::block_on(f),
+        async_std::task::block_on,
     )
 }

@@ -28,7 +28,7 @@ pub type BlockOn = fn(Pin<Box<dyn Future<Output = std::io::Result<()>>>>) -> std
 
 #[allow(dead_code)] // `async_std_server` includes this file with its own `main`
 fn main() -> ExitCode {
-    start(|task| smol::spawn(task).detach(), |f| smol::block_on(f))
+    start(|task| smol::spawn(task).detach(), smol::block_on)
 }
 
 fn ids() -> Box<dyn IdSource> {
@@ -48,7 +48,10 @@ pub fn start(spawn: fn(Task), block_on: BlockOn) -> ExitCode {
     while let Some(arg) = args.next() {
         let mut number = || args.next().and_then(|v| v.parse::<u64>().ok());
         let ok = match arg.as_str() {
-            "--engineio" => Some(engineio = true),
+            "--engineio" => {
+                engineio = true;
+                Some(())
+            }
             "--port" => number()
                 .and_then(|n| u16::try_from(n).ok())
                 .map(|n| port = n),

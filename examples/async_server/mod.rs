@@ -255,10 +255,11 @@ impl Shared {
             (Some(Input::HttpFailed { request }), _) => {
                 routes.http.remove(request);
             }
-            (Some(Input::WsClosed { conn } | Input::WsFailed { conn }), _) => {
-                if routes.ws.remove(conn).is_none() {
-                    return; // the core closed it already
-                }
+            // Already closed by the core: nothing to tell it.
+            (Some(Input::WsClosed { conn } | Input::WsFailed { conn }), _)
+                if routes.ws.remove(conn).is_none() =>
+            {
+                return
             }
             _ => {}
         }
@@ -278,7 +279,7 @@ async fn timer(shared: Arc<Shared>) {
         match deadline {
             Some(at) if at <= Instant::now() => shared.feed(Some(Input::Timeout), None),
             Some(at) => {
-                future::or(async { changed.await }, async {
+                future::or(changed, async {
                     async_io::Timer::at(at).await;
                 })
                 .await
