@@ -80,11 +80,12 @@ pub(super) async fn run(
             if close == Close::Abort {
                 break;
             }
+            let ending = close;
             let write = async {
                 for m in batch.drain(..) {
                     tx.feed(message(m)).await?;
                 }
-                match close {
+                match ending {
                     Close::Graceful => tx.send(Message::Close(None)).await,
                     _ => tx.flush().await,
                 }
@@ -99,7 +100,13 @@ pub(super) async fn run(
                 }
                 Err(tg::Error::ConnectionClosed)
             };
-            if future::or(write, cut).await.is_err() {
+            // Most writes complete at once: only a pending one races the close.
+            let mut write = std::pin::pin!(write);
+            let done = match future::poll_once(&mut write).await {
+                Some(done) => done,
+                None => future::or(write, cut).await,
+            };
+            if done.is_err() {
                 close = Close::Abort;
             }
         }
