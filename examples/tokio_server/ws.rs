@@ -15,6 +15,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, protocol::Role, protocol::WebSocketConfig, Message};
@@ -179,13 +180,22 @@ pub async fn run(
         .write_buffer_size(4096)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
-    // Hyper's upgrade layers unwrapped down to the TCP stream (fewer indirections).
-    let Ok(parts) = upgraded.downcast::<TokioIo<TcpStream>>() else {
-        eprintln!("websocket: not a TCP stream");
-        return;
+    // Unwrap hyper's upgrade layers down to the TCP stream (fewer indirections per read).
+    let mut ws = match upgraded.downcast::<TokioIo<TcpStream>>() {
+        Ok(parts) => {
+            let (io, read) = (parts.io.into_inner(), parts.read_buf.to_vec());
+            WebSocketStream::from_partially_read(Io::Tcp(io), read, Role::Server, Some(config))
+                .await
+        }
+        Err(upgraded) => {
+            WebSocketStream::from_raw_socket(
+                Io::Hyper(TokioIo::new(upgraded)),
+                Role::Server,
+                Some(config),
+            )
+            .await
+        }
     };
-    let (io, read) = (parts.io.into_inner(), parts.read_buf.to_vec());
-    let mut ws = WebSocketStream::from_partially_read(io, read, Role::Server, Some(config)).await;
     let (driver, conn, mut dirty) = (ended.driver.clone(), ended.conn, false);
     loop {
         let step = std::future::poll_fn(|cx| {
@@ -222,5 +232,51 @@ pub async fn run(
             Step::Read(Some(Ok(_))) => continue,
         };
         driver.input(Some(Input::WsMessage { conn, msg }));
+    }
+}
+
+/// The upgraded connection: the bare TCP stream when hyper lets go of it. (Measured:
+/// with this enum an idle connection costs 4.5 KiB; with a bare `TcpStream` and no
+/// fallback, 9.3 KiB: not understood yet, so it stays.)
+enum Io {
+    Tcp(TcpStream),
+    Hyper(TokioIo<hyper::upgrade::Upgraded>),
+}
+
+impl AsyncRead for Io {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Hyper(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Io::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Hyper(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Io::Hyper(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Hyper(s) => Pin::new(s).poll_shutdown(cx),
+        }
     }
 }
