@@ -1,14 +1,51 @@
-//! The async-std / smol adapter (`examples/async_server/`) on async-std: the same flags,
-//! modes and application as `smol_server`, whose `start` it runs.
+//! The demo server on async-std: the application of [`demo`] (flags, core, event
+//! handlers) served by the runtime-neutral adapter in `async_server/`, the same code
+//! `smol_server` runs on smol. async-std is discontinued upstream in favour of smol.
+//!
+//! ```text
+//! cargo run --example async_std_server -- [--engineio] [--port 3000] [--path P]
+//!     [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES] [--connect-timeout MS]
+//! ```
+//!
+//! The same flags, modes and behaviour as `tokio_server`: the Socket.IO test application
+//! on `/socket.io/` (see `demo/socketio.rs`), or with `--engineio` an Engine.IO echo
+//! server on `/engine.io/`. On start it prints `listening on http://127.0.0.1:PORT`;
+//! Ctrl-C or SIGTERM shut it down cleanly, exit 0.
 
-#[path = "smol_server.rs"]
-mod smol_server;
+#[path = "async_server/mod.rs"]
+mod async_server;
+#[path = "demo/mod.rs"]
+mod demo;
 
+use socketio_proto::driver::Core;
+use socketio_proto::server::{Input, Transmit};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    smol_server::start(
-        |task| drop(async_std::task::spawn(task)),
-        async_std::task::block_on,
-    )
+    demo::main("async_std_server", AsyncStd)
+}
+
+/// The async adapter on async-std.
+struct AsyncStd;
+
+impl demo::Serve for AsyncStd {
+    fn serve<C, F>(self, listen: demo::Listen, core: C, on_event: F) -> ExitCode
+    where
+        C: Core<Input = Input, Transmit = Transmit> + Send + 'static,
+        F: FnMut(&mut C, C::Event) + Send + 'static,
+    {
+        let spawn = |task| drop(async_std::task::spawn(task));
+        let opts = async_server::Options::new(spawn, listen.max_payload);
+        let served = async_std::task::block_on(async {
+            let listener = async_net::TcpListener::bind(("127.0.0.1", listen.port)).await?;
+            async_server::serve(listener, core, on_event, opts).await
+        });
+        match served {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
 }

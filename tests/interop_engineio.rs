@@ -1,5 +1,6 @@
-//! Engine.IO interop: the `tokio_server` example in `--engineio` echo mode against the
-//! official `engine.io-client` (npm) and raw clients written in node.
+//! Engine.IO interop: every server example (`SERVERS`: tokio, blocking, smol, async-std;
+//! the tests are `<server>::<scenario>`) in `--engineio` echo mode against the official
+//! `engine.io-client` (npm) and raw clients written in node.
 //!
 //! Built only with `--features interop`. Needs `cargo build --examples` and
 //! `cd tests/interop && npm ci` (or `bash .ci/test`, which does both and turns the
@@ -7,7 +8,7 @@
 
 mod common;
 
-use common::process::{require_npm_package, run_node, spawn_example, Server};
+use common::process::{require_npm_package, run_node, server_matrix, spawn_example, Server};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -15,17 +16,17 @@ use std::time::Duration;
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The echo server with short heartbeats (interval 300 ms, timeout 200 ms).
-fn echo_server() -> Server {
-    echo_server_with(&["--ping-interval", "300", "--ping-timeout", "200"])
+fn echo_server(name: &str) -> Server {
+    echo_server_with(name, &["--ping-interval", "300", "--ping-timeout", "200"])
 }
 
 /// The echo server on a free port with extra flags.
-fn echo_server_with(extra: &[&str]) -> Server {
+fn echo_server_with(name: &str, extra: &[&str]) -> Server {
     require_npm_package("engine.io-client");
     require_npm_package("ws");
     let mut args = vec!["--engineio", "--port", "0"];
     args.extend_from_slice(extra);
-    spawn_example("tokio_server", &args)
+    spawn_example(name, &args)
 }
 
 /// Runs `engineio_client.js` against `server` and returns its JSON result, asserting the
@@ -68,9 +69,8 @@ fn assert_echoed(json: &Value, expected_count: usize) {
         .any(|m| m["t"] == "binary" && m["hex"] == "000102ff1e"));
 }
 
-#[test]
-fn polling_only_echoes_text_and_binary() {
-    let server = echo_server();
+fn polling_only_echoes_text_and_binary(example: &'static str) {
+    let server = echo_server(example);
     let json = client(&server, &["--transports", "polling", "--no-upgrade"]);
     assert_eq!(json["transport_at_open"], "polling");
     assert_eq!(json["transport_final"], "polling");
@@ -79,9 +79,8 @@ fn polling_only_echoes_text_and_binary() {
     assert_echoed(&json, 6);
 }
 
-#[test]
-fn websocket_only_echoes_text_and_binary() {
-    let server = echo_server();
+fn websocket_only_echoes_text_and_binary(example: &'static str) {
+    let server = echo_server(example);
     let json = client(&server, &["--transports", "websocket"]);
     assert_eq!(json["transport_at_open"], "websocket");
     assert_eq!(json["transport_final"], "websocket");
@@ -89,9 +88,8 @@ fn websocket_only_echoes_text_and_binary() {
     assert_echoed(&json, 6);
 }
 
-#[test]
-fn polling_upgrades_to_websocket_and_keeps_echoing() {
-    let server = echo_server();
+fn polling_upgrades_to_websocket_and_keeps_echoing(example: &'static str) {
+    let server = echo_server(example);
     // First batch right after open (over polling, possibly racing the upgrade), the
     // second after the upgrade completed (over WebSocket).
     let json = client(
@@ -107,8 +105,8 @@ fn polling_upgrades_to_websocket_and_keeps_echoing() {
 
 /// Stays connected ~1.2 s = 4 ping intervals: the client answers every ping and the
 /// server must not close.
-fn survives_heartbeats(transports: &str) {
-    let server = echo_server();
+fn survives_heartbeats(example: &str, transports: &str) {
+    let server = echo_server(example);
     let json = client(
         &server,
         &[
@@ -130,19 +128,17 @@ fn survives_heartbeats(transports: &str) {
     assert!(elapsed >= 1200, "{json}");
 }
 
-#[test]
-fn websocket_client_survives_several_ping_intervals() {
-    survives_heartbeats("websocket");
+fn websocket_client_survives_several_ping_intervals(example: &'static str) {
+    survives_heartbeats(example, "websocket");
 }
 
-#[test]
-fn polling_client_survives_several_ping_intervals() {
-    survives_heartbeats("polling");
+fn polling_client_survives_several_ping_intervals(example: &'static str) {
+    survives_heartbeats(example, "polling");
 }
 
 /// A raw client that never answers pings is dropped after interval + timeout.
-fn unresponsive_client_is_dropped(transport: &str) -> Value {
-    let server = echo_server();
+fn unresponsive_client_is_dropped(example: &str, transport: &str) -> Value {
+    let server = echo_server(example);
     let url = server.url();
     let out = run_node(
         "engineio_nopong.js",
@@ -229,16 +225,14 @@ fn handshake(port: u16) -> (String, Value) {
     (sid, open)
 }
 
-#[test]
-fn websocket_client_that_ignores_pings_is_dropped_on_time() {
-    let json = unresponsive_client_is_dropped("websocket");
+fn websocket_client_that_ignores_pings_is_dropped_on_time(example: &'static str) {
+    let json = unresponsive_client_is_dropped(example, "websocket");
     assert_eq!(json["closed_by"], "websocket close");
     assert_eq!(json["handshake"]["upgrades"], serde_json::json!([]));
 }
 
-#[test]
-fn polling_client_that_ignores_pings_is_dropped_on_time() {
-    let json = unresponsive_client_is_dropped("polling");
+fn polling_client_that_ignores_pings_is_dropped_on_time(example: &'static str) {
+    let json = unresponsive_client_is_dropped(example, "polling");
     // The held GET is released with a close packet.
     assert_eq!(json["closed_by"], "close packet");
     assert_eq!(
@@ -247,9 +241,8 @@ fn polling_client_that_ignores_pings_is_dropped_on_time() {
     );
 }
 
-#[test]
-fn sigterm_releases_held_poll_with_close_packet() {
-    let mut server = echo_server();
+fn sigterm_releases_held_poll_with_close_packet(example: &'static str) {
+    let mut server = echo_server(example);
     let port = server.port;
     let (sid, _) = handshake(port);
     // Hold a long-poll open, then stop the server while it waits.
@@ -275,9 +268,8 @@ fn sigterm_releases_held_poll_with_close_packet() {
     );
 }
 
-#[test]
-fn sigterm_shuts_down_cleanly() {
-    let mut server = echo_server();
+fn sigterm_shuts_down_cleanly(example: &'static str) {
+    let mut server = echo_server(example);
     let status = server
         .process
         .terminate(Duration::from_secs(5))
@@ -293,9 +285,8 @@ fn ws_upgrade_head(query: &str) -> String {
     )
 }
 
-#[test]
-fn bad_websocket_upgrades_are_refused_with_json_errors() {
-    let server = echo_server();
+fn bad_websocket_upgrades_are_refused_with_json_errors(example: &'static str) {
+    let server = echo_server(example);
     let cases = [
         (
             "EIO=4&transport=websocket&sid=unknownsid",
@@ -333,10 +324,12 @@ fn bad_websocket_upgrades_are_refused_with_json_errors() {
     );
 }
 
-#[test]
-fn aborted_long_poll_closes_the_session() {
+fn aborted_long_poll_closes_the_session(example: &'static str) {
     // Long heartbeats, so only the abort can close the session.
-    let server = echo_server_with(&["--ping-interval", "20000", "--ping-timeout", "20000"]);
+    let server = echo_server_with(
+        example,
+        &["--ping-interval", "20000", "--ping-timeout", "20000"],
+    );
     let (sid, _) = handshake(server.port);
     {
         use std::io::Write;
@@ -363,9 +356,8 @@ fn aborted_long_poll_closes_the_session() {
     assert_eq!(body, r#"{"code":1,"message":"Session ID unknown"}"#);
 }
 
-#[test]
-fn max_payload_flag_is_announced_and_enforced() {
-    let server = echo_server_with(&["--max-payload", "1000"]);
+fn max_payload_flag_is_announced_and_enforced(example: &'static str) {
+    let server = echo_server_with(example, &["--max-payload", "1000"]);
     let (sid, open) = handshake(server.port);
     assert_eq!(open["maxPayload"], 1000);
     let post = format!("POST /engine.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1");
@@ -386,9 +378,8 @@ fn max_payload_flag_is_announced_and_enforced() {
     assert_eq!((status, body), (200, small));
 }
 
-#[test]
-fn path_flag_moves_the_endpoint() {
-    let server = echo_server_with(&["--path", "/custom/"]);
+fn path_flag_moves_the_endpoint(example: &'static str) {
+    let server = echo_server_with(example, &["--path", "/custom/"]);
     let (status, body) = raw_get(server.port, "/custom/?EIO=4&transport=polling").unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.starts_with("0{\"sid\":"), "{body}");
@@ -401,9 +392,8 @@ fn path_flag_moves_the_endpoint() {
     assert_echoed(&json, 6);
 }
 
-#[test]
-fn oversized_websocket_message_ends_the_session() {
-    let server = echo_server_with(&["--max-payload", "1000"]);
+fn oversized_websocket_message_ends_the_session(example: &'static str) {
+    let server = echo_server_with(example, &["--max-payload", "1000"]);
     let url = server.url();
     // The batch holds a 20 000 character message: over the limit.
     let out = run_node(
@@ -424,3 +414,20 @@ fn oversized_websocket_message_ends_the_session() {
         server.process.output_report()
     );
 }
+
+server_matrix!(
+    polling_only_echoes_text_and_binary,
+    websocket_only_echoes_text_and_binary,
+    polling_upgrades_to_websocket_and_keeps_echoing,
+    websocket_client_survives_several_ping_intervals,
+    polling_client_survives_several_ping_intervals,
+    websocket_client_that_ignores_pings_is_dropped_on_time,
+    polling_client_that_ignores_pings_is_dropped_on_time,
+    sigterm_releases_held_poll_with_close_packet,
+    sigterm_shuts_down_cleanly,
+    bad_websocket_upgrades_are_refused_with_json_errors,
+    aborted_long_poll_closes_the_session,
+    max_payload_flag_is_announced_and_enforced,
+    path_flag_moves_the_endpoint,
+    oversized_websocket_message_ends_the_session,
+);

@@ -1,5 +1,6 @@
-//! Interop: the official npm `socket.io-client` 4.8 against the Socket.IO mode of
-//! `examples/tokio_server.rs`, over polling only, WebSocket only, and polling with the
+//! Interop: the official npm `socket.io-client` 4.8 against the Socket.IO mode of every
+//! server example (`SERVERS`: tokio, blocking, smol, async-std; the tests are
+//! `<server>::<scenario>`), over polling only, WebSocket only, and polling with the
 //! upgrade to WebSocket.
 //!
 //! The client script (`tests/interop/sio_client.js`) runs the same scenario each time:
@@ -28,7 +29,8 @@
 mod common;
 
 use common::process::{
-    interop_dir, require_npm_package, run_node, spawn_example, spawn_server, Server, FAST_PING_ARGS,
+    interop_dir, require_npm_package, run_node, server_matrix, spawn_example, spawn_server, Server,
+    FAST_PING_ARGS,
 };
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -46,10 +48,10 @@ fn server_args() -> Vec<&'static str> {
     args
 }
 
-fn start_example() -> Server {
+fn start_example(name: &str) -> Server {
     require_npm_package("socket.io-client");
     require_npm_package("engine.io-client");
-    spawn_example("tokio_server", &server_args())
+    spawn_example(name, &server_args())
 }
 
 fn start_reference() -> Server {
@@ -241,9 +243,8 @@ fn check_connect_timeout(server: &Server, transport: &str) {
     );
 }
 
-#[test]
-fn raw_packet_order_and_connect_timeout() {
-    let server = start_example();
+fn raw_packet_order_and_connect_timeout(example: &'static str) {
+    let server = start_example(example);
     for transport in ["polling", "websocket"] {
         check_raw_order(&server, transport);
         check_connect_timeout(&server, transport);
@@ -259,21 +260,18 @@ fn reference_node_server_raw_packets_and_connect_timeout() {
     }
 }
 
-#[test]
-fn socketio_client_polling_only() {
-    let server = start_example();
+fn socketio_client_polling_only(example: &'static str) {
+    let server = start_example(example);
     run_and_check(&server, "polling");
 }
 
-#[test]
-fn socketio_client_websocket_only() {
-    let server = start_example();
+fn socketio_client_websocket_only(example: &'static str) {
+    let server = start_example(example);
     run_and_check(&server, "websocket");
 }
 
-#[test]
-fn socketio_client_polling_then_upgrade() {
-    let server = start_example();
+fn socketio_client_polling_then_upgrade(example: &'static str) {
+    let server = start_example(example);
     run_and_check(&server, "upgrade");
 }
 
@@ -298,8 +296,8 @@ impl Drop for Kill {
 
 /// SIGTERM with a socket.io-client connected: the client sees `transport close` (a
 /// clean close, not an error) and the server exits 0.
-fn check_clean_shutdown(transport: &str) {
-    let mut server = start_example();
+fn check_clean_shutdown(example: &str, transport: &str) {
+    let mut server = start_example(example);
     let mut child = Command::new("node")
         .arg("sio_watch.js")
         .arg(server.url())
@@ -346,12 +344,19 @@ fn check_clean_shutdown(transport: &str) {
     drop(watcher);
 }
 
-#[test]
-fn sigterm_closes_clients_cleanly_websocket() {
-    check_clean_shutdown("websocket");
+fn sigterm_closes_clients_cleanly_websocket(example: &'static str) {
+    check_clean_shutdown(example, "websocket");
 }
 
-#[test]
-fn sigterm_closes_clients_cleanly_polling() {
-    check_clean_shutdown("polling");
+fn sigterm_closes_clients_cleanly_polling(example: &'static str) {
+    check_clean_shutdown(example, "polling");
 }
+
+server_matrix!(
+    raw_packet_order_and_connect_timeout,
+    socketio_client_polling_only,
+    socketio_client_websocket_only,
+    socketio_client_polling_then_upgrade,
+    sigterm_closes_clients_cleanly_websocket,
+    sigterm_closes_clients_cleanly_polling,
+);

@@ -1,6 +1,6 @@
 //! Interop: python-socketio's client (PyPI, pinned in tests/interop/requirements.txt)
-//! against the Socket.IO mode of `examples/tokio_server.rs`, over polling and over
-//! WebSocket: connect with auth to `/` and `/custom`, echo, binary (top level and
+//! against the Socket.IO mode of every server example (`SERVERS`: tokio, blocking, smol,
+//! async-std; the tests are `<server>::<scenario>`), over polling and over WebSocket: connect with auth to `/` and `/custom`, echo, binary (top level and
 //! nested), acks both ways.
 //!
 //! The script (`tests/interop/sio_client.py`) prints what it saw as one JSON line and
@@ -14,8 +14,8 @@
 mod common;
 
 use common::process::{
-    interop_dir, require_npm_package, run_script, spawn_example, spawn_server, Server,
-    FAST_PING_ARGS,
+    interop_dir, require_npm_package, run_script, server_matrix, spawn_example, spawn_server,
+    Server, FAST_PING_ARGS,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -88,23 +88,23 @@ fn run_and_check(server: &Server, transport: &str) {
     );
 }
 
-fn start_example() -> Server {
-    spawn_example("tokio_server", &FAST_PING_ARGS)
+fn start_example(name: &str) -> Server {
+    spawn_example(name, &FAST_PING_ARGS)
 }
 
-#[test]
-fn python_client_polling() {
+fn python_client_polling(example: &'static str) {
     let _ = python();
-    let server = start_example();
+    let server = start_example(example);
     run_and_check(&server, "polling");
 }
 
-#[test]
-fn python_client_websocket() {
+fn python_client_websocket(example: &'static str) {
     let _ = python();
-    let server = start_example();
+    let server = start_example(example);
     run_and_check(&server, "websocket");
 }
+
+server_matrix!(python_client_polling, python_client_websocket);
 
 /// Control: the same expectations hold for the official Node server.
 #[test]

@@ -309,6 +309,65 @@ pub const FAST_PING_ARGS: [&str; 6] = [
     "2000",
 ];
 
+/// Every server example (each runs the same demo application on another runtime
+/// adapter); the interop scenarios run against each, see [`server_matrix!`].
+pub const SERVERS: [&str; 4] = [
+    "tokio_server",
+    "blocking_server",
+    "smol_server",
+    "async_std_server",
+];
+
+/// Generates, for every server of [`SERVERS`], a module named after it holding one
+/// `#[test]` per scenario: `server_matrix!(binary_echo, …)` makes
+/// `tokio_server::binary_echo`, `blocking_server::binary_echo`, … each calling the
+/// scenario function `binary_echo(server: &'static str)` of the test file with the
+/// example's name. Plus `server_matrix_is_complete`, which checks that the list here is
+/// [`SERVERS`] and that `SERVERS` names every `examples/*_server.rs`.
+#[allow(unused_macros)] // only the interop tests run the matrix
+macro_rules! server_matrix {
+    ($($scenario:ident),+ $(,)?) => {
+        $crate::common::process::server_matrix!(
+            @each [$($scenario),+] tokio_server blocking_server smol_server async_std_server
+        );
+    };
+    (@each $scenarios:tt $($server:ident)+) => {
+        $($crate::common::process::server_matrix!(@one $server $scenarios);)+
+
+        #[test]
+        fn server_matrix_is_complete() {
+            $crate::common::process::check_server_matrix(&[$(stringify!($server)),+]);
+        }
+    };
+    (@one $server:ident [$($scenario:ident),+]) => {
+        mod $server {
+            $(
+                #[test]
+                fn $scenario() {
+                    super::$scenario(stringify!($server));
+                }
+            )+
+        }
+    };
+}
+#[allow(unused_imports)] // only the interop tests run the matrix
+pub(crate) use server_matrix;
+
+/// Asserts that `listed` (the servers [`server_matrix!`] generates tests for) is
+/// [`SERVERS`], and that `SERVERS` names exactly the `examples/*_server.rs` mains.
+pub fn check_server_matrix(listed: &[&str]) {
+    assert_eq!(listed, SERVERS, "server_matrix! and SERVERS differ");
+    let mut found: Vec<String> = std::fs::read_dir(manifest_dir().join("examples"))
+        .expect("examples/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix("_server.rs").map(|s| format!("{s}_server")))
+        .collect();
+    found.sort();
+    let mut servers = SERVERS.map(str::to_owned).to_vec();
+    servers.sort();
+    assert_eq!(found, servers, "examples/*_server.rs and SERVERS differ");
+}
+
 /// Spawns the example `name` with `args` (see [`example_path`] and [`spawn_server`]).
 pub fn spawn_example(name: &str, args: &[&str]) -> Server {
     spawn_server(&example_path(name), args, Duration::from_secs(10))
