@@ -1,5 +1,7 @@
-//! Interop: our client (the tokio example driving the Manager) against the official Node
-//! `socket.io` 4.8 server (`tests/interop/node_server.js`).
+//! Interop: every client example (each drives the Manager on another runtime adapter, see
+//! [`common::process::CLIENTS`]) against the official Node `socket.io` 4.8 server
+//! (`tests/interop/node_server.js`). Each scenario runs once per client, as
+//! `<client>::<scenario>` (`client_matrix!`).
 //!
 //! Built only with `--features interop`. Needs `cargo build --examples` and
 //! `cd tests/interop && npm ci` (`bash .ci/test` does both and turns the feature on). The client runs `--script interop` / `--script reconnect` and prints
@@ -8,7 +10,7 @@
 mod common;
 
 use common::process::{
-    interop_dir, require_npm_package, run_script, spawn_server, ChildGuard, Server,
+    client_matrix, interop_dir, require_npm_package, run_script, spawn_server, ChildGuard, Server,
 };
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -56,8 +58,9 @@ struct Client {
 }
 
 impl Client {
-    fn spawn(args: &[&str]) -> Client {
-        let path = common::process::example_path("tokio_client");
+    /// Starts the client example `name` with `args`.
+    fn spawn(name: &str, args: &[&str]) -> Client {
+        let path = common::process::example_path(name);
         let mut child = Command::new(&path)
             .args(args)
             .stdin(Stdio::piped())
@@ -97,13 +100,13 @@ impl Client {
     }
 
     /// Runs `--script script` against `url` over `transports`, with `--auth` if given.
-    fn script(url: &str, transports: &str, script: &str, auth: Option<&str>) -> Client {
+    fn script(name: &str, url: &str, transports: &str, script: &str, auth: Option<&str>) -> Client {
         let mut args = vec!["--url", url, "--transports", transports];
         if let Some(auth) = auth {
             args.extend(["--auth", auth]);
         }
         args.extend(["--script", script]);
-        Client::spawn(&args)
+        Client::spawn(name, &args)
     }
 
     fn send_line(&mut self, line: &str) {
@@ -182,10 +185,11 @@ fn bin(hex: &str) -> Value {
 }
 
 /// Runs `--script interop` over `transports` and checks every result line.
-fn interop(transports: &str) {
+fn interop(client: &str, transports: &str) {
     let server = node_server(0, 25000);
     let url = server.url();
-    let mut client = Client::script(
+    let mut c = Client::script(
+        client,
         &url,
         transports,
         "interop",
@@ -194,41 +198,41 @@ fn interop(transports: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     let ctx = || server.process.output_report();
 
-    let v = client.wait_for("check", "connected", deadline, &ctx());
+    let v = c.wait_for("check", "connected", deadline, &ctx());
     assert_eq!(v["nsp"], "/");
     assert!(v["sid"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
 
-    let v = client.wait_for("check", "auth", deadline, &ctx());
+    let v = c.wait_for("check", "auth", deadline, &ctx());
     assert_eq!(v["args"], json!([{"token": "abc", "n": 1}]), "{v}");
 
-    let v = client.wait_for("check", "echo", deadline, &ctx());
+    let v = c.wait_for("check", "echo", deadline, &ctx());
     assert_eq!(
         v["args"],
         json!(["hello", bin("00010203ff"), {"nested": bin("0405"), "n": 1}, [bin(""), "x"]]),
         "{v}"
     );
 
-    let v = client.wait_for("check", "ack", deadline, &ctx());
+    let v = c.wait_for("check", "ack", deadline, &ctx());
     assert_eq!(v["args"], json!([1, "two", bin("06"), null]), "{v}");
 
-    let v = client.wait_for("check", "server-ack", deadline, &ctx());
+    let v = c.wait_for("check", "server-ack", deadline, &ctx());
     assert_eq!(v["question"], json!(["q?"]), "{v}");
     assert_eq!(v["got"], json!(["answer", bin("0708")]), "{v}");
 
-    let v = client.wait_for("check", "custom", deadline, &ctx());
+    let v = c.wait_for("check", "custom", deadline, &ctx());
     assert_eq!(v["auth"], json!([{"ns": "custom"}]), "{v}");
     assert_eq!(v["echo"], json!(["in custom", bin("09")]), "{v}");
 
-    let v = client.wait_for("check", "unknown-nsp", deadline, &ctx());
+    let v = c.wait_for("check", "unknown-nsp", deadline, &ctx());
     assert_eq!(v["message"], "Invalid namespace", "{v}");
 
-    let v = client.wait_for("check", "server-disconnect", deadline, &ctx());
+    let v = c.wait_for("check", "server-disconnect", deadline, &ctx());
     assert_eq!(v["reason"], "io server disconnect", "{v}");
     assert_eq!(v["custom_reconnected"], false, "{v}");
     assert_eq!(v["custom_connected"], false, "{v}");
     assert_eq!(v["main_connected"], true, "{v}");
 
-    let v = client.wait_for("check", "transport", deadline, &ctx());
+    let v = c.wait_for("check", "transport", deadline, &ctx());
     let expected = match transports {
         "polling" => "polling",
         _ => "websocket",
@@ -238,7 +242,7 @@ fn interop(transports: &str) {
         assert_eq!(v["upgraded"], true, "{v}");
     }
 
-    client.wait_for("check", "done", deadline, &ctx());
+    c.wait_for("check", "done", deadline, &ctx());
 
     // The server saw exactly what we sent, binary bytes included (its log is read by a
     // thread: wait for the line that came last).
@@ -266,30 +270,27 @@ fn interop(transports: &str) {
     );
 }
 
-#[test]
-fn polling_only() {
-    interop("polling");
+fn polling_only(client: &str) {
+    interop(client, "polling");
 }
 
-#[test]
-fn websocket_only() {
-    interop("websocket");
+fn websocket_only(client: &str) {
+    interop(client, "websocket");
 }
 
-#[test]
-fn polling_then_upgrade() {
-    interop("polling,websocket");
+fn polling_then_upgrade(client: &str) {
+    interop(client, "polling,websocket");
 }
 
 /// Kills the server, emits while disconnected, restarts the server on the same port:
 /// the client reconnects and delivers the buffered emits exactly once, in order.
-fn reconnect(transports: &str) {
+fn reconnect(client: &str, transports: &str) {
     let server = node_server(0, 25000);
     let port = server.port;
     let url = server.url();
-    let mut client = Client::script(&url, transports, "reconnect", None);
+    let mut c = Client::script(client, &url, transports, "reconnect", None);
     let deadline = Instant::now() + Duration::from_secs(30);
-    client.wait_for(
+    c.wait_for(
         "step",
         "connected",
         deadline,
@@ -299,22 +300,22 @@ fn reconnect(transports: &str) {
     // Kill the server (SIGKILL, a crash: no goodbye packets); the client notices and
     // starts reconnecting.
     drop(server);
-    let v = client.wait_for("step", "disconnected", deadline, "");
+    let v = c.wait_for("step", "disconnected", deadline, "");
     let reason = v["reason"].as_str().unwrap_or_default().to_string();
     assert!(
         reason == "transport close" || reason == "transport error",
         "unexpected reason {v}"
     );
-    let v = client.wait_for("step", "buffered", deadline, "");
+    let v = c.wait_for("step", "buffered", deadline, "");
     assert_eq!(v["buffered"], 5, "{v}");
 
     // Let at least one reconnection attempt fail, then restart on the same port.
-    client.wait_for("step", "reconnect-attempt", deadline, "");
+    c.wait_for("step", "reconnect-attempt", deadline, "");
     let restarted: ChildGuard = node_server(port, 25000).process;
-    let v = client.wait_for("step", "reconnected", deadline, &restarted.output_report());
+    let v = c.wait_for("step", "reconnected", deadline, &restarted.output_report());
     assert!(v["attempt"].as_u64().is_some_and(|n| n >= 1), "{v}");
 
-    let v = client.wait_for("step", "received", deadline, &restarted.output_report());
+    let v = c.wait_for("step", "received", deadline, &restarted.output_report());
     let expected: Vec<Value> = (1..=5).map(|i| json!([format!("offline-{i}")])).collect();
     assert_eq!(v["args"], json!([expected]), "{v}");
 
@@ -337,46 +338,45 @@ fn reconnect(transports: &str) {
     assert_eq!(logged(), expected, "{}", restarted.output_report());
 }
 
-#[test]
-fn reconnect_after_server_restart_polling() {
-    reconnect("polling");
+fn reconnect_after_server_restart_polling(client: &str) {
+    reconnect(client, "polling");
 }
 
-#[test]
-fn reconnect_after_server_restart_websocket() {
-    reconnect("websocket");
+fn reconnect_after_server_restart_websocket(client: &str) {
+    reconnect(client, "websocket");
 }
 
-#[test]
-fn reconnect_after_server_restart_upgraded() {
-    reconnect("polling,websocket");
+fn reconnect_after_server_restart_upgraded(client: &str) {
+    reconnect(client, "polling,websocket");
 }
 
 /// The runnable mode: one JSON line per event, stdin lines emitted as `message`.
-#[test]
-fn interactive_mode_prints_events_and_emits_stdin_lines() {
+fn interactive_mode_prints_events_and_emits_stdin_lines(client: &str) {
     let server = node_server(0, 25000);
     let url = server.url();
-    let mut client = Client::spawn(&[
-        "--url",
-        &url,
-        "--namespace",
-        "/custom",
-        "--auth",
-        r#"{"token":"abc"}"#,
-    ]);
+    let mut c = Client::spawn(
+        client,
+        &[
+            "--url",
+            &url,
+            "--namespace",
+            "/custom",
+            "--auth",
+            r#"{"token":"abc"}"#,
+        ],
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let ctx = server.process.output_report();
-    let v = client.wait_for("type", "connect", deadline, &ctx);
+    let v = c.wait_for("type", "connect", deadline, &ctx);
     assert_eq!(v["nsp"], "/custom", "{v}");
-    let v = client.wait_for("event", "auth", deadline, &ctx);
+    let v = c.wait_for("event", "auth", deadline, &ctx);
     assert_eq!(v["args"], json!([{"token": "abc"}]), "{v}");
-    client.send_line("hello from stdin");
-    client.send_line("second line");
-    let v = client.wait_for("event", "message-back", deadline, &ctx);
+    c.send_line("hello from stdin");
+    c.send_line("second line");
+    let v = c.wait_for("event", "message-back", deadline, &ctx);
     assert_eq!(v["args"], json!(["hello from stdin"]), "{v}");
     assert_eq!(v["nsp"], "/custom", "{v}");
-    let v = client.wait_for("event", "message-back", deadline, &ctx);
+    let v = c.wait_for("event", "message-back", deadline, &ctx);
     assert_eq!(v["args"], json!(["second line"]), "{v}");
 }
 
@@ -443,17 +443,18 @@ fn raw_messages(server: &Server) -> Vec<Value> {
 
 /// Byte-exact: every Socket.IO packet and binary attachment our client sends is what
 /// the official client sends for the same calls.
-fn same_bytes_as_official(transports: &str) {
+fn same_bytes_as_official(client: &str, transports: &str) {
     let ours = node_server(0, 25000);
     let url = ours.url();
-    let mut client = Client::script(
+    let mut c = Client::script(
+        client,
         &url,
         transports,
         "interop",
         Some(r#"{"n":1,"token":"abc"}"#),
     );
     let deadline = Instant::now() + Duration::from_secs(20);
-    client.wait_for("check", "done", deadline, &ours.process.output_report());
+    c.wait_for("check", "done", deadline, &ours.process.output_report());
     let our_raw = raw_messages(&ours);
 
     let theirs = node_server(0, 25000);
@@ -487,30 +488,28 @@ fn same_bytes_as_official(transports: &str) {
     assert!(our_raw.contains(&json!({"raw_bin": ""})));
 }
 
-#[test]
-fn same_bytes_as_official_client_polling() {
-    same_bytes_as_official("polling");
+fn same_bytes_as_official_client_polling(client: &str) {
+    same_bytes_as_official(client, "polling");
 }
 
-#[test]
-fn same_bytes_as_official_client_websocket() {
-    same_bytes_as_official("websocket");
+fn same_bytes_as_official_client_websocket(client: &str) {
+    same_bytes_as_official(client, "websocket");
 }
 
 /// Heartbeats with the official server: still connected after several ping intervals;
 /// when the server freezes (SIGSTOP), "ping timeout" within pingInterval + pingTimeout.
-fn heartbeat(transports: &str) {
+fn heartbeat(client: &str, transports: &str) {
     let server = node_server_with(0, 300, 200);
     let url = server.url();
-    let mut client = Client::script(&url, transports, "heartbeat", None);
+    let mut c = Client::script(client, &url, transports, "heartbeat", None);
     let deadline = Instant::now() + Duration::from_secs(20);
     let ctx = || server.process.output_report();
-    client.wait_for("step", "connected", deadline, &ctx());
-    let v = client.wait_for("step", "idle", deadline, &ctx());
+    c.wait_for("step", "connected", deadline, &ctx());
+    let v = c.wait_for("step", "idle", deadline, &ctx());
     assert_eq!(v["disconnects"], 0, "{v}");
     assert_eq!(v["connected"], true, "{v}");
     assert_eq!(v["sid_unchanged"], true, "{v}");
-    let v = client.wait_for("step", "alive", deadline, &ctx());
+    let v = c.wait_for("step", "alive", deadline, &ctx());
     assert_eq!(v["args"], json!(["still here"]), "{v}");
 
     let stopped = Instant::now();
@@ -519,7 +518,7 @@ fn heartbeat(transports: &str) {
         .status()
         .expect("run kill -STOP");
     assert!(status.success());
-    let v = client.wait_for("step", "disconnected", deadline, "");
+    let v = c.wait_for("step", "disconnected", deadline, "");
     let took = stopped.elapsed();
     assert_eq!(v["reason"], "ping timeout", "{v}");
     // At most pingInterval + pingTimeout (500 ms) after the last ping, plus slack.
@@ -532,56 +531,71 @@ fn heartbeat(transports: &str) {
         .status();
 }
 
-#[test]
-fn heartbeat_polling() {
-    heartbeat("polling");
+fn heartbeat_polling(client: &str) {
+    heartbeat(client, "polling");
 }
 
-#[test]
-fn heartbeat_websocket() {
-    heartbeat("websocket");
+fn heartbeat_websocket(client: &str) {
+    heartbeat(client, "websocket");
 }
 
-#[test]
-fn heartbeat_upgraded() {
-    heartbeat("polling,websocket");
+fn heartbeat_upgraded(client: &str) {
+    heartbeat(client, "polling,websocket");
 }
 
 /// Both of our adapters over real sockets: the client example in plain Engine.IO mode
 /// against the server example's Engine.IO echo (`tokio_server --engineio`).
-fn engineio_echo_with_our_server(transports: &str) {
+fn engineio_echo_with_our_server(client: &str, transports: &str) {
     let server = common::process::spawn_example("tokio_server", &["--engineio", "--port", "0"]);
     let url = server.url();
-    let mut client = Client::spawn(&["--engineio", "--url", &url, "--transports", transports]);
+    let mut c = Client::spawn(
+        client,
+        &["--engineio", "--url", &url, "--transports", transports],
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let ctx = server.process.output_report();
-    let open = client.wait_for_key("open", deadline, &ctx);
+    let open = c.wait_for_key("open", deadline, &ctx);
     assert!(
         open["open"].as_str().is_some_and(|s| !s.is_empty()),
         "{open}"
     );
     if transports == "polling,websocket" {
-        client.wait_for_key("upgraded", deadline, &ctx);
+        c.wait_for_key("upgraded", deadline, &ctx);
     }
-    client.send_line("héllo ␞ world");
-    client.send_line("second");
-    let v = client.wait_for_key("text", deadline, &ctx);
+    c.send_line("héllo ␞ world");
+    c.send_line("second");
+    let v = c.wait_for_key("text", deadline, &ctx);
     assert_eq!(v["text"], "héllo ␞ world", "{v}");
-    let v = client.wait_for_key("text", deadline, &ctx);
+    let v = c.wait_for_key("text", deadline, &ctx);
     assert_eq!(v["text"], "second", "{v}");
 }
 
-#[test]
-fn engineio_mode_with_our_server_polling() {
-    engineio_echo_with_our_server("polling");
+fn engineio_mode_with_our_server_polling(client: &str) {
+    engineio_echo_with_our_server(client, "polling");
 }
 
-#[test]
-fn engineio_mode_with_our_server_websocket() {
-    engineio_echo_with_our_server("websocket");
+fn engineio_mode_with_our_server_websocket(client: &str) {
+    engineio_echo_with_our_server(client, "websocket");
 }
 
-#[test]
-fn engineio_mode_with_our_server_upgraded() {
-    engineio_echo_with_our_server("polling,websocket");
+fn engineio_mode_with_our_server_upgraded(client: &str) {
+    engineio_echo_with_our_server(client, "polling,websocket");
 }
+
+client_matrix!(
+    polling_only,
+    websocket_only,
+    polling_then_upgrade,
+    reconnect_after_server_restart_polling,
+    reconnect_after_server_restart_websocket,
+    reconnect_after_server_restart_upgraded,
+    interactive_mode_prints_events_and_emits_stdin_lines,
+    same_bytes_as_official_client_polling,
+    same_bytes_as_official_client_websocket,
+    heartbeat_polling,
+    heartbeat_websocket,
+    heartbeat_upgraded,
+    engineio_mode_with_our_server_polling,
+    engineio_mode_with_our_server_websocket,
+    engineio_mode_with_our_server_upgraded,
+);

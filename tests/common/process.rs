@@ -336,7 +336,11 @@ macro_rules! server_matrix {
 
         #[test]
         fn server_matrix_is_complete() {
-            $crate::common::process::check_server_matrix(&[$(stringify!($server)),+]);
+            $crate::common::process::check_matrix(
+                &[$(stringify!($server)),+],
+                &$crate::common::process::SERVERS,
+                "_server",
+            );
         }
     };
     (@one $server:ident [$($scenario:ident),+]) => {
@@ -353,20 +357,65 @@ macro_rules! server_matrix {
 #[allow(unused_imports)] // only the interop tests run the matrix
 pub(crate) use server_matrix;
 
-/// Asserts that `listed` (the servers [`server_matrix!`] generates tests for) is
-/// [`SERVERS`], and that `SERVERS` names exactly the `examples/*_server.rs` mains.
-pub fn check_server_matrix(listed: &[&str]) {
-    assert_eq!(listed, SERVERS, "server_matrix! and SERVERS differ");
+/// Asserts that `listed` (the examples a matrix macro generates tests for) is
+/// `expected`, and that `expected` names exactly the `examples/*{suffix}.rs` mains
+/// (`suffix` is `_server` or `_client`).
+pub fn check_matrix(listed: &[&str], expected: &[&str], suffix: &str) {
+    assert_eq!(listed, expected, "the matrix macro and its list differ");
     let mut found: Vec<String> = std::fs::read_dir(manifest_dir().join("examples"))
         .expect("examples/")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|n| n.strip_suffix("_server.rs").map(|s| format!("{s}_server")))
+        .filter_map(|n| {
+            n.strip_suffix(".rs")?
+                .strip_suffix(suffix)
+                .map(|s| format!("{s}{suffix}"))
+        })
         .collect();
     found.sort();
-    let mut servers = SERVERS.map(str::to_owned).to_vec();
-    servers.sort();
-    assert_eq!(found, servers, "examples/*_server.rs and SERVERS differ");
+    let mut listed: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        found, listed,
+        "examples/*{suffix}.rs and the matrix list differ"
+    );
 }
+
+/// Every client example (each runs the same client application on another runtime
+/// adapter); the client interop scenarios run against each, see [`client_matrix!`].
+pub const CLIENTS: [&str; 4] = [
+    "tokio_client",
+    "blocking_client",
+    "smol_client",
+    "async_std_client",
+];
+
+/// The client twin of [`server_matrix!`]: `client_matrix!(polling_only, …)` makes
+/// `tokio_client::polling_only`, `blocking_client::polling_only`, … each calling the
+/// scenario `polling_only(client: &'static str)` with the example's name, plus
+/// `client_matrix_is_complete` (the list is [`CLIENTS`], which names every
+/// `examples/*_client.rs`).
+#[allow(unused_macros)] // only the interop tests run the matrix
+macro_rules! client_matrix {
+    ($($scenario:ident),+ $(,)?) => {
+        $crate::common::process::client_matrix!(
+            @each [$($scenario),+] tokio_client blocking_client smol_client async_std_client
+        );
+    };
+    (@each $scenarios:tt $($client:ident)+) => {
+        $($crate::common::process::server_matrix!(@one $client $scenarios);)+
+
+        #[test]
+        fn client_matrix_is_complete() {
+            $crate::common::process::check_matrix(
+                &[$(stringify!($client)),+],
+                &$crate::common::process::CLIENTS,
+                "_client",
+            );
+        }
+    };
+}
+#[allow(unused_imports)] // only the interop tests run the matrix
+pub(crate) use client_matrix;
 
 /// Spawns the example `name` with `args` (see [`example_path`] and [`spawn_server`]).
 pub fn spawn_example(name: &str, args: &[&str]) -> Server {
