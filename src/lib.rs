@@ -59,7 +59,9 @@
 //!   deserializable into any `serde::Deserialize`, [`socketio::Value`] with binary).
 //! - [`server`]: the Engine.IO server ([`server::EngineServer`]: polling, WebSocket,
 //!   upgrade, heartbeat, every error response) and the Socket.IO server
-//!   ([`server::io::SocketIoServer`]: namespaces, auth, events, acks, rooms, broadcast).
+//!   ([`server::io::SocketIoServer`]: namespaces, auth, events, acks, rooms, broadcast);
+//!   [`server::shard`]: how a server uses more than one core (one core per thread, sids
+//!   that name their shard, broadcasts across shards through the cluster seam).
 //! - [`client`]: the Engine.IO client ([`client::engine::EngineClient`]) and the Socket.IO
 //!   [`client::Manager`] (reconnection with back-off, namespaces multiplexed on one
 //!   connection, buffering while offline, acks).
@@ -70,8 +72,9 @@
 //! misuse returns the operation's own error type (see [`error`]); decoders return
 //! [`DecodeError`].
 //!
-//! Adapters for tokio (server, client, a browser chat) are in the repository's
-//! `examples/`.
+//! Adapters are in the repository's `examples/`: a server and a client each for tokio,
+//! async-std / smol (one adapter on the layer both share) and a blocking readiness loop
+//! (mio, no runtime), all on one shared demo application, plus a browser chat.
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
 

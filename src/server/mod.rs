@@ -64,6 +64,7 @@ mod id_hasher;
 pub mod io;
 mod request;
 mod session;
+pub mod shard;
 mod types;
 
 pub use crate::driver::server::{Input, Transmit};

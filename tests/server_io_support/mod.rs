@@ -90,7 +90,11 @@ impl Harness {
     }
 
     pub fn with_config(config: IoConfig) -> Self {
-        let io = server(config);
+        Harness::with_server(server(config))
+    }
+
+    /// A harness around a server built by the test (other ids, another parser).
+    pub fn with_server(io: SocketIoServer) -> Self {
         let t0 = Instant::now();
         Harness {
             io,
