@@ -17,6 +17,9 @@ use std::net::Shutdown;
 use std::time::{Duration, Instant};
 use tungstenite::protocol::frame::coding::{Control, OpCode};
 
+/// Sockets written by one pass from which the writes wait for one more look at input.
+const DEFER_FANOUT: usize = 64;
+
 /// Limits of the adapter.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -140,6 +143,7 @@ where
     };
     s.drain();
     let (mut events, mut next_token, mut stop_at) = (Events::with_capacity(1024), 0, None);
+    let mut deferred = false;
     loop {
         let now = Instant::now();
         if s.deadline.is_some_and(|d| d <= now) {
@@ -150,12 +154,22 @@ where
                 s.conns.remove(&t);
             }
         }
-        s.flush(now);
+        // A pass that fanned out to many sockets (a broadcast) first looks once more,
+        // without waiting, for input that arrived meanwhile: the frames it causes join
+        // the same write to each socket (one `send` for several broadcasts).
+        let defer = !deferred && s.dirty.len() >= DEFER_FANOUT;
+        if !defer {
+            s.flush(now);
+        }
+        deferred = defer;
         if stop_at.is_some_and(|at| s.conns.is_empty() || now >= at) {
             return Ok(());
         }
         let wake = [s.deadline, s.linger.front().map(|l| l.0), stop_at];
-        let timeout = wake.into_iter().flatten().min().map(|w| w - now.min(w));
+        let timeout = match defer {
+            true => Some(Duration::ZERO),
+            false => wake.into_iter().flatten().min().map(|w| w - now.min(w)),
+        };
         if let Err(e) = poll.poll(&mut events, timeout) {
             if e.kind() != ErrorKind::Interrupted {
                 return Err(e);
@@ -192,14 +206,17 @@ where
                         s.mark(t);
                     }
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        s.read(t, now);
+                        // A short read drained the socket: the next byte raises a new
+                        // edge, so stop there (one `recv` per message, not two), unless
+                        // the peer closed or failed, which only a read to the end shows.
+                        s.read(t, now, ev.is_read_closed() || ev.is_error());
                     }
                 }
             }
         }
         while let Some(t) = s.resume.pop() {
             s.process(t, now);
-            s.read(t, now);
+            s.read(t, now, true);
         }
     }
 }
@@ -308,8 +325,9 @@ where
         self.mark(token);
     }
 
-    /// Reads until the socket would block, feeding what arrived.
-    fn read(&mut self, t: usize, now: Instant) {
+    /// Reads until the socket would block (or, unless `to_end`, until a read that did
+    /// not fill the buffer), feeding what arrived.
+    fn read(&mut self, t: usize, now: Instant, to_end: bool) {
         loop {
             let Some(c) = self.conns.get_mut(&t) else {
                 return;
@@ -325,6 +343,7 @@ where
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => return self.gone(t, now, true),
             };
+            let drained = !to_end && n < self.buf.len();
             match c.mode {
                 Mode::Closing(_) => {}
                 Mode::Ws if c.inbuf.is_empty() => {
@@ -342,6 +361,9 @@ where
                     c.inbuf.extend_from_slice(&self.buf[..n]);
                     self.process(t, now);
                 }
+            }
+            if drained {
+                return;
             }
         }
     }

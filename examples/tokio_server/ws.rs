@@ -39,6 +39,8 @@ struct Queue {
     /// `Some(failed)` once closed: `false` when the core asked (write what is left).
     closed: Option<bool>,
     waker: Option<Waker>,
+    /// The task has let the others run once since frames arrived (see `poll_write`).
+    yielded: bool,
 }
 
 impl Outbox {
@@ -93,6 +95,12 @@ impl Outbox {
                 return Poll::Ready(Ok(failed));
             }
             let empty = self.0.borrow().frames.is_empty();
+            if !empty && !*dirty && !std::mem::replace(&mut self.0.borrow_mut().yielded, true) {
+                // Let every other ready task run first (the thread may read more
+                // broadcasts meanwhile): their frames join this write.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             let step = if !empty {
                 Pin::new(&mut *sink).poll_ready(cx)
             } else if *dirty {
@@ -102,7 +110,10 @@ impl Outbox {
             };
             match step {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Ready(Ok(())) if empty => *dirty = false,
+                Poll::Ready(Ok(())) if empty => {
+                    *dirty = false;
+                    self.0.borrow_mut().yielded = false;
+                }
                 Poll::Ready(Ok(())) => {
                     if let Some(msg) = self.pop() {
                         Pin::new(&mut *sink).start_send(to_tungstenite(msg))?;
