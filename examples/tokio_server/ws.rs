@@ -11,6 +11,7 @@ use socketio_proto::server::{ConnId, Input};
 use socketio_proto::Utf8Bytes;
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -27,6 +28,9 @@ pub const MAX_FRAMES: usize = 1024;
 pub const MAX_BYTES: usize = 4 << 20;
 /// How long a close may take to write what is left and the close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// How long a socket may take no bytes while we have some for it: then the peer counts
+/// as dead and the connection is dropped (its task never blocks on a write).
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// The hand-off queue of one connection, filled by the core's `WsSend`s.
 #[derive(Default)]
@@ -73,6 +77,10 @@ impl Outbox {
         }
     }
 
+    fn has_frames(&self) -> bool {
+        !self.0.borrow().frames.is_empty()
+    }
+
     fn pop(&self) -> Option<WsMessage> {
         let mut q = self.0.borrow_mut();
         let msg = q.frames.pop_front()?;
@@ -86,6 +94,7 @@ impl Outbox {
         cx: &mut Context<'_>,
         sink: &mut S,
         dirty: &mut bool,
+        progress: &mut bool,
     ) -> Poll<Result<bool, tungstenite::Error>>
     where
         S: Sink<Message, Error = tungstenite::Error> + Unpin,
@@ -112,12 +121,14 @@ impl Outbox {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Ready(Ok(())) if empty => {
                     *dirty = false;
+                    *progress = true;
                     self.0.borrow_mut().yielded = false;
                 }
                 Poll::Ready(Ok(())) => {
                     if let Some(msg) = self.pop() {
                         Pin::new(&mut *sink).start_send(to_tungstenite(msg))?;
                         *dirty = true;
+                        *progress = true;
                     }
                 }
                 Poll::Pending => {
@@ -208,10 +219,27 @@ pub async fn run(
         }
     };
     let (driver, conn, mut dirty) = (ended.driver.clone(), ended.conn, false);
+    // Armed while output waits on a socket that takes none of it (the write deadline).
+    let mut stalled: Option<Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         let step = std::future::poll_fn(|cx| {
-            if let Poll::Ready(r) = out.poll_write(cx, &mut ws, &mut dirty) {
+            let mut progress = false;
+            if let Poll::Ready(r) = out.poll_write(cx, &mut ws, &mut dirty, &mut progress) {
                 return Poll::Ready(Step::Closed(r));
+            }
+            if !(dirty || out.has_frames()) {
+                stalled = None;
+            } else {
+                let timer =
+                    stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(WRITE_DEADLINE)));
+                if progress {
+                    timer
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + WRITE_DEADLINE);
+                }
+                if timer.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Step::Closed(Ok(true)));
+                }
             }
             ws.poll_next_unpin(cx).map(Step::Read)
         })
