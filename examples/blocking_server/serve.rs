@@ -52,6 +52,10 @@ const LISTENER: Token = Token(usize::MAX);
 const SIGNAL: Token = Token(usize::MAX - 1);
 /// A closed connection waits this long for the peer's end before it is dropped.
 const LINGER: Duration = Duration::from_secs(2);
+/// How long a socket may take no bytes while output waits for it (then it is dropped).
+const WRITE_DEADLINE: Duration = Duration::from_secs(10);
+/// How long a closing connection gets to write what is left.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 #[derive(PartialEq)]
 enum Mode {
@@ -75,6 +79,9 @@ struct Conn {
     frames: usize,
     frag: Fragment,
     dirty: bool,
+    /// While output waits: when the socket must have taken some of it (the write
+    /// deadline; the close grace once closing). Past it the connection is dropped.
+    write_by: Option<Instant>,
 }
 
 struct Loop<C, F> {
@@ -88,6 +95,8 @@ struct Loop<C, F> {
     dirty: Vec<usize>,
     resume: Vec<usize>,
     linger: VecDeque<(Instant, usize)>,
+    /// `write_by` deadlines in the order they were set (stale entries are skipped).
+    stalls: VecDeque<(Instant, usize)>,
     stopping: bool,
     /// The read buffer every connection shares, and scratch space for decoded messages.
     buf: Vec<u8>,
@@ -138,6 +147,7 @@ where
         dirty: Vec::new(),
         resume: Vec::new(),
         linger: VecDeque::new(),
+        stalls: VecDeque::new(),
         stopping: false,
         msgs: Vec::new(),
     };
@@ -154,6 +164,14 @@ where
                 s.conns.remove(&t);
             }
         }
+        while s.stalls.front().is_some_and(|(at, _)| *at <= now) {
+            if let Some((at, t)) = s.stalls.pop_front() {
+                if s.conns.get(&t).is_some_and(|c| c.write_by == Some(at)) {
+                    eprintln!("connection {t}: the peer took no bytes in time; dropped");
+                    s.gone(t, now, true);
+                }
+            }
+        }
         // A pass that fanned out to many sockets (a broadcast) first looks once more,
         // without waiting, for input that arrived meanwhile: the frames it causes join
         // the same write to each socket (one `send` for several broadcasts).
@@ -165,7 +183,12 @@ where
         if stop_at.is_some_and(|at| s.conns.is_empty() || now >= at) {
             return Ok(());
         }
-        let wake = [s.deadline, s.linger.front().map(|l| l.0), stop_at];
+        let wake = [
+            s.deadline,
+            s.linger.front().map(|l| l.0),
+            s.stalls.front().map(|l| l.0),
+            stop_at,
+        ];
         let timeout = match defer {
             true => Some(Duration::ZERO),
             false => wake.into_iter().flatten().min().map(|w| w - now.min(w)),
@@ -232,6 +255,7 @@ impl Conn {
             frames: 0,
             frag: None,
             dirty: false,
+            write_by: None,
         }
     }
 }
@@ -494,6 +518,18 @@ where
             let Some(c) = self.conns.get_mut(&t) else {
                 continue;
             };
+            if written > 0 || written == c.out.len() {
+                c.write_by = None;
+            }
+            let closing = matches!(c.mode, Mode::Closing(_));
+            if written < c.out.len() && (c.write_by.is_none() || closing) {
+                let limit = if closing { CLOSE_GRACE } else { WRITE_DEADLINE };
+                let at = now + limit;
+                if c.write_by.is_none_or(|by| at < by) {
+                    c.write_by = Some(at);
+                    self.stalls.push_back((at, t));
+                }
+            }
             if written == c.out.len() {
                 c.frames = 0;
                 c.out.clear();

@@ -1,0 +1,209 @@
+//! Hardening, every server example (`<server>::<scenario>`, see `server_matrix!`):
+//! slow and dead WebSocket readers with 100 kB frames. A reader that stops reading
+//! while echoes are due to it is released (its socket closed by the server) within
+//! ping interval + ping timeout + a write deadline, the server's memory stays bounded
+//! (VmRSS from /proc, a bounded load: no timing assertions beyond the release bound),
+//! and a well-behaved client on the same server keeps getting its answers.
+//!
+//! Built only with `--features interop` (it runs the built example binaries; `bash
+//! .ci/test` builds them).
+
+mod common;
+
+use common::process::{server_matrix, spawn_example, Server};
+use std::io::{ErrorKind, Read};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+use tungstenite::{Message, WebSocket};
+
+/// Ping interval and timeout the servers run with here (ms).
+const PING_MS: u64 = 1000;
+/// The adapters' write deadline (the tokio adapter's `WRITE_DEADLINE`; the others are
+/// no longer).
+const WRITE_DEADLINE: Duration = Duration::from_secs(10);
+/// One frame of the flood: a 100 kB echo.
+const FRAME: usize = 100_000;
+
+fn server(name: &str) -> Server {
+    let ping = PING_MS.to_string();
+    spawn_example(
+        name,
+        &[
+            "--port",
+            "0",
+            "--ping-interval",
+            &ping,
+            "--ping-timeout",
+            &ping,
+        ],
+    )
+}
+
+/// A Socket.IO client over a raw WebSocket, connected to `/`.
+fn connect(port: u16) -> WebSocket<TcpStream> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tungstenite::client(url, stream).expect("websocket handshake");
+    let open = ws.read().expect("open packet");
+    assert!(open.to_text().unwrap_or("").starts_with("0{"), "{open:?}");
+    ws.send(Message::text("40")).expect("send 40");
+    loop {
+        let msg = ws.read().expect("connect reply");
+        if msg.to_text().unwrap_or("").starts_with("40{") {
+            return ws;
+        }
+    }
+}
+
+/// The server's resident memory, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Open TCP sockets of the server process.
+fn sockets(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter(|l| l.to_string_lossy().starts_with("socket:"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Floods echoes of 100 kB frames and never reads; keeps answering pings blindly
+/// (`3` every half interval) so only the write side can end it.
+struct DeadReader {
+    ws: WebSocket<TcpStream>,
+}
+
+impl DeadReader {
+    fn start(port: u16, frames: usize) -> DeadReader {
+        let mut ws = connect(port);
+        let big = format!(r#"42["echo","{}"]"#, "x".repeat(FRAME));
+        ws.get_mut()
+            .set_write_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        for _ in 0..frames {
+            // The server reads all of it (it is the reading direction that is open).
+            if ws.send(Message::text(big.clone())).is_err() {
+                break;
+            }
+        }
+        DeadReader { ws }
+    }
+
+    /// Keeps the session's heartbeat alive without reading.
+    fn pong(&mut self) {
+        let _ = self.ws.send(Message::text("3"));
+    }
+
+    /// Reads what the server managed to queue; `true` once the stream has ended (EOF or
+    /// reset: the server closed it).
+    fn closed_by_server(&mut self, within: Duration) -> bool {
+        let stream = self.ws.get_mut();
+        let deadline = Instant::now() + within;
+        let mut buf = vec![0u8; 1 << 16];
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+        while Instant::now() < deadline {
+            match stream.read(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(_) => return true,
+            }
+        }
+        false
+    }
+}
+
+/// One dead reader: released within ping interval + timeout + write deadline (plus
+/// slack), while a well-behaved client keeps its echoes.
+fn dead_reader_is_released(name: &'static str) {
+    let server = server(name);
+    let pid = server.process.id();
+    let mut good = connect(server.port);
+    let before = sockets(pid);
+    let started = Instant::now();
+    let mut dead = DeadReader::start(server.port, 60);
+    let bound = Duration::from_millis(2 * PING_MS) + WRITE_DEADLINE + Duration::from_secs(5);
+    let mut released = false;
+    while started.elapsed() < bound {
+        dead.pong();
+        // The good client still gets an answer.
+        good.send(Message::text(r#"42["echo","hi"]"#))
+            .expect("send");
+        let t = Instant::now();
+        loop {
+            let msg = good.read().expect("good client read");
+            let text = msg.to_text().unwrap_or("");
+            if text == "2" {
+                good.send(Message::text("3")).expect("pong");
+            } else if text.contains("echo-back") {
+                break;
+            }
+        }
+        assert!(t.elapsed() < Duration::from_secs(2), "good client starved");
+        if sockets(pid) < before + 1 {
+            released = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        released,
+        "{name}: dead reader still open after {:?}\n{}",
+        started.elapsed(),
+        server.process.output_report()
+    );
+    // From the dead reader's side too: the stream ends once it reads again.
+    assert!(
+        dead.closed_by_server(Duration::from_secs(10)),
+        "{name}: stream not ended"
+    );
+    drop(good);
+}
+
+/// Ten dead readers at once: the server's memory stays bounded by its per-connection
+/// hand-off limits, and every one is released.
+fn ten_dead_readers_stay_bounded(name: &'static str) {
+    let server = server(name);
+    let pid = server.process.id();
+    let base_rss = rss_kib(pid);
+    let base_sockets = sockets(pid);
+    let mut readers: Vec<DeadReader> = (0..10)
+        .map(|_| DeadReader::start(server.port, 60))
+        .collect();
+    let started = Instant::now();
+    let bound = Duration::from_millis(2 * PING_MS) + WRITE_DEADLINE + Duration::from_secs(8);
+    let mut peak = 0;
+    while started.elapsed() < bound && sockets(pid) > base_sockets {
+        readers.iter_mut().for_each(DeadReader::pong);
+        peak = peak.max(rss_kib(pid).saturating_sub(base_rss));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!(
+        "{name}: 10 dead readers x 60 x 100 kB: peak RSS growth {peak} KiB, released in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        sockets(pid),
+        base_sockets,
+        "{name}: dead readers still open\n{}",
+        server.process.output_report()
+    );
+    // 6 MB sent by each; what a server may hold for one is its hand-off bound (4 MiB)
+    // plus socket buffers: far below holding everything for everyone.
+    assert!(peak < 80 * 1024, "{name}: RSS grew by {peak} KiB");
+    for r in &mut readers {
+        assert!(r.closed_by_server(Duration::from_secs(10)));
+    }
+}
+
+server_matrix!(dead_reader_is_released, ten_dead_readers_stay_bounded);
