@@ -16,6 +16,10 @@ use std::collections::VecDeque;
 use std::net::Shutdown;
 use std::sync::Arc;
 
+/// How long one batch of writes may take: past it the peer counts as dead (it is not
+/// reading) and the connection is cut.
+const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Our shared buffer as a tungstenite message, without copying.
 fn message(m: WsMessage) -> Message {
     match m {
@@ -104,7 +108,13 @@ pub(super) async fn run(
             let mut write = std::pin::pin!(write);
             let done = match future::poll_once(&mut write).await {
                 Some(done) => done,
-                None => future::or(write, cut).await,
+                None => {
+                    let late = async {
+                        Timer::after(WRITE_DEADLINE).await;
+                        Err(tg::Error::ConnectionClosed)
+                    };
+                    future::or(write, future::or(cut, late)).await
+                }
             };
             if done.is_err() {
                 close = Close::Abort;
