@@ -115,7 +115,15 @@ pub struct EngineClient {
     next_request: u64,
     next_ws: u64,
     stamp: u64,
+    /// Packets that carried nothing (noop, pong, upgrade) since the last ping or
+    /// message: past [`MAX_EMPTY_PACKETS`] the server is flooding and the connection
+    /// is closed (`parse error`), so reconnection backs off instead of spinning.
+    empty_packets: u32,
 }
+
+/// Packets carrying nothing a server may send between two pings or messages. One noop
+/// ends a poll during an upgrade; the official server never sends more.
+pub const MAX_EMPTY_PACKETS: u32 = 64;
 
 impl EngineClient {
     /// A client that starts connecting at once: the first transmit is the handshake
@@ -161,6 +169,7 @@ impl EngineClient {
             next_request: 0,
             next_ws: 0,
             stamp: 0,
+            empty_packets: 0,
         };
         match first {
             Transport::Polling => client.send_get(now),
@@ -351,14 +360,24 @@ impl EngineClient {
                 return false;
             }
             Packet::Ping(_) => {
+                self.empty_packets = 0;
                 self.reset_ping_deadline(now);
                 let pong_queued = self.write_buf.iter().any(|p| matches!(p, Packet::Pong(_)));
                 if self.phase == Phase::Open && !pong_queued {
                     self.write_buf.push_back(Packet::Pong(Utf8Bytes::default()));
                 }
             }
-            Packet::Message(msg) => self.events.push_back(EngineEvent::Message { msg }),
-            Packet::Pong(_) | Packet::Upgrade | Packet::Noop => {}
+            Packet::Message(msg) => {
+                self.empty_packets = 0;
+                self.events.push_back(EngineEvent::Message { msg });
+            }
+            Packet::Pong(_) | Packet::Upgrade | Packet::Noop => {
+                self.empty_packets += 1;
+                if self.empty_packets > MAX_EMPTY_PACKETS {
+                    self.finish(CloseReason::ParseError, None);
+                    return false;
+                }
+            }
         }
         true
     }

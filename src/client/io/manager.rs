@@ -87,6 +87,10 @@ pub struct Manager {
     pub(crate) generation: u64,
     pub(crate) ready: Ready,
     pub(crate) reconnecting: bool,
+    /// A namespace connected on the current connection: only then does a later close
+    /// start the back-off afresh (a server that accepts the handshake and drops the
+    /// connection at once gets ever longer delays, not a reconnect every first delay).
+    pub(crate) proven: bool,
     pub(crate) skip_reconnect: bool,
     pub(crate) reconnect_at: Option<Instant>,
     pub(crate) open_deadline: Option<Instant>,
@@ -130,6 +134,7 @@ impl Manager {
             generation: 0,
             ready: Ready::Closed,
             reconnecting: false,
+            proven: false,
             skip_reconnect: false,
             reconnect_at: None,
             open_deadline: None,
@@ -211,6 +216,7 @@ impl Manager {
     fn start_engine(&mut self, now: Instant) {
         self.generation = (self.generation + 1) & LOW_MASK;
         self.skip_reconnect = false;
+        self.proven = false;
         self.decoder = new_decoder(&self.config);
         let id_base = self.generation << GEN_SHIFT;
         match EngineClient::with_id_base(now, self.config.engine.clone(), id_base) {
@@ -245,9 +251,9 @@ impl Manager {
             self.send_connect(i);
         }
         if self.reconnecting {
+            // The back-off restarts once a namespace connects on it (`proven`).
             let attempt = self.backoff.attempts();
             self.reconnecting = false;
-            self.backoff.reset();
             self.events.push_back(IoEvent::Reconnected { attempt });
         }
     }
@@ -272,7 +278,9 @@ impl Manager {
     pub(crate) fn on_close(&mut self, now: Instant, reason: DisconnectReason) {
         self.ready = Ready::Closed;
         self.open_deadline = None;
-        self.backoff.reset();
+        if self.proven {
+            self.backoff.reset();
+        }
         for i in 0..self.sockets.len() {
             self.socket_closed(i, reason);
         }

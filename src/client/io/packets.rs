@@ -34,6 +34,8 @@ impl Manager {
                         s.sid = Some(sid.clone());
                         s.epoch = s.epoch.wrapping_add(1);
                         self.flush_buffer(i);
+                        self.proven = true;
+                        self.backoff.reset();
                         self.events.push_back(IoEvent::Connected { socket, sid });
                     }
                     None => {
