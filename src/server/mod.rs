@@ -63,6 +63,7 @@ pub mod engine;
 mod id_hasher;
 pub mod io;
 mod request;
+mod queue;
 mod session;
 mod types;
 
