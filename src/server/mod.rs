@@ -60,10 +60,11 @@
 
 mod config;
 pub mod engine;
+pub mod handshake;
 mod id_hasher;
 pub mod io;
-mod request;
 mod queue;
+mod request;
 mod session;
 mod types;
 
@@ -72,7 +73,9 @@ pub use crate::transport::{
     CloseReason, ConnId, DisconnectReason, HttpRequest, HttpResponse, Method, RequestId, SocketId,
     Transport,
 };
-pub use config::{AllowRequest, CorsConfig, EngineConfig};
+pub use config::{
+    AllowRequest, CorsConfig, EngineConfig, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_QUEUED_BYTES,
+};
 pub use engine::EngineServer;
 pub use request::ErrorCode;
 #[doc(hidden)]

@@ -51,12 +51,7 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(
-        sid: Utf8Bytes,
-        active: Active,
-        now: Instant,
-        interval: Duration,
-    ) -> Self {
+    pub(crate) fn new(sid: Utf8Bytes, active: Active, now: Instant, interval: Duration) -> Self {
         Session {
             sid,
             active,

@@ -35,10 +35,7 @@ impl EngineServer {
     ) -> Result<(), SendError> {
         let max_packets = self.config.max_queued_packets;
         let max_bytes = self.config.max_queued_bytes;
-        let s = self
-            .sessions
-            .live(id)
-            .ok_or(SendError::UnknownSession)?;
+        let s = self.sessions.live(id).ok_or(SendError::UnknownSession)?;
         let refused = if s.queue.len().saturating_add(count) > max_packets {
             SendError::QueueFull { limit: max_packets }
         } else if s.held_bytes().saturating_add(bytes) > max_bytes {

@@ -4,8 +4,8 @@
 
 use super::{EngineServer, Verified};
 use crate::engineio::{Handshake, Packet, ProtocolVersion};
-use crate::server::request::{self, ErrorCode};
 use crate::server::queue::{encode_queue, Out};
+use crate::server::request::{self, ErrorCode};
 use crate::server::session::{Active, Session};
 use crate::server::types::{
     CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport,

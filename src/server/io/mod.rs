@@ -82,7 +82,7 @@ use super::{EngineServer, SessionId, Transmit};
 use crate::driver::{Core, InputError, Output};
 use crate::error::{ConfigError, NamespaceError};
 use crate::ids::IdSource;
-use crate::socketio::{DecoderConfig, JsonParser, Parser};
+use crate::socketio::{JsonParser, PacketDecoder, Parser};
 use crate::time::{earliest, Clock};
 use acks::{AckTable, TimerKey, Timers};
 use namespaces::Namespaces;
@@ -182,13 +182,11 @@ impl<P: Parser> SocketIoServer<P> {
         parser: P,
     ) -> Result<Self, ConfigError> {
         config.validate()?;
-        let scratch_config = config.max_attachments;
+        let scratch_config = config.decoder_config();
         let engine = EngineServer::new(config.engine.clone(), engine_ids)?;
         let mut nsps = Namespaces::default();
         nsps.get_or_create(crate::socketio::MAIN_NAMESPACE);
-        let scratch = parser.decoder(DecoderConfig {
-            max_attachments: scratch_config,
-        });
+        let scratch = parser.decoder(scratch_config);
         Ok(SocketIoServer {
             engine,
             parser,
@@ -307,6 +305,19 @@ impl<P: Parser> SocketIoServer<P> {
 
     // ----- internals -----
 
+    /// Bytes of binary attachments held for packets not yet complete, across sessions:
+    /// each session's share is at most
+    /// [`IoConfig::max_attachment_bytes`](IoConfig::max_attachment_bytes).
+    pub fn attachment_bytes(&self) -> usize {
+        let own: usize = self
+            .clients
+            .values()
+            .filter_map(|c| c.decoder.as_deref())
+            .map(PacketDecoder::pending_bytes)
+            .sum();
+        own + self.scratch.pending_bytes()
+    }
+
     /// Processes every event the engine produced.
     fn pump(&mut self) {
         while let Some(ev) = self.engine.poll_event() {
@@ -369,6 +380,7 @@ impl<P: Parser> crate::driver::Tables for SocketIoServer<P> {
             ("io.broadcast_ack_index", self.acks.by_ack.len()),
             ("io.timers", self.timers.len()),
             ("io.events", self.events.len()),
+            ("io.attachment_bytes", self.attachment_bytes()),
         ]);
         v
     }
