@@ -27,13 +27,18 @@ fn small() -> EngineConfig {
 }
 
 /// An application send, noted in the trace with its outcome.
-fn try_send(h: &mut H, s: socketio_proto::server::engine::SessionId, text: &str) -> Result<(), SendError> {
+fn try_send(
+    h: &mut H,
+    s: socketio_proto::server::engine::SessionId,
+    text: &str,
+) -> Result<(), SendError> {
     let r = h.server.send(s, text);
     let shown = match &r {
         Ok(()) => "ok".to_owned(),
         Err(e) => format!("refused: {e}"),
     };
-    h.trace.line(h.now, format!("app send s{} {text:?}: {shown}", s.as_u64()));
+    h.trace
+        .line(h.now, format!("app send s{} {text:?}: {shown}", s.as_u64()));
     h.drain();
     r
 }
@@ -75,7 +80,11 @@ fn polling_session_over_budget_is_relieved_by_a_poll_and_closed_after_the_grace(
     h.at(1000);
     let g = h.get(&poll_uri(SID1));
     assert_eq!(h.body(g), "4abcdefgh");
-    assert_eq!(h.server.over_budget_since(s), None, "the poll emptied the queue");
+    assert_eq!(
+        h.server.over_budget_since(s),
+        None,
+        "the poll emptied the queue"
+    );
 
     h.at(2000);
     h.timeout(); // an input at 2 s: the time a refusal is stamped with
@@ -110,8 +119,10 @@ fn websocket_backlog_counts_toward_the_budget() {
     let conn = h.ws_open(WS);
     let s = h.last_opened();
     let backlog = |h: &mut H, bytes: usize| {
-        h.trace
-            .line(h.now, format!("→ ws{} backlog {bytes} bytes", conn.as_u64()));
+        h.trace.line(
+            h.now,
+            format!("→ ws{} backlog {bytes} bytes", conn.as_u64()),
+        );
         h.server
             .handle_input(h.now, Input::WsBacklog { conn, bytes })
             .unwrap();
@@ -123,11 +134,18 @@ fn websocket_backlog_counts_toward_the_budget() {
         try_send(&mut h, s, "abcdef"),
         Err(SendError::QueueBytesFull { limit: 16 })
     );
-    assert_eq!(h.server.queued_bytes(s), Some(10), "the backlog; nothing queued");
+    assert_eq!(
+        h.server.queued_bytes(s),
+        Some(10),
+        "the backlog; nothing queued"
+    );
     assert!(h.server.over_budget_since(s).is_some());
     h.at(1000);
     backlog(&mut h, 9);
-    assert!(h.server.over_budget_since(s).is_some(), "above half: still over");
+    assert!(
+        h.server.over_budget_since(s).is_some(),
+        "above half: still over"
+    );
     backlog(&mut h, 8);
     assert_eq!(h.server.over_budget_since(s), None, "half: relieved");
 
@@ -154,7 +172,10 @@ fn send_many_is_all_or_nothing_in_bytes() {
         h.server.send_many(s, msgs),
         Err(SendError::QueueBytesFull { limit: 16 })
     );
-    assert_eq!((h.server.queued(s), h.server.queued_bytes(s)), (Some(0), Some(0)));
+    assert_eq!(
+        (h.server.queued(s), h.server.queued_bytes(s)),
+        (Some(0), Some(0))
+    );
     let msgs = [OutMessage::from("abcdef"), OutMessage::from("abcdef")];
     h.server.send_many(s, msgs).unwrap();
     assert_eq!(h.server.queued_bytes(s), Some(14));
@@ -181,7 +202,10 @@ fn upgrade_queue_is_bounded_in_bytes() {
         Err(SendError::QueueBytesFull { limit: 16 })
     );
     h.ws_send(conn, "5");
-    assert_eq!(h.ws_texts(conn).last().map(String::as_str), Some("4abcdefghi"));
+    assert_eq!(
+        h.ws_texts(conn).last().map(String::as_str),
+        Some("4abcdefghi")
+    );
     assert_eq!(h.server.over_budget_since(s), None);
     try_send(&mut h, s, "abcdefghi").unwrap();
     with_snapshots(|| insta::assert_snapshot!(h.trace));
@@ -228,7 +252,10 @@ impl Big {
         loop {
             match self.server.poll_output() {
                 Output::Event(e) => self.events.push(e),
-                Output::Transmit(Transmit::HttpResponse { request: r, response }) => {
+                Output::Transmit(Transmit::HttpResponse {
+                    request: r,
+                    response,
+                }) => {
                     if r == request {
                         status = Some(response.status);
                     }
@@ -307,7 +334,10 @@ fn a_client_that_never_polls_stays_under_the_byte_budget() {
     for i in 0..107u64 {
         b.at(100 * i);
         let from = b.events.len();
-        assert_eq!(b.request(HttpRequest::post(POLL_SID, body.clone())), Some(200));
+        assert_eq!(
+            b.request(HttpRequest::post(POLL_SID, body.clone())),
+            Some(200)
+        );
         let (s, r) = b.echo(from);
         sent += s;
         refused += r;
@@ -347,7 +377,10 @@ fn a_client_kept_alive_for_ten_minutes_holds_one_echo_and_one_ping() {
         b.request(HttpRequest::post(POLL_SID, body.clone()));
         b.echo(from);
         b.request(HttpRequest::post(POLL_SID, "3"));
-        assert!(b.server.queued(session).unwrap() <= 2, "the echo and one ping");
+        assert!(
+            b.server.queued(session).unwrap() <= 2,
+            "the echo and one ping"
+        );
     }
     assert!(b.peak <= 1 << 20);
     assert_eq!(b.closed(), None);

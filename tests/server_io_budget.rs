@@ -42,7 +42,9 @@ fn broadcast_skips_a_recipient_over_budget_and_the_session_is_closed_after_the_g
     let news = "n".repeat(50); // a frame of 63 bytes: 42["news","nn…"]
     assert_eq!(h.io.broadcast(&all, "news", &(&news,)).unwrap(), 2);
     assert!(h.app("broadcast news").is_empty());
-    let held = h.io.engine().queued_bytes(h.io.socket_session(slow).unwrap());
+    let held =
+        h.io.engine()
+            .queued_bytes(h.io.socket_session(slow).unwrap());
     assert_eq!(held, Some(32 + 63), "the CONNECT reply and the first news");
 
     assert_eq!(h.io.broadcast(&all, "news", &(&news,)).unwrap(), 1);
@@ -80,7 +82,8 @@ fn broadcast_skips_a_recipient_over_budget_and_the_session_is_closed_after_the_g
     // Over budget since the second broadcast (at 0 ms): closed at 5 s.
     let evs = h.advance(4_980);
     assert!(
-        !evs.iter().any(|e| matches!(e, IoEvent::Disconnected { .. })),
+        !evs.iter()
+            .any(|e| matches!(e, IoEvent::Disconnected { .. })),
         "{evs:?}"
     );
     let evs = h.advance(20);

@@ -84,12 +84,13 @@ pub fn accept_key(key: &str) -> String {
 /// - a `Connection` header with the token `upgrade`, else `400` (tokens are matched
 ///   case-insensitively in comma-separated lists; repeated headers count as one list);
 /// - `Sec-WebSocket-Version` exactly `13`, once, else (missing, `99`, `13, 8`…) `426`
-///   with `Sec-WebSocket-Version: 13` (and `Upgrade: websocket`, as RFC 9110 asks of a
-///   `426`);
+///   with `Sec-WebSocket-Version: 13` (and `Upgrade: websocket`, `Connection: Upgrade,
+///   close`, as RFC 9110 asks of a `426`);
 /// - `Sec-WebSocket-Key` once, base64 of exactly 16 bytes, else `400`.
 ///
 /// Header names are matched case-insensitively; values are trimmed of spaces and tabs.
-/// Every refusal is a plain-text response with `Connection: close`, ready to write.
+/// Every refusal is a plain-text response whose `Connection` header holds `close`, ready
+/// to write; close the connection after it.
 /// Never panics, whatever the bytes.
 pub fn check_ws_upgrade<'a, I>(headers: I) -> Result<WsAccept, HttpResponse>
 where
@@ -163,7 +164,7 @@ where
 /// `431 Request Header Fields Too Large`, with `Connection: close`: the answer to a
 /// request whose headers exceed the budget (the official server's answer too).
 pub fn header_too_large() -> HttpResponse {
-    plain(431, "Request Header Fields Too Large", Vec::new())
+    plain(431, "Request Header Fields Too Large")
 }
 
 /// Whether a key is base64 (standard alphabet, padded) of exactly 16 bytes.
@@ -194,26 +195,30 @@ fn trim(value: &[u8]) -> &[u8] {
 }
 
 fn bad_request(message: &'static str) -> HttpResponse {
-    plain(400, message, Vec::new())
+    plain(400, message)
 }
 
+/// `426` names the protocol it requires in `Upgrade`, and a sender of `Upgrade` lists
+/// `upgrade` in `Connection` (RFC 9110 §7.8, §15.5.22).
 fn upgrade_required() -> HttpResponse {
-    plain(
+    let mut r = plain(
         426,
         "Unsupported Sec-WebSocket-Version (this server speaks 13)",
-        vec![
-            ("Sec-WebSocket-Version", WS_VERSION.to_owned()),
-            ("Upgrade", "websocket".to_owned()),
-        ],
-    )
+    );
+    r.headers = vec![
+        ("Content-Type", "text/plain; charset=utf-8".to_owned()),
+        ("Connection", "Upgrade, close".to_owned()),
+        ("Upgrade", "websocket".to_owned()),
+        ("Sec-WebSocket-Version", WS_VERSION.to_owned()),
+    ];
+    r
 }
 
-fn plain(status: u16, message: &'static str, extra: Vec<(&'static str, String)>) -> HttpResponse {
-    let mut headers = vec![
+fn plain(status: u16, message: &'static str) -> HttpResponse {
+    let headers = vec![
         ("Content-Type", "text/plain; charset=utf-8".to_owned()),
         ("Connection", "close".to_owned()),
     ];
-    headers.extend(extra);
     HttpResponse {
         status,
         headers,
