@@ -50,15 +50,18 @@
 //! joined or pending, any other packet for a namespace not joined, a CONNECT_ERROR)
 //! disconnects every socket of the session with
 //! [`DisconnectReason::ParseError`] and closes the session. Bounds, all in
-//! [`IoConfig`]: attachments per packet (`max_attachments`, enforced by the codec's
-//! decoder; a session holds its own decoder only while a binary packet waits for its
-//! attachments), namespaces in the server (`max_namespaces`: beyond it a CONNECT to a new
+//! [`IoConfig`]: attachments per packet (`max_attachments`, and their bytes
+//! `max_attachment_bytes`, enforced by the codec's decoder; a session holds its own
+//! decoder only while a binary packet waits for its attachments), namespaces in the server (`max_namespaces`: beyond it a CONNECT to a new
 //! dynamic namespace is answered `Invalid namespace`), namespaces per session
 //! (`max_namespaces_per_session`: `Too many namespaces`), unanswered client acks per
 //! socket (`max_ack_requests`: the oldest is forgotten), acks awaited per socket
 //! (`max_pending_acks`: `emit_with_ack` is refused beyond it). The engine bounds sessions,
-//! payload sizes and each session's outgoing queue; a broadcast skips a recipient whose
-//! queue is full.
+//! payload sizes and each session's outgoing queue in packets and bytes: an emit that
+//! does not fit is refused ([`EmitError::QueueBytesFull`](crate::error::EmitError::QueueBytesFull)),
+//! a broadcast skips that recipient and reports it
+//! ([`IoEvent::BroadcastSkipped`]), and a session left over budget past the grace period
+//! is closed, its sockets leaving with [`DisconnectReason::SlowConsumer`].
 
 mod acks;
 mod broadcast;
