@@ -9,12 +9,19 @@ use crate::server::types::{ConnId, SessionId};
 use std::time::Instant;
 
 impl EngineServer {
-    /// Bytes held for a live session: its queued packets plus the WebSocket backlog its
-    /// adapter last reported. At most
-    /// [`max_queued_bytes`](crate::server::EngineConfig::max_queued_bytes), plus the
-    /// control packets that always go in (an open, a ping, a close).
+    /// Bytes of the packets waiting in a live session's outgoing queue: at most
+    /// [`max_queued_bytes`](crate::server::EngineConfig::max_queued_bytes) (less the
+    /// WebSocket backlog the adapter reports), plus the control packets that always go
+    /// in (an open, a ping, a close).
     pub fn queued_bytes(&self, session: SessionId) -> Option<usize> {
-        self.sessions.live(session).map(|s| s.held_bytes())
+        self.sessions.live(session).map(|s| s.queue.bytes())
+    }
+
+    /// The WebSocket backlog last reported for a live session
+    /// ([`Input::WsBacklog`](crate::driver::server::Input::WsBacklog); 0 if never).
+    /// With [`queued_bytes`](Self::queued_bytes) it makes what counts toward the budget.
+    pub fn ws_backlog(&self, session: SessionId) -> Option<usize> {
+        self.sessions.live(session).map(|s| s.ws_backlog)
     }
 
     /// Since when a live session is over budget (a message was refused for lack of room
