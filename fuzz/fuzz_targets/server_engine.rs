@@ -15,8 +15,8 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use socketio_proto::driver::{Core, Output, Tables};
-use socketio_proto::error::SendError;
 use socketio_proto::engineio::WsMessage;
+use socketio_proto::error::SendError;
 use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::engine::{EngineConfig, EngineEvent, EngineServer, OutMessage};
 use socketio_proto::server::{ConnId, HttpRequest, Input, Method, RequestId, Transmit};
@@ -159,7 +159,10 @@ impl World {
             };
             let bytes = self.server.queued_bytes(s).unwrap_or(0);
             let packets = self.server.queued(s).unwrap_or(0);
-            assert!(bytes <= MAX_BYTES + CONTROL_BYTES, "{sid}: {bytes} bytes queued");
+            assert!(
+                bytes <= MAX_BYTES + CONTROL_BYTES,
+                "{sid}: {bytes} bytes queued"
+            );
             assert!(
                 packets <= MAX_PACKETS + CONTROL_PACKETS,
                 "{sid}: {packets} packets queued"

@@ -16,8 +16,8 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use socketio_proto::driver::{Core, Output, Tables};
-use socketio_proto::error::EmitError;
 use socketio_proto::engineio::{Packet, WsMessage};
+use socketio_proto::error::EmitError;
 use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::io::{
     AckRequest, ConnectRequest, IoConfig, IoEvent, SocketId, SocketIoServer, Target,
@@ -238,7 +238,11 @@ impl State {
             .sockets
             .iter()
             .filter_map(|s| self.io.socket_session(*s))
-            .chain(self.polls.iter().filter_map(|sid| engine.session_by_sid(sid)))
+            .chain(
+                self.polls
+                    .iter()
+                    .filter_map(|sid| engine.session_by_sid(sid)),
+            )
             .collect();
         v.sort();
         v.dedup();
@@ -298,7 +302,10 @@ impl State {
                     for s in &sockets {
                         assert!(!self.gone.contains(s), "skipped a gone socket");
                     }
-                    assert!(self.skipped.is_empty(), "two skip reports for one broadcast");
+                    assert!(
+                        self.skipped.is_empty(),
+                        "two skip reports for one broadcast"
+                    );
                     self.skipped = sockets;
                 }
                 IoEvent::AckTimeout { .. }
