@@ -12,6 +12,10 @@ use std::fmt::Write as _;
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
+/// Changes to the browser's request: `(name, Some(value))` sets or adds a header,
+/// `(name, None)` removes it.
+type Changes = Vec<(&'static str, Option<&'static str>)>;
+
 /// A browser's upgrade request, with `changes` applied: `(name, Some(value))` sets or
 /// adds a header, `(name, None)` removes it.
 fn request(changes: &[(&'static str, Option<&'static str>)]) -> Vec<(&'static str, Vec<u8>)> {
@@ -61,7 +65,7 @@ fn show(r: &Result<WsAccept, HttpResponse>) -> String {
 #[test]
 fn bad_handshakes_are_refused() {
     let key32 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
-    let cases: Vec<(&str, Vec<(&'static str, Option<&'static str>)>, u16)> = vec![
+    let cases: Vec<(&str, Changes, u16)> = vec![
         (
             "version 99",
             vec![("Sec-WebSocket-Version", Some("99"))],
@@ -125,7 +129,7 @@ fn repeated_version_or_key_headers_are_refused() {
 fn good_handshakes_in_every_spelling_are_accepted() {
     let expect = accept_key(KEY);
     assert_eq!(expect, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-    let spellings: Vec<Vec<(&'static str, Option<&'static str>)>> = vec![
+    let spellings: Vec<Changes> = vec![
         vec![],
         vec![("Upgrade", Some("WebSocket"))],
         vec![("Connection", Some("keep-alive, Upgrade"))],

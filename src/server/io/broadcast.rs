@@ -240,7 +240,8 @@ impl<P: Parser> SocketIoServer<P> {
     /// one), listing the sockets that did not answer (with no recipient it completes at
     /// once). With `timeout: None` it waits until every recipient answered or
     /// disconnected (those that disconnected first are the ones listed), as
-    /// [`emit_with_ack`](Self::emit_with_ack) does. Errors as
+    /// [`emit_with_ack`](Self::emit_with_ack) does. Recipients skipped for lack of room
+    /// are reported as by [`broadcast`](Self::broadcast) and not waited for. Errors as
     /// [`broadcast`](Self::broadcast).
     pub fn broadcast_with_ack<A: Serialize + ?Sized>(
         &mut self,
