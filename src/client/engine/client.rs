@@ -245,7 +245,9 @@ impl EngineClient {
 
     /// Queues several messages atomically (all or none), e.g. a Socket.IO packet and its
     /// binary attachments: one room check for them together (an empty queue takes
-    /// them whatever their size), then one flush. Same errors as [`send`](Self::send).
+    /// them whatever their size), then each is sent as [`send`](Self::send) would (over
+    /// polling the first may leave alone in a POST, as the JS client does). Same errors
+    /// as [`send`](Self::send).
     pub fn send_many(&mut self, msgs: impl IntoIterator<Item = Message>) -> Result<(), SendError> {
         let now = self.now();
         if matches!(self.phase, Phase::Closing | Phase::Closed) {
@@ -256,8 +258,8 @@ impl EngineClient {
         self.check_room(packets.len(), bytes)?;
         for p in packets {
             self.push(p);
+            self.flush(now);
         }
-        self.flush(now);
         Ok(())
     }
 
