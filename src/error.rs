@@ -58,6 +58,15 @@ pub enum DecodeError {
         /// Configured limit.
         limit: usize,
     },
+    /// The attachments of one binary packet hold more bytes than the configured limit
+    /// (`max_attachment_bytes`); the partial packet was dropped.
+    #[error("attachments of {size} bytes exceed the limit of {limit}")]
+    AttachmentsTooLarge {
+        /// Bytes received for the packet so far, this attachment included.
+        size: usize,
+        /// Configured limit.
+        limit: usize,
+    },
     /// The namespace was malformed.
     #[error("invalid namespace")]
     InvalidNamespace,
@@ -118,6 +127,13 @@ pub enum SendError {
         /// The limit in packets.
         limit: usize,
     },
+    /// The message does not fit the bytes left in the outgoing queue (its byte budget:
+    /// `max_queued_bytes`); nothing was queued.
+    #[error("outgoing queue full ({limit} bytes)")]
+    QueueBytesFull {
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 /// An event could not be emitted or broadcast (`emit`, `emit_volatile`,
@@ -143,6 +159,13 @@ pub enum EmitError {
         /// The limit.
         limit: usize,
     },
+    /// The packet does not fit the bytes left in the outgoing queue (or the offline
+    /// buffer); nothing was queued.
+    #[error("outgoing queue full ({limit} bytes)")]
+    QueueBytesFull {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// `max_pending_acks` acknowledgements are awaited already; nothing was sent.
     #[error("too many pending acks ({limit})")]
     TooManyPendingAcks {
@@ -165,6 +188,12 @@ pub enum AckError {
     #[error("outgoing queue full ({limit} packets)")]
     QueueFull {
         /// The limit.
+        limit: usize,
+    },
+    /// The answer does not fit the bytes left in the outgoing queue; nothing was queued.
+    #[error("outgoing queue full ({limit} bytes)")]
+    QueueBytesFull {
+        /// The limit in bytes.
         limit: usize,
     },
 }
@@ -230,6 +259,7 @@ impl From<SendError> for EmitError {
     fn from(e: SendError) -> Self {
         match e {
             SendError::QueueFull { limit } => EmitError::QueueFull { limit },
+            SendError::QueueBytesFull { limit } => EmitError::QueueBytesFull { limit },
             SendError::UnknownSession | SendError::NotConnected => EmitError::UnknownSocket,
         }
     }
@@ -239,6 +269,7 @@ impl From<SendError> for AckError {
     fn from(e: SendError) -> Self {
         match e {
             SendError::QueueFull { limit } => AckError::QueueFull { limit },
+            SendError::QueueBytesFull { limit } => AckError::QueueBytesFull { limit },
             SendError::UnknownSession | SendError::NotConnected => AckError::Stale,
         }
     }
@@ -248,6 +279,7 @@ impl From<EmitError> for AckError {
     fn from(e: EmitError) -> Self {
         match e {
             EmitError::QueueFull { limit } => AckError::QueueFull { limit },
+            EmitError::QueueBytesFull { limit } => AckError::QueueBytesFull { limit },
             EmitError::Serialize(s) => AckError::Serialize(s),
             EmitError::ReservedEventName(s) | EmitError::UnknownNamespace(s) => {
                 AckError::Serialize(s)

@@ -72,6 +72,55 @@
 //! misuse returns the operation's own error type (see [`error`]); decoders return
 //! [`DecodeError`].
 //!
+//! ## Limits
+//!
+//! Every queue a peer can grow is bounded in count and in bytes. Each limit is a field of
+//! a configuration (the link), with its default and its policy:
+//!
+//! | Limit | Default | Beyond it |
+//! | --- | --- | --- |
+//! | **Engine.IO server** ([`server::EngineConfig`]) | | |
+//! | [`max_sessions`](server::EngineConfig::max_sessions) | 100 000 | a handshake gets `503` |
+//! | [`max_payload`](server::EngineConfig::max_payload) | 1 000 000 B | a POST gets `413`; a WebSocket message closes the session (`transport error`) |
+//! | [`max_queued_packets`](server::EngineConfig::max_queued_packets) | 10 000 | `send` refused ([`SendError::QueueFull`](error::SendError::QueueFull)); the session is over budget |
+//! | [`max_queued_bytes`](server::EngineConfig::max_queued_bytes) | 1 MiB | `send` refused ([`SendError::QueueBytesFull`](error::SendError::QueueBytesFull)); the session is over budget |
+//! | [`over_budget_grace`](server::EngineConfig::over_budget_grace) | 20 s | a session over budget that long is closed ([`CloseReason::SlowConsumer`](transport::CloseReason::SlowConsumer)) |
+//! | [`max_pending_upgrades`](server::EngineConfig::max_pending_upgrades) | 10 000 | a new upgrade WebSocket is closed at once |
+//! | [`max_header_bytes`](server::EngineConfig::max_header_bytes) | 16 KiB | the adapter answers `431` ([`server::handshake::check_header_bytes`]) |
+//! | held polls, waiting pings | 1 each per session | a second poll gets `400` and closes the session; a second ping is not queued |
+//! | **Socket.IO server** ([`server::io::IoConfig`]) | | |
+//! | [`max_attachments`](server::io::IoConfig::max_attachments) | 10 per packet | the session closes (`parse error`) |
+//! | [`max_attachment_bytes`](server::io::IoConfig::max_attachment_bytes) | 1 000 000 B per packet | the session closes (`parse error`) |
+//! | [`max_namespaces`](server::io::IoConfig::max_namespaces) | 1024 | a CONNECT to a new namespace gets `Invalid namespace` |
+//! | [`max_namespaces_per_session`](server::io::IoConfig::max_namespaces_per_session) | 64 | a CONNECT gets `Too many namespaces` |
+//! | [`max_ack_requests`](server::io::IoConfig::max_ack_requests) | 1024 per socket | the oldest is forgotten |
+//! | [`max_pending_acks`](server::io::IoConfig::max_pending_acks) | 1024 per socket | `emit_with_ack` refused |
+//! | [`connect_timeout`](server::io::IoConfig::connect_timeout) | 45 s | a session with no namespace is closed |
+//! | broadcast recipients over budget | | skipped, reported in [`IoEvent::BroadcastSkipped`](server::io::IoEvent::BroadcastSkipped) |
+//! | **Engine.IO client** ([`client::engine::EngineConfig`]) | | |
+//! | [`max_queued_packets`](client::engine::EngineConfig::max_queued_packets) | 1024 | `send` refused (`QueueFull`) |
+//! | [`max_queued_bytes`](client::engine::EngineConfig::max_queued_bytes) | 1 MiB | `send` refused (`QueueBytesFull`); an empty queue takes one message |
+//! | [`max_incoming_payload`](client::engine::EngineConfig::max_incoming_payload) | 100 MB | the connection closes (`parse error`) |
+//! | **Socket.IO client** ([`client::io::ManagerConfig`]) | | |
+//! | [`max_buffered_packets`](client::io::ManagerConfig::max_buffered_packets) | 1024 per socket | `emit` refused while offline (`QueueFull`) |
+//! | [`max_buffered_bytes`](client::io::ManagerConfig::max_buffered_bytes) | 1 MiB per socket | `emit` refused while offline (`QueueBytesFull`); an empty buffer takes one packet |
+//! | [`max_pending_acks`](client::io::ManagerConfig::max_pending_acks) | 1024 per socket | `emit_with_ack` refused |
+//! | [`max_attachments`](client::io::ManagerConfig::max_attachments) | 10 per packet | the connection closes (`parse error`) |
+//! | [`max_attachment_bytes`](client::io::ManagerConfig::max_attachment_bytes) | 100 MB per packet | the connection closes (`parse error`) |
+//! | **Decoders** | | |
+//! | JSON nesting ([`socketio::MAX_DEPTH`]) | 128 | the packet is refused (`parse error`) |
+//!
+//! A session *over budget* is one that had a message refused for lack of room; it stays
+//! so until its queue (and the WebSocket backlog its adapter reports with
+//! [`Input::WsBacklog`](driver::server::Input::WsBacklog)) is back to half of both
+//! limits. So a slow or dead reader costs the server core at most `max_queued_bytes`
+//! (plus its control packets and a partial binary packet within
+//! `max_attachment_bytes`) for at most `over_budget_grace`, or until the heartbeat ends
+//! it. WebSocket handshakes are checked strictly by [`server::handshake::check_ws_upgrade`]
+//! (`Sec-WebSocket-Version: 13`, a 16-byte key, the `Upgrade` and `Connection` tokens),
+//! which server adapters call (the adapters' HTTP libraries check the request line and
+//! header syntax).
+//!
 //! Adapters are in the repository's `examples/`: a server and a client each for tokio,
 //! async-std / smol (one adapter on the layer both share) and a blocking readiness loop
 //! (mio, no runtime), all on one shared demo application, plus a browser chat.

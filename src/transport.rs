@@ -192,11 +192,14 @@ pub enum CloseReason {
     ForcedClose,
     /// The local application shut the server down.
     ServerShutdown,
+    /// Server side: the session stayed over its outgoing byte or packet budget for
+    /// longer than the grace period (a client that does not read what is sent to it).
+    SlowConsumer,
 }
 
 impl CloseReason {
     /// `"transport close"`, `"transport error"`, `"ping timeout"`, `"parse error"`,
-    /// `"forced close"` or `"server shutdown"`.
+    /// `"forced close"`, `"server shutdown"` or `"slow consumer"`.
     pub fn as_str(self) -> &'static str {
         match self {
             CloseReason::TransportClose => "transport close",
@@ -205,6 +208,7 @@ impl CloseReason {
             CloseReason::ParseError => "parse error",
             CloseReason::ForcedClose => "forced close",
             CloseReason::ServerShutdown => "server shutdown",
+            CloseReason::SlowConsumer => "slow consumer",
         }
     }
 }
@@ -238,6 +242,9 @@ pub enum DisconnectReason {
     ForcedClose,
     /// Server side: the application shut the server down.
     ServerShuttingDown,
+    /// Server side: the connection stayed over its outgoing budget past the grace period
+    /// ([`CloseReason::SlowConsumer`]).
+    SlowConsumer,
 }
 
 impl DisconnectReason {
@@ -255,6 +262,7 @@ impl DisconnectReason {
             DisconnectReason::ParseError => "parse error",
             DisconnectReason::ForcedClose => "forced close",
             DisconnectReason::ServerShuttingDown => "server shutting down",
+            DisconnectReason::SlowConsumer => "slow consumer",
         }
     }
 
@@ -282,6 +290,7 @@ impl From<CloseReason> for DisconnectReason {
             CloseReason::ParseError => DisconnectReason::ParseError,
             CloseReason::ForcedClose => DisconnectReason::ForcedClose,
             CloseReason::ServerShutdown => DisconnectReason::ServerShuttingDown,
+            CloseReason::SlowConsumer => DisconnectReason::SlowConsumer,
         }
     }
 }

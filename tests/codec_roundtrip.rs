@@ -27,6 +27,7 @@ fn sio_roundtrip(p: &sio::Packet) -> sio::Packet {
     // The attachment limit is a receiver policy; the encoder may exceed it.
     let mut d = Decoder::new(DecoderConfig {
         max_attachments: usize::MAX,
+        max_attachment_bytes: usize::MAX,
     });
     let mut out = d
         .decode_text(&enc.text)

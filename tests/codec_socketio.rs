@@ -300,7 +300,10 @@ fn every_header_error() {
             limit: 10
         }
     );
-    let mut d = Decoder::new(DecoderConfig { max_attachments: 2 });
+    let mut d = Decoder::new(DecoderConfig {
+        max_attachments: 2,
+        ..DecoderConfig::default()
+    });
     assert_eq!(
         d.decode_text(&Utf8Bytes::from(r#"63-1[]"#)),
         Err(DecodeError::TooManyAttachments { count: 3, limit: 2 })

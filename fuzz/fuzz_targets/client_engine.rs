@@ -3,7 +3,9 @@
 //! frames, application calls and time steps. Invariants: no panic; at most one GET and
 //! one POST outstanding; at most one `Opened` and one `Closed`; after `Closed`, nothing
 //! more comes out and no timer is armed; at the end, after the shutdown, no internal
-//! table holds anything (the leak check).
+//! table holds anything (the leak check). Budget: the write queue holds at most
+//! `max_queued_bytes` (or one larger message that found it empty) plus a pong and a
+//! close, and a send refused for bytes found the queue not empty.
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
@@ -12,6 +14,7 @@ use socketio_proto::client::engine::{EngineClient, EngineConfig, EngineEvent};
 use socketio_proto::client::{ConnId, Input as In, Method, RequestId, Transmit, Transport};
 use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::{Message, WsMessage};
+use socketio_proto::error::SendError;
 use std::time::{Duration, Instant};
 
 #[derive(Arbitrary, Debug)]
@@ -116,6 +119,7 @@ struct Input {
     upgrade: bool,
     request_timeout: Option<u16>,
     max_queued: u8,
+    max_queued_bytes: u8,
     ops: Vec<Op>,
 }
 
@@ -204,6 +208,11 @@ fuzz_target!(|input: Input| {
         .request_timeout
         .map(|ms| Duration::from_millis(ms.into()));
     config.max_queued_packets = usize::from(input.max_queued).max(1);
+    let max_packets = config.max_queued_packets;
+    let max_bytes = 16 + usize::from(input.max_queued_bytes);
+    config.max_queued_bytes = max_bytes;
+    // The largest message accepted so far (an empty queue takes one of any size).
+    let mut largest = 0usize;
     config.max_incoming_payload = 4096;
     let t0 = Instant::now();
     let mut now = t0 + Duration::from_secs(100_000);
@@ -302,9 +311,23 @@ fuzz_target!(|input: Input| {
                 }
             }
             Op::Send(m) => {
+                let len = match &m {
+                    Message::Text(t) => t.len(),
+                    Message::Binary(b) => b.len(),
+                };
+                let before = client.queued_bytes();
+                let was_empty = client.send_capacity() == max_packets;
                 let r = client.send(m);
                 if st.closed {
                     assert!(r.is_err());
+                }
+                match r {
+                    Ok(()) => largest = largest.max(len),
+                    Err(SendError::QueueBytesFull { limit }) => {
+                        assert!(!was_empty, "an empty queue refused {len} bytes");
+                        assert!(before + len > limit);
+                    }
+                    Err(_) => {}
                 }
             }
             Op::Close => client.close(now),
@@ -323,6 +346,11 @@ fuzz_target!(|input: Input| {
             }
         }
         drain(&mut client, &mut st);
+        let queued = client.queued_bytes();
+        assert!(
+            queued <= max_bytes.max(largest) + 2,
+            "{queued} bytes queued, limit {max_bytes}, largest message {largest}"
+        );
     }
     // The leak check: the shutdown ends everything, at once or after the timers.
     client.shutdown(now);

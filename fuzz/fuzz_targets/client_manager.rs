@@ -10,8 +10,9 @@
 //! `Disconnected` only while connected, `Ack`/`AckTimeout`/`AckCancelled` once per id
 //! handed out, reconnect attempts counting 1, 2, 3… in a cycle, `Open`/`Close`
 //! alternating); per engine generation at most one GET and one POST outstanding; send
-//! buffers within `max_buffered_packets`; pending acks as the model says; after
-//! `handle_timeout(now)`, `poll_timeout()` is later than now.
+//! buffers within `max_buffered_packets` and `max_buffered_bytes` (or one larger packet
+//! that found them empty); attachments held within `max_attachment_bytes`; pending acks
+//! as the model says; after `handle_timeout(now)`, `poll_timeout()` is later than now.
 //!
 //! `client_manager/ops.rs`: the input; `wire.rs`: the server's packets as text;
 //! `model.rs`: the model and the event invariants; `driver.rs`: applying the ops.

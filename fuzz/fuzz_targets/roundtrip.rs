@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         // The attachment limit is a receiver policy; the encoder may exceed it.
         let mut d = Decoder::new(DecoderConfig {
             max_attachments: usize::MAX,
+            max_attachment_bytes: usize::MAX,
         });
         let mut out = d.decode_text(&enc.text).expect("own text decodes");
         for a in &enc.attachments {

@@ -6,13 +6,17 @@
 //! a parseable JSON body when it says `application/json`; at most one poll is held per
 //! session; a WebSocket upgrade is answered accept or reject exactly once; with no input
 //! for ping interval + ping timeout (+ upgrade timeout) every session is gone and every
-//! internal table is empty (`Tables::leaks`).
+//! internal table is empty (`Tables::leaks`, byte counters included). Budgets: after
+//! every step each live session's queue holds at most `max_queued_bytes` (plus its
+//! control packets) and `max_queued_packets` (plus those), and right after every input
+//! no live session is over budget for longer than `over_budget_grace`.
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::WsMessage;
+use socketio_proto::error::SendError;
 use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::engine::{EngineConfig, EngineEvent, EngineServer, OutMessage};
 use socketio_proto::server::{ConnId, HttpRequest, Input, Method, RequestId, Transmit};
@@ -66,6 +70,7 @@ enum Op {
     WsFrame(u8, Frame),
     WsBinary(u8, Vec<u8>),
     WsClosed(u8),
+    WsBacklog(u8, u16),
     Send(u8, String),
     SendMany(u8, String, Vec<u8>),
     Close(u8),
@@ -76,6 +81,12 @@ enum Op {
 const INTERVAL: u64 = 1000;
 const TIMEOUT: u64 = 500;
 const UPGRADE: u64 = 300;
+const GRACE: u64 = 200;
+const MAX_BYTES: usize = 128;
+const MAX_PACKETS: usize = 8;
+/// Control packets go in whatever the budget: an open (counted as 128), a ping, a close.
+const CONTROL_BYTES: usize = 128 + 1 + 1;
+const CONTROL_PACKETS: usize = 3;
 
 struct World {
     server: EngineServer,
@@ -126,6 +137,37 @@ impl World {
     fn input(&mut self, input: Input) {
         // Every id is fresh, so the core never refuses an input here.
         assert!(self.server.handle_input(self.now, input).is_ok());
+        // The timers ran first: no session is over budget past its grace.
+        for sid in &self.sids {
+            let Some(s) = self.server.session_by_sid(sid) else {
+                continue;
+            };
+            if let Some(since) = self.server.over_budget_since(s) {
+                assert!(
+                    since + Duration::from_millis(GRACE) > self.now,
+                    "{sid} over budget past its grace"
+                );
+            }
+        }
+    }
+
+    /// Every live session's queue within its budget.
+    fn check_budgets(&self) {
+        for sid in &self.sids {
+            let Some(s) = self.server.session_by_sid(sid) else {
+                continue;
+            };
+            let bytes = self.server.queued_bytes(s).unwrap_or(0);
+            let packets = self.server.queued(s).unwrap_or(0);
+            assert!(
+                bytes <= MAX_BYTES + CONTROL_BYTES,
+                "{sid}: {bytes} bytes queued"
+            );
+            assert!(
+                packets <= MAX_PACKETS + CONTROL_PACKETS,
+                "{sid}: {packets} packets queued"
+            );
+        }
     }
 
     fn ws_open(&mut self, uri: String) {
@@ -186,6 +228,7 @@ impl World {
         for (sid, n) in per_sid {
             assert!(n <= 1, "{n} polls held on {sid}");
         }
+        self.check_budgets();
     }
 
     fn step(&mut self, op: Op) {
@@ -257,11 +300,31 @@ impl World {
                     self.drain();
                 }
             }
+            Op::WsBacklog(i, bytes) => {
+                if let Some(c) = Self::pick(&self.conns, i) {
+                    let bytes = usize::from(bytes % 512);
+                    self.input(Input::WsBacklog { conn: c, bytes });
+                    self.drain();
+                }
+            }
             Op::Send(i, text) => {
                 if let Some(s) =
                     Self::pick(&self.sids, i).and_then(|sid| self.server.session_by_sid(&sid))
                 {
-                    let _ = self.server.send(s, text.as_str());
+                    let held = self.server.queued_bytes(s).unwrap_or(0)
+                        + self.server.ws_backlog(s).unwrap_or(0);
+                    let len = 1 + text.len(); // "4" + text
+                    match self.server.send(s, text.as_str()) {
+                        Ok(()) => assert!(held + len <= MAX_BYTES, "{held} + {len} accepted"),
+                        Err(SendError::QueueBytesFull { limit }) => {
+                            assert!(held + len > limit, "{held} + {len} refused");
+                            assert!(self.server.over_budget_since(s).is_some());
+                        }
+                        Err(SendError::QueueFull { .. }) => {
+                            assert!(self.server.over_budget_since(s).is_some());
+                        }
+                        Err(e) => panic!("send to a live session: {e}"),
+                    }
                     self.drain();
                 }
             }
@@ -323,7 +386,9 @@ fuzz_target!(|ops: Vec<Op>| {
         upgrade_timeout: Duration::from_millis(UPGRADE),
         max_payload: 64,
         max_sessions: 8,
-        max_queued_packets: 8,
+        max_queued_packets: MAX_PACKETS,
+        max_queued_bytes: MAX_BYTES,
+        over_budget_grace: Duration::from_millis(GRACE),
         max_pending_upgrades: 4,
         ..EngineConfig::default()
     };

@@ -7,13 +7,17 @@
 //! empty at the end (`Tables::leaks`); a socket is reported disconnected at most
 //! once and never used by an event after that; a peer-caused disconnect has a known
 //! reason; with no input for long enough every socket and session is gone and no timer
-//! is left.
+//! is left. Budgets: after every step each session's queue is within `max_queued_bytes`
+//! (plus its control packets), the attachments held within `max_attachment_bytes` per
+//! session, a skipped broadcast recipient is a live socket reported once per broadcast,
+//! and right after every input no session is over budget for longer than the grace.
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use socketio_proto::driver::{Core, Output, Tables};
 use socketio_proto::engineio::{Packet, WsMessage};
+use socketio_proto::error::EmitError;
 use socketio_proto::ids::SequentialIds;
 use socketio_proto::server::io::{
     AckRequest, ConnectRequest, IoConfig, IoEvent, SocketId, SocketIoServer, Target,
@@ -139,6 +143,7 @@ enum Op {
     PollOpen,
     Ws(u8, Sio),
     WsClose(u8),
+    WsBacklog(u8, u16),
     Post(u8, Vec<Sio>),
     Get(u8),
     Accept(u8),
@@ -148,6 +153,11 @@ enum Op {
         name: u8,
         binary: bool,
         ack_ms: Option<u16>,
+    },
+    /// An emit of `4 * size` bytes of text (to reach the byte budget).
+    EmitBig {
+        socket: u8,
+        size: u8,
     },
     AckReply {
         socket: u8,
@@ -163,6 +173,7 @@ enum Op {
         from: Option<u8>,
         volatile: bool,
         ack_ms: Option<u16>,
+        size: u8,
     },
     Disconnect(u8),
     CloseSession(u8),
@@ -170,8 +181,14 @@ enum Op {
     Advance(u16),
 }
 
+const GRACE_MS: u64 = 100;
+/// Control packets go in whatever the budget: an open (counted as 128), a ping, a close.
+const CONTROL_BYTES: usize = 128 + 1 + 1;
+
 struct State {
     io: SocketIoServer,
+    /// Recipients skipped by the latest broadcast (from `BroadcastSkipped`).
+    skipped: Vec<SocketId>,
     now: Instant,
     conns: Vec<ConnId>,
     polls: Vec<String>,
@@ -205,6 +222,44 @@ fn pick<T: Copy>(v: &[T], i: u8) -> Option<T> {
 impl State {
     fn input(&mut self, now: Instant, input: Input) {
         assert!(self.io.handle_input(now, input).is_ok(), "input refused");
+        // The timers ran first: no session is over budget past its grace.
+        for session in self.sessions() {
+            if let Some(since) = self.io.engine().over_budget_since(session) {
+                let end = since + Duration::from_millis(GRACE_MS);
+                assert!(end > now, "a session over budget past its grace");
+            }
+        }
+    }
+
+    /// Every live session this run knows of.
+    fn sessions(&self) -> Vec<socketio_proto::server::SessionId> {
+        let engine = self.io.engine();
+        let mut v: Vec<_> = self
+            .sockets
+            .iter()
+            .filter_map(|s| self.io.socket_session(*s))
+            .chain(
+                self.polls
+                    .iter()
+                    .filter_map(|sid| engine.session_by_sid(sid)),
+            )
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Every session's queue and attachments within their budgets.
+    fn check_budgets(&self) {
+        let config = self.io.config();
+        let max_bytes = config.engine.max_queued_bytes;
+        for session in self.sessions() {
+            let queued = self.io.engine().queued_bytes(session).unwrap_or(0);
+            assert!(queued <= max_bytes + CONTROL_BYTES, "{queued} bytes queued");
+        }
+        let held = self.io.attachment_bytes();
+        let limit = config.max_attachment_bytes * self.io.engine().session_count();
+        assert!(held <= limit, "{held} attachment bytes held, limit {limit}");
     }
 
     fn fresh(&mut self) -> u64 {
@@ -242,6 +297,17 @@ impl State {
                 IoEvent::BroadcastAckReceived { socket, .. } => {
                     assert!(!self.gone.contains(&socket), "ack from a gone socket");
                 }
+                IoEvent::BroadcastSkipped { sockets } => {
+                    assert!(!sockets.is_empty(), "an empty skip report");
+                    for s in &sockets {
+                        assert!(!self.gone.contains(s), "skipped a gone socket");
+                    }
+                    assert!(
+                        self.skipped.is_empty(),
+                        "two skip reports for one broadcast"
+                    );
+                    self.skipped = sockets;
+                }
                 IoEvent::AckTimeout { .. }
                 | IoEvent::BroadcastAckComplete { .. }
                 | IoEvent::Cluster(_) => {}
@@ -251,6 +317,7 @@ impl State {
                 }
             }
         }
+        self.check_budgets();
     }
 
     fn run(&mut self, op: Op) {
@@ -293,6 +360,12 @@ impl State {
             Op::WsClose(c) => {
                 if let Some(c) = pick(&self.conns, c) {
                     self.input(now, Input::WsClosed { conn: c });
+                }
+            }
+            Op::WsBacklog(c, bytes) => {
+                if let Some(c) = pick(&self.conns, c) {
+                    let bytes = usize::from(bytes % 1024);
+                    self.input(now, Input::WsBacklog { conn: c, bytes });
                 }
             }
             Op::Post(p, frames) => {
@@ -376,6 +449,19 @@ impl State {
                     }
                 }
             }
+            Op::EmitBig { socket, size } => {
+                if let Some(s) = pick(&self.sockets, socket) {
+                    let text = "z".repeat(4 * usize::from(size));
+                    match self.io.emit(s, "big", &(text,)) {
+                        Err(EmitError::QueueBytesFull { .. } | EmitError::QueueFull { .. }) => {
+                            let session = self.io.socket_session(s);
+                            let since = session.and_then(|x| self.io.engine().over_budget_since(x));
+                            assert!(since.is_some(), "refused but not over budget");
+                        }
+                        Ok(()) | Err(_) => {}
+                    }
+                }
+            }
             Op::AckReply { socket, id, binary } => {
                 let _ = id;
                 if let Some(a) = take(&mut self.acks, socket) {
@@ -403,7 +489,9 @@ impl State {
                 from,
                 volatile,
                 ack_ms,
+                size,
             } => {
+                let news = "x".repeat(4 * usize::from(size));
                 let mut t = match from.and_then(|f| pick(&self.sockets, f)) {
                     Some(s) => match self.io.broadcast_from(s) {
                         Ok(t) => t,
@@ -424,10 +512,19 @@ impl State {
                 for s in &expected {
                     assert!(!self.gone.contains(s), "target is a gone socket");
                 }
+                self.drain();
+                self.skipped.clear();
                 match ack_ms {
                     None => {
-                        if let Ok(n) = self.io.broadcast(&t, "news", &("x",)) {
-                            assert!(n <= expected.len());
+                        if let Ok(n) = self.io.broadcast(&t, "news", &(&news,)) {
+                            self.drain();
+                            assert!(n + self.skipped.len() <= expected.len());
+                            for s in &self.skipped {
+                                assert!(expected.contains(s), "skipped a socket not targeted");
+                            }
+                            if volatile {
+                                assert!(self.skipped.is_empty(), "volatile skips silently");
+                            }
                         }
                     }
                     Some(ms) => {
@@ -435,7 +532,7 @@ impl State {
                             now,
                             &t,
                             "q",
-                            &(),
+                            &(&news,),
                             // 0: no timeout (wait for every answer or departure).
                             (ms != 0).then(|| Duration::from_millis(ms.into())),
                         );
@@ -482,6 +579,8 @@ struct Limits {
     attachments: u8,
     pending_acks: u8,
     queue: u8,
+    queue_bytes: u8,
+    attachment_bytes: u8,
 }
 
 fuzz_target!(|input: (Limits, Vec<Op>)| {
@@ -491,9 +590,13 @@ fuzz_target!(|input: (Limits, Vec<Op>)| {
         max_namespaces_per_session: 1 + usize::from(limits.per_session % 3),
         max_attachments: usize::from(limits.attachments % 4),
         max_ack_requests: usize::from(limits.pending_acks % 5),
+        max_attachment_bytes: usize::from(limits.attachment_bytes % 16),
         ..IoConfig::default()
     };
     config.engine.max_queued_packets = 1 + usize::from(limits.queue % 16);
+    config.engine.max_payload = 200;
+    config.engine.max_queued_bytes = 200 + usize::from(limits.queue_bytes);
+    config.engine.over_budget_grace = Duration::from_millis(GRACE_MS);
     let config = config.dynamic_namespaces(|n| n.starts_with("/dyn"));
     let Ok(mut io) = SocketIoServer::new(
         config,
@@ -505,6 +608,7 @@ fuzz_target!(|input: (Limits, Vec<Op>)| {
     let _ = io.register_namespace("/admin");
     let mut st = State {
         io,
+        skipped: Vec::new(),
         now: Instant::now(),
         conns: Vec::new(),
         polls: Vec::new(),

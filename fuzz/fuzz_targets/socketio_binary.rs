@@ -1,7 +1,8 @@
 #![no_main]
 //! A sequence of Engine.IO text/binary messages through one Socket.IO Decoder.
 //! Invariant: no panic; every completed binary packet has exactly as many attachments
-//! as it announced and its placeholders resolve.
+//! as it announced and its placeholders resolve; the attachments held for a packet not
+//! yet complete stay within `max_attachment_bytes`, and an error drops them.
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
@@ -20,6 +21,8 @@ fuzz_target!(|input: (u8, Vec<Msg>)| {
     let (max, msgs) = input;
     let config = DecoderConfig {
         max_attachments: usize::from(max % 16),
+        // 0..=63 bytes: small enough that fuzzed attachments reach it.
+        max_attachment_bytes: usize::from(max / 2 % 64),
     };
     // Both modes: lazy (streaming placeholder check) and value-building (tree check).
     let fresh = || {
@@ -53,9 +56,16 @@ fuzz_target!(|input: (u8, Vec<Msg>)| {
                     p.args().map_or(0, |a| a.attachments().len())
                 );
             }
-            Ok(None) => assert!(d.is_waiting()),
+            Ok(None) => {
+                assert!(d.is_waiting());
+                assert!(d.pending_bytes() <= config.max_attachment_bytes);
+            }
             // After an error the connection is closed: start over.
-            Err(_) => d = fresh(),
+            Err(_) => {
+                // The partial packet is dropped with the error.
+                assert_eq!(d.pending_bytes(), 0);
+                d = fresh();
+            }
         }
     }
 });

@@ -49,6 +49,22 @@ pub enum Input {
         /// The connection.
         conn: ConnId,
     },
+    /// Optional: how many bytes of [`Transmit::WsSend`] messages the adapter holds for
+    /// this WebSocket and has not written to the socket yet (its hand-off queue and
+    /// unflushed buffers), as an absolute figure. An adapter that reports it (when a
+    /// write completes, and when the figure grows, e.g. once per drained batch) has the
+    /// core apply the session's byte budget over WebSocket too: sends beyond
+    /// [`max_queued_bytes`](crate::server::EngineConfig::max_queued_bytes) are refused,
+    /// broadcasts skip the session, and a session over budget past
+    /// [`over_budget_grace`](crate::server::EngineConfig::over_budget_grace) is closed
+    /// (`slow consumer`, [`Transmit::WsClose`]). Never reported, the backlog counts as 0.
+    /// Ignored for a connection that is not a session's transport (yet).
+    WsBacklog {
+        /// The connection.
+        conn: ConnId,
+        /// Bytes handed over and not yet written.
+        bytes: usize,
+    },
     /// The deadline from [`Output::Timeout`](super::Output::Timeout) passed.
     Timeout,
 }

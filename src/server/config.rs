@@ -5,6 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Default of [`EngineConfig::max_queued_bytes`]: 1 MiB.
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 1 << 20;
+
+/// Default of [`EngineConfig::max_header_bytes`]: 16 KiB, Node's default header limit.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
+
 /// The application's verdict on a handshake request (see [`EngineConfig::allow_request`]).
 pub type AllowRequest = Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>;
 
@@ -41,13 +47,46 @@ pub struct EngineConfig {
     /// Most live sessions (default 100 000). A handshake beyond it is answered `503`
     /// with the JSON body `{"code":3,"message":"Bad request"}` (WebSocket: closed).
     pub max_sessions: usize,
-    /// Most messages waiting in one session's outgoing queue (default 10 000). When full,
+    /// Most packets waiting in one session's outgoing queue (default 10 000). When full,
     /// [`send`](super::EngineServer::send) returns [`SendError::QueueFull`](crate::error::SendError::QueueFull)
-    /// and queues nothing.
+    /// and queues nothing; the session is then *over budget* (see
+    /// [`over_budget_grace`](Self::over_budget_grace)).
     pub max_queued_packets: usize,
+    /// Most bytes held for one session (default 1 MiB, 1 048 576): the messages in its
+    /// outgoing queue (a polling session between polls, or one in the middle of an
+    /// upgrade) plus, over WebSocket, the backlog its adapter reports with
+    /// [`Input::WsBacklog`](crate::driver::server::Input::WsBacklog). A message counts
+    /// the bytes it holds ([`OutMessage::held_len`](super::OutMessage::held_len)); a frame
+    /// shared by a broadcast counts in full for each recipient.
+    ///
+    /// Policy: a message that does not fit is refused whole,
+    /// [`SendError::QueueBytesFull`](crate::error::SendError::QueueBytesFull) (a
+    /// broadcast skips that recipient and reports it), and the session is over budget.
+    /// Control packets (open, ping, close) always go in; at most one ping waits at a time.
+    ///
+    /// It must be at least `max_payload`, so that one message of the largest size always
+    /// fits an empty queue. The default holds one full polling response (`max_payload`,
+    /// 1 MB) and a little more: a client that keeps polling empties it with every poll,
+    /// and one that does not costs at most this much until the grace period ends.
+    pub max_queued_bytes: usize,
+    /// How long a session may stay over budget (default 20 s, the default
+    /// `ping_timeout`). A session is over budget from the first message refused for lack
+    /// of room (or from an adapter backlog report beyond `max_queued_bytes`) until its
+    /// queue and backlog are back to at most half of both limits (a poll that takes the
+    /// queue does that). Past the grace period the session is closed with
+    /// [`CloseReason::SlowConsumer`](crate::transport::CloseReason::SlowConsumer):
+    /// a client that never polls, or a WebSocket reader that stopped reading, is
+    /// released instead of holding its queue.
+    pub over_budget_grace: Duration,
     /// Most WebSocket connections still negotiating an upgrade, across the server
     /// (default 10 000). Beyond it a new upgrade WebSocket is closed at once.
     pub max_pending_upgrades: usize,
+    /// The header budget of one request (default 16 KiB, 16 384 bytes, as Node's
+    /// `--max-http-header-size`): the adapter counts the request line and headers as they
+    /// arrive (see [`handshake::header_bytes`](crate::server::handshake::header_bytes)) and
+    /// answers [`handshake::header_too_large`](crate::server::handshake::header_too_large)
+    /// (`431 Request Header Fields Too Large`) past it, before the core sees the request.
+    pub max_header_bytes: usize,
     /// CORS, off by default.
     pub cors: Option<CorsConfig>,
     /// Called with every handshake request (polling and WebSocket) that passed the
@@ -68,6 +107,9 @@ impl Default for EngineConfig {
             allow_upgrades: true,
             max_sessions: 100_000,
             max_queued_packets: 10_000,
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
+            over_budget_grace: Duration::from_secs(20),
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             max_pending_upgrades: 10_000,
             cors: None,
             allow_request: None,
@@ -86,6 +128,9 @@ impl fmt::Debug for EngineConfig {
             .field("allow_upgrades", &self.allow_upgrades)
             .field("max_sessions", &self.max_sessions)
             .field("max_queued_packets", &self.max_queued_packets)
+            .field("max_queued_bytes", &self.max_queued_bytes)
+            .field("over_budget_grace", &self.over_budget_grace)
+            .field("max_header_bytes", &self.max_header_bytes)
             .field("max_pending_upgrades", &self.max_pending_upgrades)
             .field("cors", &self.cors)
             .field("allow_request", &self.allow_request.is_some())
@@ -107,6 +152,11 @@ impl EngineConfig {
         if self.max_payload == 0 || self.max_queued_packets == 0 {
             return Err(crate::error::ConfigError(
                 "max_payload and max_queued_packets must be non-zero",
+            ));
+        }
+        if self.max_queued_bytes < self.max_payload {
+            return Err(crate::error::ConfigError(
+                "max_queued_bytes must be at least max_payload",
             ));
         }
         Ok(())

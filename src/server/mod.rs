@@ -50,18 +50,27 @@
 //!   probing WebSocket, its closing, or `upgrade_timeout` drops that WebSocket only.
 //! - **Heartbeat**: the server pings every `ping_interval`; no pong within `ping_timeout`
 //!   closes with `ping timeout`. A ping from the client closes with `parse error`.
-//! - **Bounds**: sessions (`max_sessions`, then `503`), per-session outgoing queue
-//!   (`max_queued_packets`, then [`SendError::QueueFull`](crate::error::SendError::QueueFull) from
-//!   `send`), probing WebSockets (`max_pending_upgrades`), bodies and WebSocket messages
-//!   (`max_payload`). Held polls are at most one per session; nothing else a peer sends
-//!   is buffered.
+//! - **Bounds**: sessions (`max_sessions`, then `503`), each session's outgoing queue in
+//!   packets and bytes (`max_queued_packets`, `max_queued_bytes`, then
+//!   [`SendError::QueueFull`](crate::error::SendError::QueueFull) /
+//!   [`SendError::QueueBytesFull`](crate::error::SendError::QueueBytesFull) from `send`;
+//!   a session over budget past `over_budget_grace` closes with `slow consumer`),
+//!   probing WebSockets (`max_pending_upgrades`), bodies and WebSocket messages
+//!   (`max_payload`), request headers (`max_header_bytes`, `431`, checked by the
+//!   adapter with [`handshake`]). Held polls are at most one per session, waiting pings
+//!   one; nothing else a peer sends is buffered. See the crate's "Limits".
+//! - **WebSocket handshakes**: the adapter checks each upgrade request with
+//!   [`handshake::check_ws_upgrade`] (RFC 6455: version 13, a 16-byte key, the `Upgrade`
+//!   and `Connection` tokens; `400` / `426`) before feeding `Input::WsUpgrade`.
 //! - **Broadcast**: a [`TextFrame`] is encoded once; over WebSocket every recipient's
 //!   [`Transmit::WsSend`] carries a clone of the same buffer.
 
 mod config;
 pub mod engine;
+pub mod handshake;
 mod id_hasher;
 pub mod io;
+mod queue;
 mod request;
 mod session;
 pub mod shard;
@@ -72,7 +81,9 @@ pub use crate::transport::{
     CloseReason, ConnId, DisconnectReason, HttpRequest, HttpResponse, Method, RequestId, SocketId,
     Transport,
 };
-pub use config::{AllowRequest, CorsConfig, EngineConfig};
+pub use config::{
+    AllowRequest, CorsConfig, EngineConfig, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_QUEUED_BYTES,
+};
 pub use engine::EngineServer;
 pub use request::ErrorCode;
 #[doc(hidden)]

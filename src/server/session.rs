@@ -1,79 +1,10 @@
-//! One session's state: transport, held poll, outgoing queue, upgrade, heartbeat timers.
+//! One session's state: transport, held poll, outgoing queue and its budget, upgrade,
+//! heartbeat timers.
 
-use super::types::{ConnId, OutMessage, RequestId};
-use crate::engineio::payload::SEPARATOR;
-use crate::engineio::{Packet, WsMessage};
+use super::queue::OutQueue;
+use super::types::{ConnId, RequestId};
 use crate::utf8::Utf8Bytes;
-use std::collections::VecDeque;
-use std::time::Instant;
-
-/// A queued outgoing packet: either a control packet or an application message (whose
-/// text form is already encoded and may be shared with other sessions).
-#[derive(Debug, Clone)]
-pub(crate) enum Out {
-    Ctrl(Packet),
-    Msg(OutMessage),
-}
-
-impl Out {
-    /// The WebSocket frame for this packet (a message's buffer is moved, not cloned:
-    /// cloning a uniquely owned buffer would allocate its shared header).
-    pub(crate) fn into_ws(self) -> WsMessage {
-        match self {
-            Out::Ctrl(p) => p.to_ws(),
-            Out::Msg(OutMessage::Text(f)) => WsMessage::Text(f.into_frame()),
-            Out::Msg(OutMessage::Binary(b)) => WsMessage::Binary(b),
-        }
-    }
-
-    fn encoded_len(&self) -> usize {
-        match self {
-            Out::Ctrl(p) => p.encoded_len_hint(),
-            Out::Msg(m) => m.wire_len(),
-        }
-    }
-
-    fn encode_into(&self, out: &mut String) {
-        match self {
-            Out::Ctrl(p) => p.encode_text_into(out),
-            Out::Msg(OutMessage::Text(f)) => out.push_str(f.frame()),
-            Out::Msg(OutMessage::Binary(b)) => {
-                Packet::binary(b.clone()).encode_text_into(out);
-            }
-        }
-    }
-}
-
-/// Encodes queued packets into one polling body: the first packet always, then more while
-/// the body stays within `max_payload`. The body is sized up front (from the packets'
-/// encoded lengths, the same test as below) so it does not regrow while joining.
-pub(crate) fn encode_queue(queue: &mut VecDeque<Out>, max_payload: usize) -> String {
-    let mut size = 0usize;
-    for (i, p) in queue.iter().enumerate() {
-        let len = p.encoded_len();
-        if i > 0 {
-            if size + 1 + len > max_payload {
-                break;
-            }
-            size += 1;
-        }
-        size += len;
-    }
-    let mut out = String::with_capacity(size);
-    let mut first = true;
-    while let Some(p) = queue.front() {
-        if !first && out.len() + 1 + p.encoded_len() > max_payload {
-            break;
-        }
-        if !first {
-            out.push(SEPARATOR as char);
-        }
-        p.encode_into(&mut out);
-        first = false;
-        queue.pop_front();
-    }
-    out
-}
+use std::time::{Duration, Instant};
 
 /// Which transport carries the session now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +28,16 @@ pub(crate) struct Session {
     pub(crate) sid: Utf8Bytes,
     pub(crate) active: Active,
     pub(crate) held_get: Option<RequestId>,
-    pub(crate) queue: VecDeque<Out>,
+    /// Packets waiting for the transport, and their bytes.
+    pub(crate) queue: OutQueue,
+    /// Bytes the adapter reports it still holds for the session's WebSocket
+    /// (`Input::WsBacklog`; 0 unless the adapter reports it).
+    pub(crate) ws_backlog: usize,
+    /// Since when the session is over its budget: a message was refused for lack of
+    /// room, or the adapter's backlog passed the limit. Cleared once the queue and the
+    /// backlog are back to half the limits; at `since + over_budget_grace` the session is
+    /// closed (`slow consumer`).
+    pub(crate) over_budget_since: Option<Instant>,
     pub(crate) upgrade: Option<Upgrade>,
     pub(crate) next_ping: Option<Instant>,
     pub(crate) pong_deadline: Option<Instant>,
@@ -111,17 +51,14 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(
-        sid: Utf8Bytes,
-        active: Active,
-        now: Instant,
-        interval: std::time::Duration,
-    ) -> Self {
+    pub(crate) fn new(sid: Utf8Bytes, active: Active, now: Instant, interval: Duration) -> Self {
         Session {
             sid,
             active,
             held_get: None,
-            queue: VecDeque::new(),
+            queue: OutQueue::default(),
+            ws_backlog: 0,
+            over_budget_since: None,
             upgrade: None,
             next_ping: Some(now + interval),
             pong_deadline: None,
@@ -131,50 +68,22 @@ impl Session {
         }
     }
 
-    /// The earliest deadline of this session.
-    pub(crate) fn deadline(&self) -> Option<Instant> {
+    /// The earliest deadline of this session (`grace`: how long it may stay over budget).
+    pub(crate) fn deadline(&self, grace: Duration) -> Option<Instant> {
         let mut d = crate::time::earliest(self.next_ping, self.pong_deadline);
         d = crate::time::earliest(d, self.upgrade.map(|u| u.deadline));
+        d = crate::time::earliest(d, self.over_budget_deadline(grace));
         crate::time::earliest(d, self.closing)
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::server::TextFrame;
-    use bytes::Bytes;
-
-    fn queue() -> VecDeque<Out> {
-        VecDeque::from(vec![
-            Out::Ctrl(Packet::Ping(Utf8Bytes::from_static("probe"))),
-            Out::Msg(OutMessage::Text(TextFrame::new("2[\"a\",1]"))),
-            Out::Msg(OutMessage::Binary(Bytes::from_static(b"\x01\x02\x03\x04"))),
-            Out::Ctrl(Packet::Noop),
-        ])
+    /// When the session is closed for staying over budget, if it is over budget (a
+    /// grace too long to represent never closes it).
+    pub(crate) fn over_budget_deadline(&self, grace: Duration) -> Option<Instant> {
+        self.over_budget_since?.checked_add(grace)
     }
 
-    #[test]
-    fn body_is_sized_up_front() {
-        let mut q = queue();
-        let body = encode_queue(&mut q, 1_000_000);
-        assert_eq!(body, "2probe\u{1e}42[\"a\",1]\u{1e}bAQIDBA==\u{1e}6");
-        assert_eq!(body.capacity(), body.len(), "no regrowth, no slack");
-        assert!(q.is_empty());
-    }
-
-    #[test]
-    fn body_stops_at_max_payload_and_first_packet_always_goes() {
-        let mut q = queue();
-        // "2probe" (6) + 1 + "42[\"a\",1]" (10) = 17 fits; the binary does not.
-        let body = encode_queue(&mut q, 17);
-        assert_eq!(body, "2probe\u{1e}42[\"a\",1]");
-        assert_eq!(body.capacity(), body.len());
-        assert_eq!(q.len(), 2);
-        let body = encode_queue(&mut q, 1);
-        assert_eq!(body, "bAQIDBA==");
-        assert_eq!(body.capacity(), body.len());
-        assert_eq!(encode_queue(&mut q, 1), "6");
-        assert_eq!(encode_queue(&mut q, 1), "");
+    /// Bytes held for the session: its queue plus the adapter's reported backlog.
+    pub(crate) fn held_bytes(&self) -> usize {
+        self.queue.bytes().saturating_add(self.ws_backlog)
     }
 }

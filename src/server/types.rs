@@ -137,4 +137,15 @@ impl OutMessage {
             OutMessage::Binary(b) => 1 + b.len().div_ceil(3) * 4,
         }
     }
+
+    /// Bytes this message counts toward a session's outgoing budget
+    /// ([`EngineConfig::max_queued_bytes`](crate::server::EngineConfig::max_queued_bytes)):
+    /// the bytes it holds (a text frame's length, a binary message's raw length). A frame
+    /// shared by a broadcast counts in full for every recipient.
+    pub fn held_len(&self) -> usize {
+        match self {
+            OutMessage::Text(f) => f.frame().len(),
+            OutMessage::Binary(b) => b.len(),
+        }
+    }
 }

@@ -20,17 +20,28 @@ pub const MAX_DEPTH: usize = 128;
 /// Default for [`DecoderConfig::max_attachments`].
 pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 
+/// Default for [`DecoderConfig::max_attachment_bytes`]: 1 000 000 bytes, the default
+/// `max_payload` of a server (so a binary packet holds no more over WebSocket than one
+/// polling POST could carry).
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: usize = 1_000_000;
+
 /// Decoder limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecoderConfig {
     /// The largest attachment count a binary packet may announce (default 10).
     pub max_attachments: usize,
+    /// The most bytes the attachments of one binary packet may hold together, while
+    /// they are reassembled (default [`DEFAULT_MAX_ATTACHMENT_BYTES`]). The attachment
+    /// that goes beyond it is refused with [`DecodeError::AttachmentsTooLarge`] and the
+    /// partial packet dropped.
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for DecoderConfig {
     fn default() -> Self {
         DecoderConfig {
             max_attachments: DEFAULT_MAX_ATTACHMENTS,
+            max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
         }
     }
 }
@@ -41,6 +52,8 @@ struct Pending {
     packet: Packet,
     expected: usize,
     received: Vec<Bytes>,
+    /// Bytes of `received`.
+    bytes: usize,
 }
 
 /// Stateful Socket.IO decoder for one connection: feed it every Engine.IO message in
@@ -81,6 +94,12 @@ impl Decoder {
         self.pending.is_some()
     }
 
+    /// Bytes of the attachments received for the packet still waiting (0 if none): at
+    /// most [`DecoderConfig::max_attachment_bytes`].
+    pub fn pending_bytes(&self) -> usize {
+        self.pending.as_ref().map_or(0, |p| p.bytes)
+    }
+
     /// Decodes an Engine.IO text message. Returns `None` for a binary packet, which is
     /// returned by [`decode_binary`](Self::decode_binary) once its attachments arrived.
     pub fn decode_text(&mut self, text: &Utf8Bytes) -> Result<Option<Packet>, DecodeError> {
@@ -96,6 +115,7 @@ impl Decoder {
             packet,
             expected: attachments,
             received: Vec::with_capacity(attachments),
+            bytes: 0,
         });
         Ok(None)
     }
@@ -107,6 +127,12 @@ impl Decoder {
             .pending
             .take()
             .ok_or(DecodeError::UnexpectedAttachment)?;
+        let size = pending.bytes.saturating_add(data.len());
+        let limit = self.config.max_attachment_bytes;
+        if size > limit {
+            return Err(DecodeError::AttachmentsTooLarge { size, limit });
+        }
+        pending.bytes = size;
         pending.received.push(data);
         if pending.received.len() < pending.expected {
             self.pending = Some(pending);

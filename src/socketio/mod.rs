@@ -105,7 +105,10 @@ mod value;
 
 pub use args::Args;
 pub use binary::PLACEHOLDER_KEY;
-pub use decode::{decode_packet, Decoder, DecoderConfig, DEFAULT_MAX_ATTACHMENTS, MAX_DEPTH};
+pub use decode::{
+    decode_packet, Decoder, DecoderConfig, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_ATTACHMENT_BYTES,
+    MAX_DEPTH,
+};
 pub use encode::{encode_ack, encode_event, Encoded, MessageFrame};
 pub use packet::{
     is_reserved_event, ConnectErrorInfo, Packet, PacketData, PacketType, MAIN_NAMESPACE,

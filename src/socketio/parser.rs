@@ -153,6 +153,13 @@ pub trait PacketDecoder: fmt::Debug + Send {
 
     /// Drops any partial packet.
     fn reset(&mut self);
+
+    /// Bytes held for the packet partly received (its attachments so far), for limits
+    /// and leak checks; 0 when nothing waits. A decoder must keep this within its
+    /// [`DecoderConfig::max_attachment_bytes`].
+    fn pending_bytes(&self) -> usize {
+        0
+    }
 }
 
 /// The default parser, the official `socket.io-parser`: a packet is one text frame
@@ -234,6 +241,11 @@ impl PacketDecoder for Decoder {
     #[inline]
     fn reset(&mut self) {
         Decoder::reset(self);
+    }
+
+    #[inline]
+    fn pending_bytes(&self) -> usize {
+        Decoder::pending_bytes(self)
     }
 }
 

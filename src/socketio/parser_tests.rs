@@ -125,7 +125,10 @@ fn per_operation_errors() {
 #[test]
 fn decoder_state_through_the_trait() {
     let p = JsonParser;
-    let mut d = p.decoder(DecoderConfig { max_attachments: 1 });
+    let mut d = p.decoder(DecoderConfig {
+        max_attachments: 1,
+        ..DecoderConfig::default()
+    });
     assert_eq!(
         d.decode(Message::Text("2[\"a\"]".into()))
             .unwrap()

@@ -278,6 +278,10 @@ impl Harness {
                     reason.as_str()
                 )
             }
+            IoEvent::BroadcastSkipped { sockets } => format!(
+                "BroadcastSkipped {:?}",
+                sockets.iter().map(|s| self.name(*s)).collect::<Vec<_>>()
+            ),
             IoEvent::Cluster(c) => format!("Cluster {c:?}"),
         }
     }

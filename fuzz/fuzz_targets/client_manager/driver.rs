@@ -83,13 +83,19 @@ pub fn run(input: Input) {
     config.max_buffered_packets = usize::from(input.max_buffered % 4).max(1);
     config.max_pending_acks = usize::from(input.max_acks % 4).max(1);
     config.max_attachments = usize::from(input.max_attachments % 4);
+    config.max_buffered_bytes = 8 + usize::from(input.max_buffered_bytes % 64);
+    config.engine.max_queued_bytes = 8 + usize::from(input.max_queued_bytes % 64);
+    config.max_attachment_bytes = usize::from(input.max_attachment_bytes % 6);
     let max_buffered = config.max_buffered_packets;
+    let max_buffered_bytes = config.max_buffered_bytes;
     let max_acks = config.max_pending_acks;
     let Ok(mut io) = Manager::new(config, Box::new(SeededRandom::new(input.seed))) else {
         return;
     };
     let mut now = Instant::now() + Duration::from_secs(100_000);
     let mut m = Model::new(input.reconnection, max_buffered);
+    m.max_buffered_bytes = max_buffered_bytes;
+    m.max_attachment_bytes = usize::from(input.max_attachment_bytes % 6);
     for op in input.ops {
         let mut timed_out = false;
         match op {
@@ -289,13 +295,18 @@ pub fn run(input: Input) {
             Op::Emit { s, binary } => {
                 if let Some((i, id)) = m.pick_socket(s) {
                     let before = io.buffered(id);
+                    let before_bytes = io.buffered_bytes(id);
                     let r = io.emit(id, "msg", &args(binary));
                     if !m.sockets[i].1.connected {
-                        if before < max_buffered {
-                            assert_eq!(r, Ok(()), "buffering below the bound must succeed");
-                            assert_eq!(io.buffered(id), before + 1);
-                        } else {
+                        if before >= max_buffered {
                             assert!(matches!(r, Err(EmitError::QueueFull { .. })), "{r:?}");
+                        } else if let Err(EmitError::QueueBytesFull { .. }) = r {
+                            assert!(before > 0, "an empty buffer refused a packet");
+                        } else {
+                            assert_eq!(r, Ok(()), "buffering within the bounds must succeed");
+                            assert_eq!(io.buffered(id), before + 1);
+                            let len = io.buffered_bytes(id) - before_bytes;
+                            m.largest_buffered = m.largest_buffered.max(len);
                         }
                     }
                 }
@@ -311,7 +322,10 @@ pub fn run(input: Input) {
             Op::EmitWithAck { s, timeout, binary } => {
                 if let Some((i, id)) = m.pick_socket(s) {
                     let timeout = timeout.map(|t| Duration::from_millis(u64::from(t) * 2));
+                    let before_bytes = io.buffered_bytes(id);
                     let r = io.emit_with_ack(now, id, "q", &args(binary), timeout);
+                    let len = io.buffered_bytes(id).saturating_sub(before_bytes);
+                    m.largest_buffered = m.largest_buffered.max(len);
                     let sm = &mut m.sockets[i].1;
                     match r {
                         Ok(ack) => {
@@ -323,7 +337,9 @@ pub fn run(input: Input) {
                         Err(e) => assert!(
                             matches!(
                                 e,
-                                EmitError::QueueFull { .. } | EmitError::TooManyPendingAcks { .. }
+                                EmitError::QueueFull { .. }
+                                    | EmitError::QueueBytesFull { .. }
+                                    | EmitError::TooManyPendingAcks { .. }
                             ),
                             "{e:?}"
                         ),

@@ -4,7 +4,7 @@
 use super::ops::{AckId, GEN_SHIFT};
 use socketio_proto::client::io::{IoEvent, Manager};
 use socketio_proto::client::{AckRequest, DisconnectReason, Method, SocketId, Transmit};
-use socketio_proto::driver::{Core, Output};
+use socketio_proto::driver::{Core, Output, Tables};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -43,6 +43,12 @@ pub struct Model {
     pub reconnection: bool,
     /// From the config: the send buffer bound per socket.
     pub max_buffered: usize,
+    /// From the config: the send buffer's byte bound per socket.
+    pub max_buffered_bytes: usize,
+    /// The largest packet buffered so far (an empty buffer takes one of any size).
+    pub largest_buffered: usize,
+    /// From the config: the bytes of a packet's attachments being reassembled.
+    pub max_attachment_bytes: usize,
     /// The deadline of the last `Output::Timeout`.
     pub deadline: Option<Instant>,
 }
@@ -60,6 +66,9 @@ impl Model {
             cycle: 0,
             reconnection,
             max_buffered,
+            max_buffered_bytes: usize::MAX,
+            largest_buffered: 0,
+            max_attachment_bytes: usize::MAX,
             deadline: None,
         }
     }
@@ -229,11 +238,26 @@ pub fn drain(io: &mut Manager, m: &mut Model) {
         );
     }
     assert_eq!(io.is_open(), m.open);
-    for (id, s) in &m.sockets {
+    for (id, _) in &m.sockets {
         assert!(
             io.buffered(*id) <= m.max_buffered,
             "send buffer over its bound"
         );
+        assert!(
+            io.buffered_bytes(*id) <= m.max_buffered_bytes.max(m.largest_buffered),
+            "send buffer over its byte bound"
+        );
+    }
+    let held = io
+        .table_sizes()
+        .into_iter()
+        .find(|(name, _)| *name == "io.attachment_bytes")
+        .map_or(0, |(_, n)| n);
+    assert!(
+        held <= m.max_attachment_bytes,
+        "{held} attachment bytes held"
+    );
+    for (id, s) in &m.sockets {
         assert_eq!(io.pending_acks(*id), s.pending.len(), "pending acks differ");
         assert_eq!(io.is_connected(*id), s.connected);
     }

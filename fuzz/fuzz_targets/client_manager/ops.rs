@@ -176,5 +176,8 @@ pub struct Input {
     pub max_buffered: u8,
     pub max_acks: u8,
     pub max_attachments: u8,
+    pub max_buffered_bytes: u8,
+    pub max_queued_bytes: u8,
+    pub max_attachment_bytes: u8,
     pub ops: Vec<Op>,
 }

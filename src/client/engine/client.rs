@@ -16,6 +16,15 @@ use std::collections::VecDeque;
 /// server's default).
 pub(super) const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
 
+/// Bytes a queued packet holds: a message's data, or a control packet's encoded length.
+pub(super) fn held_len(packet: &Packet) -> usize {
+    match packet {
+        Packet::Message(Message::Text(t)) => t.len(),
+        Packet::Message(Message::Binary(b)) => b.len(),
+        other => other.encoded_len_hint(),
+    }
+}
+
 /// Where the connection is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -106,6 +115,8 @@ pub struct EngineClient {
     pub(super) max_payload: usize,
     pub(super) ping_deadline: Option<Instant>,
     pub(super) write_buf: VecDeque<Packet>,
+    /// Bytes held by `write_buf` (see [`held_len`]).
+    pub(super) write_bytes: usize,
     pub(super) transmits: VecDeque<Transmit>,
     pub(super) events: VecDeque<EngineEvent>,
     /// Added to every request and connection id (the [`Manager`](crate::client::Manager)
@@ -163,6 +174,7 @@ impl EngineClient {
             max_payload: DEFAULT_MAX_PAYLOAD,
             ping_deadline: None,
             write_buf: VecDeque::new(),
+            write_bytes: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             id_base,
@@ -224,20 +236,79 @@ impl EngineClient {
     /// [`max_queued_packets`](EngineConfig::max_queued_packets).
     ///
     /// Errors: [`SendError::NotConnected`] once `close()` was called or the connection
-    /// closed; [`SendError::QueueFull`] when the queue is full.
+    /// closed; [`SendError::QueueFull`] when the queue is full;
+    /// [`SendError::QueueBytesFull`] when the message does not fit in
+    /// [`max_queued_bytes`](EngineConfig::max_queued_bytes) (an empty queue takes any one
+    /// message).
     pub fn send(&mut self, msg: Message) -> Result<(), SendError> {
         let now = self.now();
         if matches!(self.phase, Phase::Closing | Phase::Closed) {
             return Err(SendError::NotConnected);
         }
-        if self.write_buf.len() >= self.config.max_queued_packets {
-            return Err(SendError::QueueFull {
-                limit: self.config.max_queued_packets,
-            });
-        }
-        self.write_buf.push_back(Packet::Message(msg));
+        let packet = Packet::Message(msg);
+        self.check_room(1, held_len(&packet))?;
+        self.push(packet);
         self.flush(now);
         Ok(())
+    }
+
+    /// Queues several messages atomically (all or none), e.g. a Socket.IO packet and its
+    /// binary attachments: one room check for them together (an empty queue takes
+    /// them whatever their size), then each is sent as [`send`](Self::send) would (over
+    /// polling the first may leave alone in a POST, as the JS client does). Same errors
+    /// as [`send`](Self::send).
+    pub fn send_many(&mut self, msgs: impl IntoIterator<Item = Message>) -> Result<(), SendError> {
+        let now = self.now();
+        if matches!(self.phase, Phase::Closing | Phase::Closed) {
+            return Err(SendError::NotConnected);
+        }
+        let packets: Vec<Packet> = msgs.into_iter().map(Packet::Message).collect();
+        let bytes = packets.iter().map(held_len).fold(0, usize::saturating_add);
+        self.check_room(packets.len(), bytes)?;
+        for p in packets {
+            self.push(p);
+            self.flush(now);
+        }
+        Ok(())
+    }
+
+    /// Whether `count` more messages holding `bytes` fit the queue now: the check
+    /// [`send`](Self::send) and [`send_many`](Self::send_many) make. An empty queue
+    /// takes anything.
+    pub fn check_room(&self, count: usize, bytes: usize) -> Result<(), SendError> {
+        let max_packets = self.config.max_queued_packets;
+        let max_bytes = self.config.max_queued_bytes;
+        if self.write_buf.len().saturating_add(count) > max_packets {
+            return Err(SendError::QueueFull { limit: max_packets });
+        }
+        if !self.write_buf.is_empty() && self.write_bytes.saturating_add(bytes) > max_bytes {
+            return Err(SendError::QueueBytesFull { limit: max_bytes });
+        }
+        Ok(())
+    }
+
+    /// Bytes held by the messages waiting to be sent (at most
+    /// [`max_queued_bytes`](EngineConfig::max_queued_bytes), or one message).
+    pub fn queued_bytes(&self) -> usize {
+        self.write_bytes
+    }
+
+    /// Appends a packet to the write queue, counting its bytes.
+    pub(super) fn push(&mut self, packet: Packet) {
+        self.write_bytes = self.write_bytes.saturating_add(held_len(&packet));
+        self.write_buf.push_back(packet);
+    }
+
+    /// Takes the first packet of the write queue.
+    pub(super) fn pop(&mut self) -> Option<Packet> {
+        let packet = self.write_buf.pop_front()?;
+        self.write_bytes = self.write_bytes.saturating_sub(held_len(&packet));
+        Some(packet)
+    }
+
+    /// Recounts the write queue's bytes (after a polling body took packets from it).
+    pub(super) fn recount(&mut self) {
+        self.write_bytes = self.write_buf.iter().map(held_len).sum();
     }
 
     /// Whether a message sent now would leave at once (the JS transport's `writable`,
@@ -283,7 +354,7 @@ impl EngineClient {
             }
         }
         self.phase = Phase::Closing;
-        self.write_buf.push_back(Packet::Close);
+        self.push(Packet::Close);
         self.flush(now);
     }
 
@@ -364,7 +435,7 @@ impl EngineClient {
                 self.reset_ping_deadline(now);
                 let pong_queued = self.write_buf.iter().any(|p| matches!(p, Packet::Pong(_)));
                 if self.phase == Phase::Open && !pong_queued {
-                    self.write_buf.push_back(Packet::Pong(Utf8Bytes::default()));
+                    self.push(Packet::Pong(Utf8Bytes::default()));
                 }
             }
             Packet::Message(msg) => {
@@ -408,6 +479,7 @@ impl EngineClient {
         }
         self.phase = Phase::Closed;
         self.write_buf.clear();
+        self.write_bytes = 0;
         self.ping_deadline = None;
         let mut to_close = Vec::with_capacity(2);
         if let Some(probe) = self.probe.take() {

@@ -51,6 +51,13 @@ pub struct EngineConfig {
     /// while a POST is in flight, during the upgrade); `send` beyond it returns
     /// [`SendError::QueueFull`](crate::error::SendError::QueueFull). Default 1024.
     pub max_queued_packets: usize,
+    /// Bytes those waiting messages may hold together; a `send` that does not fit
+    /// returns [`SendError::QueueBytesFull`](crate::error::SendError::QueueBytesFull)
+    /// and queues nothing. An empty queue takes one message whatever its size (it is the
+    /// application's own, and the server's `maxPayload` bounds it). Default 1 MiB
+    /// (1 048 576): one full POST body (the default `maxPayload`) waiting behind the one
+    /// in flight.
+    pub max_queued_bytes: usize,
     /// Largest polling response body or WebSocket frame accepted from the server, in
     /// bytes; beyond it the connection closes with "parse error". Default 100 MB.
     pub max_incoming_payload: usize,
@@ -70,6 +77,7 @@ impl EngineConfig {
             timestamp_requests: true,
             request_timeout: None,
             max_queued_packets: 1024,
+            max_queued_bytes: 1 << 20,
             max_incoming_payload: 100_000_000,
         }
     }

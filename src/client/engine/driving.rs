@@ -72,6 +72,7 @@ impl Tables for EngineClient {
             ("engine.requests", requests),
             ("engine.ws_conns", ws + usize::from(self.probe.is_some())),
             ("engine.write_buf", self.write_buf.len()),
+            ("engine.write_bytes", self.write_bytes),
             ("engine.transmits", self.transmits.len()),
             ("engine.events", self.events.len()),
             ("engine.timers", timers),

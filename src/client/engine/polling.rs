@@ -103,6 +103,7 @@ impl EngineClient {
             _ => return,
         }
         let body = encode_payload(&mut self.write_buf, self.max_payload);
+        self.recount();
         self.queue_request(now, Method::Post, Bytes::from(body));
         if self.phase == Phase::Closing && self.write_buf.is_empty() {
             // The close packet is on its way: like the JS client, we are done.

@@ -105,7 +105,7 @@ impl EngineClient {
             return;
         }
         let mut closing = false;
-        while let Some(packet) = self.write_buf.pop_front() {
+        while let Some(packet) = self.pop() {
             closing |= matches!(packet, Packet::Close);
             self.transmits.push_back(Transmit::WsSend {
                 conn: id,

@@ -29,6 +29,12 @@ pub struct ManagerConfig {
     /// `emit` beyond it returns [`EmitError::QueueFull`](crate::error::EmitError::QueueFull).
     /// Default 1024.
     pub max_buffered_packets: usize,
+    /// Bytes a socket keeps while it is not connected: the encoded packets buffered,
+    /// attachments included. An `emit` that does not fit returns
+    /// [`EmitError::QueueBytesFull`](crate::error::EmitError::QueueBytesFull) and buffers
+    /// nothing; an empty buffer takes one packet whatever its size (it is the
+    /// application's own). Default 1 MiB (1 048 576).
+    pub max_buffered_bytes: usize,
     /// Acknowledgements a socket may wait for at once (those *we* wait for, from
     /// `emit_with_ack`); beyond it `emit_with_ack` refuses with
     /// [`EmitError::TooManyPendingAcks`](crate::error::EmitError::TooManyPendingAcks).
@@ -37,6 +43,12 @@ pub struct ManagerConfig {
     /// Binary attachments accepted in one packet from the server; more closes the
     /// connection with "parse error". Default 10.
     pub max_attachments: usize,
+    /// Bytes the attachments of one packet from the server may hold while the client
+    /// waits for the rest of them; beyond it the connection closes with "parse error"
+    /// (the partial packet is dropped). Default 100 MB, the default
+    /// [`max_incoming_payload`](crate::client::engine::EngineConfig::max_incoming_payload):
+    /// a binary packet may hold as much as one message.
+    pub max_attachment_bytes: usize,
 }
 
 impl ManagerConfig {
@@ -58,8 +70,10 @@ impl ManagerConfig {
             randomization_factor: 0.5,
             timeout: Some(Duration::from_secs(20)),
             max_buffered_packets: 1024,
+            max_buffered_bytes: 1 << 20,
             max_pending_acks: 1024,
             max_attachments: 10,
+            max_attachment_bytes: 100_000_000,
         }
     }
 

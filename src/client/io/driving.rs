@@ -86,6 +86,11 @@ impl Tables for Manager {
                 self.sockets.iter().map(|s| s.buffered()).sum(),
             ),
             (
+                "io.offline_buffer_bytes",
+                self.sockets.iter().map(|s| s.buffered_bytes()).sum(),
+            ),
+            ("io.attachment_bytes", self.decoder.pending_bytes()),
+            (
                 "io.pending_acks",
                 self.sockets.iter().map(|s| s.pending_acks()).sum(),
             ),

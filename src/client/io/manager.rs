@@ -330,16 +330,9 @@ impl Manager {
             _ => return Err(SendError::NotConnected),
         };
         // All or nothing: a text packet without its attachments would break the stream.
-        if engine.send_capacity() < 1 + packet.attachments.len() {
-            return Err(SendError::QueueFull {
-                limit: self.config.engine.max_queued_packets,
-            });
-        }
-        engine.send(Message::Text(packet.text))?;
-        for a in packet.attachments {
-            engine.send(Message::Binary(a))?;
-        }
-        Ok(())
+        let msgs = std::iter::once(Message::Text(packet.text))
+            .chain(packet.attachments.into_iter().map(Message::Binary));
+        engine.send_many(msgs)
     }
 
     /// Whether the engine can take a packet right now (for volatile emits).
@@ -351,6 +344,7 @@ impl Manager {
 pub(crate) fn new_decoder(config: &ManagerConfig) -> Decoder {
     Decoder::new(DecoderConfig {
         max_attachments: config.max_attachments,
+        max_attachment_bytes: config.max_attachment_bytes,
     })
 }
 

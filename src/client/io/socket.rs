@@ -15,6 +15,23 @@ pub(crate) struct Buffered {
     pub(crate) packet: Encoded,
 }
 
+impl Buffered {
+    /// Bytes the packet holds: its text and its attachments.
+    fn held_len(&self) -> usize {
+        self.packet
+            .attachments
+            .iter()
+            .fold(self.packet.text.len(), |n, a| n.saturating_add(a.len()))
+    }
+}
+
+/// The limits of a socket's offline buffer, in packets and in bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BufferLimits {
+    pub(crate) packets: usize,
+    pub(crate) bytes: usize,
+}
+
 /// One namespace socket.
 #[derive(Debug)]
 pub(crate) struct SocketState {
@@ -39,6 +56,8 @@ pub(crate) struct SocketState {
     acks: BTreeMap<u64, Option<Instant>>,
     /// Packets emitted while not connected.
     buffer: VecDeque<Buffered>,
+    /// Bytes held by `buffer`.
+    buffer_bytes: usize,
 }
 
 impl SocketState {
@@ -54,6 +73,7 @@ impl SocketState {
             next_ack: 0,
             acks: BTreeMap::new(),
             buffer: VecDeque::new(),
+            buffer_bytes: 0,
         }
     }
 
@@ -98,6 +118,7 @@ impl SocketState {
         if !expired.is_empty() {
             self.buffer
                 .retain(|b| !matches!(b.ack, Some(a) if expired.contains(&a)));
+            self.buffer_bytes = self.buffer.iter().map(Buffered::held_len).sum();
         }
         expired
     }
@@ -118,17 +139,29 @@ impl SocketState {
         cancelled
     }
 
-    /// Buffers a packet emitted while offline; `Err(QueueFull)` beyond `limit`.
-    pub(crate) fn buffer(&mut self, item: Buffered, limit: usize) -> Result<(), EmitError> {
-        if self.buffer.len() >= limit {
-            return Err(EmitError::QueueFull { limit });
+    /// Buffers a packet emitted while offline: `Err(QueueFull)` beyond `limits.packets`
+    /// packets, `Err(QueueBytesFull)` if it does not fit in `limits.bytes` (an empty
+    /// buffer takes any one packet).
+    pub(crate) fn buffer(&mut self, item: Buffered, limits: BufferLimits) -> Result<(), EmitError> {
+        if self.buffer.len() >= limits.packets {
+            return Err(EmitError::QueueFull {
+                limit: limits.packets,
+            });
         }
+        let len = item.held_len();
+        if !self.buffer.is_empty() && self.buffer_bytes.saturating_add(len) > limits.bytes {
+            return Err(EmitError::QueueBytesFull {
+                limit: limits.bytes,
+            });
+        }
+        self.buffer_bytes = self.buffer_bytes.saturating_add(len);
         self.buffer.push_back(item);
         Ok(())
     }
 
     /// Takes every buffered packet, oldest first.
     pub(crate) fn drain_buffer(&mut self) -> VecDeque<Buffered> {
+        self.buffer_bytes = 0;
         std::mem::take(&mut self.buffer)
     }
 
@@ -137,10 +170,16 @@ impl SocketState {
         self.buffer.len()
     }
 
+    /// How many bytes the buffered packets hold.
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        self.buffer_bytes
+    }
+
     /// Forgets every buffered packet and every pending ack (shutdown); returns the ack
     /// ids.
     pub(crate) fn release(&mut self) -> Vec<u64> {
         self.buffer.clear();
+        self.buffer_bytes = 0;
         std::mem::take(&mut self.acks).into_keys().collect()
     }
 
@@ -155,6 +194,18 @@ mod tests {
     use super::*;
     use crate::time::Duration;
     use crate::utf8::Utf8Bytes;
+
+    const LIMITS: BufferLimits = BufferLimits {
+        packets: 10,
+        bytes: 1 << 20,
+    };
+
+    fn packets(n: usize) -> BufferLimits {
+        BufferLimits {
+            packets: n,
+            bytes: 1 << 20,
+        }
+    }
 
     fn pkt(s: &str) -> Encoded {
         Encoded {
@@ -193,7 +244,7 @@ mod tests {
                 ack: Some(a),
                 packet: pkt("20[\"a\"]"),
             },
-            10,
+            LIMITS,
         )
         .unwrap();
         s.buffer(
@@ -201,7 +252,7 @@ mod tests {
                 ack: None,
                 packet: pkt("2[\"x\"]"),
             },
-            10,
+            LIMITS,
         )
         .unwrap();
         s.buffer(
@@ -209,7 +260,7 @@ mod tests {
                 ack: Some(b),
                 packet: pkt("21[\"b\"]"),
             },
-            10,
+            LIMITS,
         )
         .unwrap();
         assert_eq!(s.next_deadline(), Some(t0 + Duration::from_secs(1)));
@@ -230,7 +281,7 @@ mod tests {
                 ack: Some(queued),
                 packet: pkt("21[\"b\"]"),
             },
-            10,
+            LIMITS,
         )
         .unwrap();
         assert_eq!(s.cancel_sent_acks(), vec![sent]);
@@ -246,7 +297,7 @@ mod tests {
                 ack: None,
                 packet: pkt("1"),
             },
-            2,
+            packets(2),
         )
         .unwrap();
         s.buffer(
@@ -254,7 +305,7 @@ mod tests {
                 ack: None,
                 packet: pkt("2"),
             },
-            2,
+            packets(2),
         )
         .unwrap();
         assert_eq!(
@@ -263,7 +314,7 @@ mod tests {
                     ack: None,
                     packet: pkt("3")
                 },
-                2
+                packets(2)
             )
             .unwrap_err(),
             EmitError::QueueFull { limit: 2 }
@@ -275,5 +326,39 @@ mod tests {
             .collect();
         assert_eq!(texts, vec!["1", "2"]);
         assert_eq!(s.buffered(), 0);
+    }
+
+    #[test]
+    fn buffer_is_bounded_in_bytes() {
+        let mut s = SocketState::new("/".into(), None);
+        let limits = BufferLimits {
+            packets: 10,
+            bytes: 8,
+        };
+        let item = |text: &str, att: &'static [u8]| Buffered {
+            ack: None,
+            packet: Encoded {
+                text: Utf8Bytes::from(text),
+                attachments: vec![bytes::Bytes::from_static(att)],
+            },
+        };
+        // An empty buffer takes one packet whatever its size.
+        s.buffer(item("51-[]", b"0123456789"), limits).unwrap();
+        assert_eq!(s.buffered_bytes(), 15);
+        assert_eq!(
+            s.buffer(item("2", b""), limits).unwrap_err(),
+            EmitError::QueueBytesFull { limit: 8 }
+        );
+        assert_eq!(s.drain_buffer().len(), 1);
+        assert_eq!(s.buffered_bytes(), 0);
+        s.buffer(item("2[1]", b""), limits).unwrap();
+        s.buffer(item("2[2]", b""), limits).unwrap();
+        assert_eq!(s.buffered_bytes(), 8);
+        assert_eq!(
+            s.buffer(item("2", b""), limits).unwrap_err(),
+            EmitError::QueueBytesFull { limit: 8 }
+        );
+        let _ = s.release();
+        assert_eq!(s.buffered_bytes(), 0);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::event::IoEvent;
 use super::manager::{socket_id, Manager, Ready};
-use super::socket::{Buffered, SocketState};
+use super::socket::{BufferLimits, Buffered, SocketState};
 use crate::error::{AckError, AuthError, EmitError, NamespaceError, SocketError};
 use crate::socketio::{encode_ack, encode_event, Encoded, Packet};
 use crate::time::{Duration, Instant};
@@ -229,6 +229,19 @@ impl Manager {
         self.state(socket).map_or(0, |s| s.buffered())
     }
 
+    /// How many bytes the packets in the socket's send buffer hold (at most
+    /// [`max_buffered_bytes`](super::ManagerConfig::max_buffered_bytes), or one packet).
+    pub fn buffered_bytes(&self, socket: SocketId) -> usize {
+        self.state(socket).map_or(0, |s| s.buffered_bytes())
+    }
+
+    fn buffer_limits(&self) -> BufferLimits {
+        BufferLimits {
+            packets: self.config.max_buffered_packets,
+            bytes: self.config.max_buffered_bytes,
+        }
+    }
+
     /// How many acknowledgements the socket waits for.
     pub fn pending_acks(&self, socket: SocketId) -> usize {
         self.state(socket).map_or(0, |s| s.pending_acks())
@@ -260,14 +273,14 @@ impl Manager {
         ack: Option<u64>,
         packet: Encoded,
     ) -> Result<(), EmitError> {
-        let limit = self.config.max_buffered_packets;
+        let limits = self.buffer_limits();
         let s = self
             .state_mut(socket)
             .map_err(|_| EmitError::UnknownSocket)?;
         if s.connected {
             Ok(self.write_packet(packet)?)
         } else {
-            s.buffer(Buffered { ack, packet }, limit)
+            s.buffer(Buffered { ack, packet }, limits)
         }
     }
 
@@ -333,11 +346,11 @@ impl Manager {
         while let Some(item) = pending.pop_front() {
             if self.write_packet(item.packet.clone()).is_err() {
                 // The engine queue is full: keep the rest for the next connection.
-                let limit = self.config.max_buffered_packets;
+                let limits = self.buffer_limits();
                 if let Some(s) = self.sockets.get_mut(i) {
-                    let _ = s.buffer(item, limit);
+                    let _ = s.buffer(item, limits);
                     for rest in pending {
-                        let _ = s.buffer(rest, limit);
+                        let _ = s.buffer(rest, limits);
                     }
                 }
                 return;

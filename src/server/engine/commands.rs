@@ -3,7 +3,8 @@
 use super::EngineServer;
 use crate::engineio::{Packet, WsMessage};
 use crate::error::{SendError, SocketError};
-use crate::server::session::{Active, Out};
+use crate::server::queue::Out;
+use crate::server::session::Active;
 use crate::server::types::{CloseReason, EngineEvent, OutMessage, SessionId, Transmit};
 use std::time::Instant;
 
@@ -11,15 +12,18 @@ impl EngineServer {
     /// Queues one message for `session`.
     ///
     /// Errors: [`SendError::UnknownSession`] if the session is closed;
-    /// [`SendError::QueueFull`] if `max_queued_packets` messages already wait (nothing is
-    /// queued; the caller may drop the message or close the session).
+    /// [`SendError::QueueFull`] if `max_queued_packets` packets already wait, or
+    /// [`SendError::QueueBytesFull`] if the message does not fit in `max_queued_bytes`
+    /// (nothing is queued, and the session is over budget: the caller may drop the
+    /// message, or close the session; left over budget past `over_budget_grace`, the
+    /// session is closed with `slow consumer`).
     pub fn send(
         &mut self,
         session: SessionId,
         msg: impl Into<OutMessage>,
     ) -> Result<(), SendError> {
         let msg = msg.into();
-        let max = self.config.max_queued_packets;
+        self.check_room(session, 1, msg.held_len())?;
         let s = self
             .sessions
             .live_mut(session)
@@ -36,9 +40,6 @@ impl EngineServer {
                 Ok(())
             }
             _ => {
-                if s.queue.len() >= max {
-                    return Err(SendError::QueueFull { limit: max });
-                }
                 s.queue.push_back(Out::Msg(msg));
                 self.flush(session);
                 Ok(())
@@ -47,26 +48,38 @@ impl EngineServer {
     }
 
     /// Queues several messages atomically (all or none), e.g. a Socket.IO binary packet
-    /// and its attachments. Same errors as [`send`](Self::send).
+    /// and its attachments. Same errors as [`send`](Self::send), for the messages
+    /// together.
     pub fn send_many(
         &mut self,
         session: SessionId,
         msgs: impl IntoIterator<Item = OutMessage>,
     ) -> Result<(), SendError> {
-        let max = self.config.max_queued_packets;
+        let max_packets = self.config.max_queued_packets;
+        let max_bytes = self.config.max_queued_bytes;
         let s = self
             .sessions
             .live_mut(session)
             .ok_or(SendError::UnknownSession)?;
         // Straight into the queue (no collecting first); if they do not all fit, the
-        // ones pushed are taken back out: all or none, and never more than `max`.
+        // ones pushed are taken back out: all or none, never beyond either limit.
         let before = s.queue.len();
+        let mut refused = None;
         for msg in msgs {
-            if s.queue.len() >= max {
-                s.queue.truncate(before);
-                return Err(SendError::QueueFull { limit: max });
+            if s.queue.len() >= max_packets {
+                refused = Some(SendError::QueueFull { limit: max_packets });
+            } else if s.held_bytes().saturating_add(msg.held_len()) > max_bytes {
+                refused = Some(SendError::QueueBytesFull { limit: max_bytes });
+            } else {
+                s.queue.push_back(Out::Msg(msg));
+                continue;
             }
-            s.queue.push_back(Out::Msg(msg));
+            s.queue.truncate(before);
+            break;
+        }
+        if let Some(e) = refused {
+            self.mark_over_budget(session);
+            return Err(e);
         }
         self.flush(session);
         Ok(())
@@ -104,6 +117,8 @@ impl EngineServer {
             Active::Polling => {
                 s.queue.push_back(Out::Ctrl(Packet::Close));
                 s.closing = Some(now + linger);
+                // The linger bounds the queue's life now, not the budget's grace.
+                s.over_budget_since = None;
                 s.next_ping = None;
                 s.pong_deadline = None;
                 if let Some(u) = s.upgrade.take() {

@@ -4,8 +4,9 @@
 
 use super::{EngineServer, Verified};
 use crate::engineio::{Handshake, Packet, ProtocolVersion};
+use crate::server::queue::{encode_queue, Out};
 use crate::server::request::{self, ErrorCode};
-use crate::server::session::{encode_queue, Active, Out, Session};
+use crate::server::session::{Active, Session};
 use crate::server::types::{
     CloseReason, ConnId, EngineEvent, HttpRequest, SessionId, Transmit, Transport,
 };
@@ -130,7 +131,7 @@ impl EngineServer {
         };
         match s.active {
             Active::Ws(conn) => {
-                for o in s.queue.drain(..) {
+                for o in s.queue.take_all() {
                     self.out.transmit(Transmit::WsSend {
                         conn,
                         msg: o.into_ws(),
@@ -149,6 +150,7 @@ impl EngineServer {
                 }
             }
         }
+        self.relieve(id);
     }
 
     /// Drops a closing session once its queue has been delivered.

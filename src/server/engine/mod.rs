@@ -5,10 +5,11 @@
 //! polls), `WebSockets` (connections, their roles, pending upgrades), `Timers` (each
 //! session's earliest deadline) and `Outbox` (transmits and events). The protocol logic
 //! that coordinates them is `EngineServer`'s: construction, outputs and queries here;
-//! application commands in `commands.rs`; session life (open, checks, packets, flush,
+//! application commands in `commands.rs`; the outgoing budget in `budget.rs`; session life (open, checks, packets, flush,
 //! teardown) in `lifecycle.rs`; timers and the heartbeat in `timers.rs`; HTTP polling in
 //! `polling.rs`; WebSocket in `ws.rs`.
 
+mod budget;
 mod commands;
 mod lifecycle;
 mod polling;
@@ -134,7 +135,8 @@ impl EngineServer {
         })
     }
 
-    /// Number of messages waiting in a session's outgoing queue.
+    /// Number of packets waiting in a session's outgoing queue (see also
+    /// [`queued_bytes`](Self::queued_bytes)).
     pub fn queued(&self, session: SessionId) -> Option<usize> {
         self.sessions.live(session).map(|s| s.queue.len())
     }
@@ -177,6 +179,7 @@ impl crate::driver::Core for EngineServer {
             Input::WsMessage { conn, msg } => self.on_ws_message(now, conn, msg),
             Input::WsClosed { conn } => self.on_ws_closed(conn, CloseReason::TransportClose),
             Input::WsFailed { conn } => self.on_ws_closed(conn, CloseReason::TransportError),
+            Input::WsBacklog { conn, bytes } => self.on_ws_backlog(conn, bytes),
             Input::Timeout => {}
         }
         Ok(())
@@ -199,6 +202,7 @@ impl crate::driver::Core for EngineServer {
 
 impl crate::driver::Tables for EngineServer {
     fn table_sizes(&self) -> Vec<(&'static str, usize)> {
+        let (queued_bytes, backlog_bytes, over_budget) = self.budget_sizes();
         vec![
             ("engine.sessions", self.sessions.len()),
             ("engine.sid_index", self.sessions.sid_index_len()),
@@ -208,6 +212,9 @@ impl crate::driver::Tables for EngineServer {
             ("engine.pending_upgrades", self.ws.pending_upgrades()),
             ("engine.transmits", self.out.transmits_len()),
             ("engine.events", self.out.events_len()),
+            ("engine.queued_bytes", queued_bytes),
+            ("engine.ws_backlog_bytes", backlog_bytes),
+            ("engine.over_budget", over_budget),
         ]
     }
 }

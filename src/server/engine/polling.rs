@@ -4,8 +4,9 @@
 
 use super::{EngineServer, Verified};
 use crate::engineio::payload::decode_payload;
+use crate::server::queue::encode_queue;
 use crate::server::request::{self, ErrorCode};
-use crate::server::session::{encode_queue, Active};
+use crate::server::session::Active;
 use crate::server::types::{CloseReason, HttpRequest, Method, RequestId, SessionId, Transport};
 use std::time::Instant;
 

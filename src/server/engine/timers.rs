@@ -1,10 +1,10 @@
 //! Timers of the [`EngineServer`]: the timer table (one entry per session, its earliest
-//! deadline) and what fires: pings, ping timeouts, upgrade timeouts, the end of a
-//! closing session's linger.
+//! deadline) and what fires: pings, ping timeouts, upgrade timeouts, the end of an
+//! over-budget session's grace, the end of a closing session's linger.
 
 use super::EngineServer;
 use crate::engineio::Packet;
-use crate::server::session::Out;
+use crate::server::queue::Out;
 use crate::server::types::{CloseReason, SessionId};
 use crate::utf8::Utf8Bytes;
 use std::time::Instant;
@@ -21,7 +21,7 @@ impl EngineServer {
         let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
-        let want = s.deadline();
+        let want = s.deadline(self.config.over_budget_grace);
         self.timers.reschedule(id, &mut s.scheduled, want);
     }
 
@@ -37,6 +37,7 @@ impl EngineServer {
 
     fn fire(&mut self, now: Instant, id: SessionId) {
         let timeout = self.config.ping_timeout;
+        let grace = self.config.over_budget_grace;
         let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
@@ -54,11 +55,19 @@ impl EngineServer {
             self.end_session(id, CloseReason::PingTimeout);
             return;
         }
+        if s.over_budget_deadline(grace).is_some_and(|d| d <= now) {
+            self.end_session(id, CloseReason::SlowConsumer);
+            return;
+        }
         if s.next_ping.is_some_and(|d| d <= now) {
             s.next_ping = None;
             s.pong_deadline = Some(now + timeout);
-            s.queue
-                .push_back(Out::Ctrl(Packet::Ping(Utf8Bytes::default())));
+            // A ping still waiting (a client that does not poll) is enough: the queue
+            // of such a client does not grow by one ping per interval.
+            if !s.queue.has_ping() {
+                s.queue
+                    .push_back(Out::Ctrl(Packet::Ping(Utf8Bytes::default())));
+            }
             self.flush(id);
         }
     }

@@ -12,7 +12,7 @@ use super::namespaces::Namespaces;
 use super::sockets::SocketTable;
 use super::types::{BroadcastAckId, SocketId};
 use super::SocketIoServer;
-use crate::error::{EmitError, SocketError};
+use crate::error::{EmitError, SendError, SocketError};
 use crate::server::{EngineServer, OutMessage};
 use crate::socketio::Parser;
 use bytes::Bytes;
@@ -100,16 +100,29 @@ pub(super) struct Shared {
     pub(super) attachments: Vec<Bytes>,
 }
 
+/// What became of one recipient of a broadcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// Queued (or sent).
+    Sent,
+    /// Left out: a volatile broadcast and a transport not writable now, or a session
+    /// gone.
+    Dropped,
+    /// Left out: its queue has no room (over its packet or byte budget).
+    NoRoom,
+}
+
 impl Shared {
-    /// Queues the frame for one recipient; false if it was skipped.
+    /// Queues the frame for one recipient (its bytes count toward that recipient's
+    /// budget, shared buffer or not).
     fn deliver(
         &self,
         engine: &mut EngineServer,
         s: &super::sockets::Socket,
         volatile: bool,
-    ) -> bool {
+    ) -> Delivery {
         if volatile && !engine.is_writable(s.session) {
-            return false;
+            return Delivery::Dropped;
         }
         let res = if self.attachments.is_empty() {
             engine.send(s.session, self.frame.clone())
@@ -120,7 +133,34 @@ impl Shared {
                     .chain(self.attachments.iter().cloned().map(OutMessage::Binary)),
             )
         };
-        res.is_ok()
+        match res {
+            Ok(()) => Delivery::Sent,
+            Err(SendError::QueueFull { .. } | SendError::QueueBytesFull { .. }) if !volatile => {
+                Delivery::NoRoom
+            }
+            Err(_) => Delivery::Dropped,
+        }
+    }
+}
+
+/// The recipients a broadcast skipped for lack of room, reported once per broadcast.
+#[derive(Debug, Default)]
+struct Skipped(Vec<SocketId>);
+
+impl Skipped {
+    /// Records one recipient's outcome; whether it was sent.
+    fn note(&mut self, id: SocketId, d: Delivery) -> bool {
+        if d == Delivery::NoRoom {
+            self.0.push(id);
+        }
+        d == Delivery::Sent
+    }
+
+    /// The event for the application, if any recipient was skipped.
+    fn report(self, events: &mut std::collections::VecDeque<super::IoEvent>) {
+        if !self.0.is_empty() {
+            events.push_back(super::IoEvent::BroadcastSkipped { sockets: self.0 });
+        }
     }
 }
 
@@ -135,9 +175,12 @@ impl<P: Parser> SocketIoServer<P> {
     }
 
     /// Emits an event to every socket `target` selects; returns how many were sent it.
-    /// The packet is encoded once and shared. A recipient whose queue is full (or, for a
-    /// volatile broadcast, whose transport is not writable) is skipped. `args` as in
-    /// [`emit`](Self::emit).
+    /// The packet is encoded once and shared; it counts in full toward each recipient's
+    /// budget. A recipient whose queue has no room for it (over its packet or byte
+    /// budget) is skipped and reported, with the others skipped by the same broadcast, in
+    /// one [`IoEvent::BroadcastSkipped`](super::IoEvent::BroadcastSkipped); a volatile
+    /// broadcast skips silently the recipients whose transport is not writable or has no
+    /// room. `args` as in [`emit`](Self::emit).
     ///
     /// A well-formed namespace that does not exist (yet) has no recipient: `Ok(0)`.
     ///
@@ -173,11 +216,20 @@ impl<P: Parser> SocketIoServer<P> {
         let epoch = self.next_epoch();
         let engine = &mut self.engine;
         let mut count = 0;
-        for_each_target(&self.nsps, &mut self.sockets, nsp, target, epoch, |_, s| {
-            if shared.deliver(engine, s, target.volatile) {
-                count += 1;
-            }
-        });
+        let mut skipped = Skipped::default();
+        for_each_target(
+            &self.nsps,
+            &mut self.sockets,
+            nsp,
+            target,
+            epoch,
+            |id, s| {
+                if skipped.note(id, shared.deliver(engine, s, target.volatile)) {
+                    count += 1;
+                }
+            },
+        );
+        skipped.report(&mut self.events);
         count
     }
 
@@ -188,7 +240,8 @@ impl<P: Parser> SocketIoServer<P> {
     /// one), listing the sockets that did not answer (with no recipient it completes at
     /// once). With `timeout: None` it waits until every recipient answered or
     /// disconnected (those that disconnected first are the ones listed), as
-    /// [`emit_with_ack`](Self::emit_with_ack) does. Errors as
+    /// [`emit_with_ack`](Self::emit_with_ack) does. Recipients skipped for lack of room
+    /// are reported as by [`broadcast`](Self::broadcast) and not waited for. Errors as
     /// [`broadcast`](Self::broadcast).
     pub fn broadcast_with_ack<A: Serialize + ?Sized>(
         &mut self,
@@ -221,6 +274,7 @@ impl<P: Parser> SocketIoServer<P> {
         let epoch = self.next_epoch();
         let engine = &mut self.engine;
         let mut pending = super::namespaces::SocketSet::default();
+        let mut skipped = Skipped::default();
         for_each_target(
             &self.nsps,
             &mut self.sockets,
@@ -228,11 +282,12 @@ impl<P: Parser> SocketIoServer<P> {
             target,
             epoch,
             |id, s| {
-                if shared.deliver(engine, s, target.volatile) {
+                if skipped.note(id, shared.deliver(engine, s, target.volatile)) {
                     pending.insert(id);
                 }
             },
         );
+        skipped.report(&mut self.events);
         if pending.is_empty() {
             self.events.push_back(super::IoEvent::BroadcastAckComplete {
                 broadcast: bid,

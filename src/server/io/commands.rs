@@ -37,8 +37,8 @@ impl<P: Parser> SocketIoServer<P> {
     /// queued at once, so it precedes anything emitted to the socket afterwards.
     ///
     /// Errors: [`AcceptError::Stale`] if its session closed;
-    /// [`AcceptError::QueueFull`] if the session's queue is full (the request is given
-    /// back, still pending).
+    /// [`AcceptError::QueueFull`] / [`AcceptError::QueueBytesFull`] if the session's
+    /// queue is full in packets / bytes (the request is given back, still pending).
     pub fn accept(&mut self, request: ConnectRequest) -> Result<SocketId, AcceptError> {
         let pending = self.requests.get(&request.id).ok_or(AcceptError::Stale)?;
         let session = pending.session;
@@ -56,6 +56,9 @@ impl<P: Parser> SocketIoServer<P> {
             Ok(()) => {}
             Err(SendError::QueueFull { limit }) => {
                 return Err(AcceptError::QueueFull { request, limit })
+            }
+            Err(SendError::QueueBytesFull { limit }) => {
+                return Err(AcceptError::QueueBytesFull { request, limit })
             }
             Err(_) => return Err(AcceptError::Stale),
         }
@@ -102,6 +105,9 @@ impl<P: Parser> SocketIoServer<P> {
             Err(SendError::QueueFull { limit }) => {
                 return Err(AcceptError::QueueFull { request, limit })
             }
+            Err(SendError::QueueBytesFull { limit }) => {
+                return Err(AcceptError::QueueBytesFull { request, limit })
+            }
             Err(_) => {
                 self.requests.remove(&request.id);
                 return Err(AcceptError::Stale);
@@ -135,7 +141,10 @@ impl<P: Parser> SocketIoServer<P> {
     /// binary values anywhere in it become attachments.
     ///
     /// Errors: [`EmitError::UnknownSocket`], [`EmitError::ReservedEventName`],
-    /// [`EmitError::Serialize`], [`EmitError::QueueFull`].
+    /// [`EmitError::Serialize`], [`EmitError::QueueFull`] / [`EmitError::QueueBytesFull`]
+    /// (the session's queue has no room for it in packets / bytes: nothing is queued, and
+    /// the session is over budget, see
+    /// [`over_budget_grace`](crate::server::EngineConfig::over_budget_grace)).
     pub fn emit<A: Serialize + ?Sized>(
         &mut self,
         socket: SocketId,
@@ -218,7 +227,7 @@ impl<P: Parser> SocketIoServer<P> {
     ///
     /// Errors: [`AckError::Stale`] if the socket is gone or the request was forgotten
     /// (see [`IoConfig::max_ack_requests`](super::IoConfig::max_ack_requests));
-    /// [`AckError::Serialize`]; [`AckError::QueueFull`].
+    /// [`AckError::Serialize`]; [`AckError::QueueFull`] / [`AckError::QueueBytesFull`].
     pub fn ack<A: Serialize + ?Sized>(
         &mut self,
         request: AckRequest,

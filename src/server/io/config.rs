@@ -33,6 +33,13 @@ pub struct IoConfig {
     /// Most binary attachments one packet may announce (default 10); more closes the
     /// connection (`parse error`).
     pub max_attachments: usize,
+    /// Most bytes the attachments of one binary packet may hold while the session waits
+    /// for the rest of them (default 1 000 000, the default `max_payload`: a binary
+    /// packet may hold no more over WebSocket than one polling POST could carry). An
+    /// attachment beyond it closes the connection (`parse error`), as too many
+    /// attachments do; the partial packet is dropped. With `max_attachments` it bounds
+    /// what one session can make the server hold for a packet not yet complete.
+    pub max_attachment_bytes: usize,
     /// Most incoming events per socket still waiting for the application's ack
     /// (default 1024). Policy: when a new one arrives at the limit, the oldest is
     /// forgotten ([`ack`](super::SocketIoServer::ack) on it returns `AckError::Stale`).
@@ -60,6 +67,7 @@ impl Default for IoConfig {
             max_namespaces: 1024,
             max_namespaces_per_session: 64,
             max_attachments: 10,
+            max_attachment_bytes: crate::socketio::DEFAULT_MAX_ATTACHMENT_BYTES,
             max_ack_requests: 1024,
             max_pending_acks: 1024,
             cluster_events: false,
@@ -81,6 +89,14 @@ impl IoConfig {
     ) -> Self {
         self.dynamic_namespaces = Some(Arc::new(filter));
         self
+    }
+
+    /// The limits of each session's packet decoder.
+    pub(crate) fn decoder_config(&self) -> crate::socketio::DecoderConfig {
+        crate::socketio::DecoderConfig {
+            max_attachments: self.max_attachments,
+            max_attachment_bytes: self.max_attachment_bytes,
+        }
     }
 
     pub(crate) fn validate(&self) -> Result<(), crate::error::ConfigError> {
@@ -110,6 +126,7 @@ impl fmt::Debug for IoConfig {
                 &self.max_namespaces_per_session,
             )
             .field("max_attachments", &self.max_attachments)
+            .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("max_ack_requests", &self.max_ack_requests)
             .field("max_pending_acks", &self.max_pending_acks)
             .field("cluster_events", &self.cluster_events)

@@ -5,7 +5,7 @@ use super::types::{AckRequest, ConnectRequest, DisconnectReason, IoEvent, Socket
 use super::{Client, PendingConnect, SocketIoServer};
 use crate::engineio::Message;
 use crate::server::{EngineEvent, SessionId};
-use crate::socketio::{DecoderConfig, Packet, PacketData, PacketDecoder, Parser};
+use crate::socketio::{Packet, PacketData, PacketDecoder, Parser};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -52,9 +52,7 @@ impl<P: Parser> SocketIoServer<P> {
         };
         let decoded = decoder.decode(msg);
         let waiting = decoded.is_ok() && decoder.is_waiting();
-        let config = DecoderConfig {
-            max_attachments: self.config.max_attachments,
-        };
+        let config = self.config.decoder_config();
         if own && !waiting {
             client.decoder = None;
         } else if !own && waiting {

@@ -50,15 +50,18 @@
 //! joined or pending, any other packet for a namespace not joined, a CONNECT_ERROR)
 //! disconnects every socket of the session with
 //! [`DisconnectReason::ParseError`] and closes the session. Bounds, all in
-//! [`IoConfig`]: attachments per packet (`max_attachments`, enforced by the codec's
-//! decoder; a session holds its own decoder only while a binary packet waits for its
-//! attachments), namespaces in the server (`max_namespaces`: beyond it a CONNECT to a new
+//! [`IoConfig`]: attachments per packet (`max_attachments`, and their bytes
+//! `max_attachment_bytes`, enforced by the codec's decoder; a session holds its own
+//! decoder only while a binary packet waits for its attachments), namespaces in the server (`max_namespaces`: beyond it a CONNECT to a new
 //! dynamic namespace is answered `Invalid namespace`), namespaces per session
 //! (`max_namespaces_per_session`: `Too many namespaces`), unanswered client acks per
 //! socket (`max_ack_requests`: the oldest is forgotten), acks awaited per socket
 //! (`max_pending_acks`: `emit_with_ack` is refused beyond it). The engine bounds sessions,
-//! payload sizes and each session's outgoing queue; a broadcast skips a recipient whose
-//! queue is full.
+//! payload sizes and each session's outgoing queue in packets and bytes: an emit that
+//! does not fit is refused ([`EmitError::QueueBytesFull`](crate::error::EmitError::QueueBytesFull)),
+//! a broadcast skips that recipient and reports it
+//! ([`IoEvent::BroadcastSkipped`]), and a session left over budget past the grace period
+//! is closed, its sockets leaving with [`DisconnectReason::SlowConsumer`].
 
 mod acks;
 mod broadcast;
@@ -82,7 +85,7 @@ use super::{EngineServer, SessionId, Transmit};
 use crate::driver::{Core, InputError, Output};
 use crate::error::{ConfigError, NamespaceError};
 use crate::ids::IdSource;
-use crate::socketio::{DecoderConfig, JsonParser, Parser};
+use crate::socketio::{JsonParser, PacketDecoder, Parser};
 use crate::time::{earliest, Clock};
 use acks::{AckTable, TimerKey, Timers};
 use namespaces::Namespaces;
@@ -182,13 +185,11 @@ impl<P: Parser> SocketIoServer<P> {
         parser: P,
     ) -> Result<Self, ConfigError> {
         config.validate()?;
-        let scratch_config = config.max_attachments;
+        let scratch_config = config.decoder_config();
         let engine = EngineServer::new(config.engine.clone(), engine_ids)?;
         let mut nsps = Namespaces::default();
         nsps.get_or_create(crate::socketio::MAIN_NAMESPACE);
-        let scratch = parser.decoder(DecoderConfig {
-            max_attachments: scratch_config,
-        });
+        let scratch = parser.decoder(scratch_config);
         Ok(SocketIoServer {
             engine,
             parser,
@@ -307,6 +308,19 @@ impl<P: Parser> SocketIoServer<P> {
 
     // ----- internals -----
 
+    /// Bytes of binary attachments held for packets not yet complete, across sessions:
+    /// each session's share is at most
+    /// [`IoConfig::max_attachment_bytes`](IoConfig::max_attachment_bytes).
+    pub fn attachment_bytes(&self) -> usize {
+        let own: usize = self
+            .clients
+            .values()
+            .filter_map(|c| c.decoder.as_deref())
+            .map(PacketDecoder::pending_bytes)
+            .sum();
+        own + self.scratch.pending_bytes()
+    }
+
     /// Processes every event the engine produced.
     fn pump(&mut self) {
         while let Some(ev) = self.engine.poll_event() {
@@ -369,6 +383,7 @@ impl<P: Parser> crate::driver::Tables for SocketIoServer<P> {
             ("io.broadcast_ack_index", self.acks.by_ack.len()),
             ("io.timers", self.timers.len()),
             ("io.events", self.events.len()),
+            ("io.attachment_bytes", self.attachment_bytes()),
         ]);
         v
     }

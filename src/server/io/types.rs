@@ -44,6 +44,15 @@ pub enum AcceptError {
         /// The limit in packets.
         limit: usize,
     },
+    /// The answer does not fit the bytes left in the session's queue: nothing was sent;
+    /// the request is given back to retry later.
+    #[error("outgoing queue full ({limit} bytes)")]
+    QueueBytesFull {
+        /// The request, still pending.
+        request: ConnectRequest,
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 /// A broadcast that waits for acknowledgements from every recipient.
@@ -120,6 +129,16 @@ pub enum IoEvent {
         broadcast: BroadcastAckId,
         /// The recipients that did not answer in time.
         missing: Vec<SocketId>,
+    },
+    /// A broadcast (local, or from another node) left out recipients whose outgoing
+    /// queue had no room for it (over its packet or byte budget): nothing was queued for
+    /// them. One event per broadcast that skipped any; volatile broadcasts skip silently,
+    /// by design. A session left over budget past
+    /// [`over_budget_grace`](crate::server::EngineConfig::over_budget_grace) is closed
+    /// (its sockets leave with [`DisconnectReason::SlowConsumer`]).
+    BroadcastSkipped {
+        /// The recipients skipped.
+        sockets: Vec<SocketId>,
     },
     /// For a cluster adapter (only with
     /// [`IoConfig::cluster_events`](super::IoConfig::cluster_events)): a local broadcast

@@ -72,6 +72,11 @@ impl Sessions {
         self.table.values().filter(|s| s.closing.is_none()).count()
     }
 
+    /// Every session, live or closing, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Session> {
+        self.table.values()
+    }
+
     /// Number of `sid` index entries.
     pub(crate) fn sid_index_len(&self) -> usize {
         self.by_sid.len()
