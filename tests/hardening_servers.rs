@@ -206,4 +206,108 @@ fn ten_dead_readers_stay_bounded(name: &'static str) {
     }
 }
 
-server_matrix!(dead_reader_is_released, ten_dead_readers_stay_bounded);
+/// Sends `head` (a raw request head) and returns the response's status code.
+fn status_of(port: u16, head: &str) -> u16 {
+    use std::io::Write;
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    s.write_all(head.as_bytes()).expect("write");
+    let mut buf = [0u8; 512];
+    let n = s.read(&mut buf).unwrap_or(0);
+    let text = String::from_utf8_lossy(&buf[..n]);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// An upgrade request head with `version` and `key` (`None`: header left out).
+fn upgrade_head(
+    version: Option<&str>,
+    key: Option<&str>,
+    upgrade: bool,
+    connection: bool,
+) -> String {
+    let mut h =
+        String::from("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    if upgrade {
+        h.push_str("Upgrade: websocket\r\n");
+    }
+    h.push_str(if connection {
+        "Connection: Upgrade\r\n"
+    } else {
+        "Connection: keep-alive\r\n"
+    });
+    if let Some(v) = version {
+        h.push_str(&format!("Sec-WebSocket-Version: {v}\r\n"));
+    }
+    if let Some(k) = key {
+        h.push_str(&format!("Sec-WebSocket-Key: {k}\r\n"));
+    }
+    h.push_str("\r\n");
+    h
+}
+
+/// RFC 6455 handshakes: a bad version gets 426, a bad or missing key or token 400, a
+/// 100 KB header 431; a good one still gets 101.
+fn strict_handshakes(name: &'static str) {
+    let server = server(name);
+    let port = server.port;
+    let key = "dGhlIHNhbXBsZSBub25jZQ==";
+    let cases: [(&str, String, u16); 9] = [
+        ("good", upgrade_head(Some("13"), Some(key), true, true), 101),
+        (
+            "version 99",
+            upgrade_head(Some("99"), Some(key), true, true),
+            426,
+        ),
+        ("no version", upgrade_head(None, Some(key), true, true), 426),
+        (
+            "version 13, 8",
+            upgrade_head(Some("13, 8"), Some(key), true, true),
+            426,
+        ),
+        (
+            "key abc",
+            upgrade_head(Some("13"), Some("abc"), true, true),
+            400,
+        ),
+        (
+            "32-byte key",
+            upgrade_head(
+                Some("13"),
+                Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+                true,
+                true,
+            ),
+            400,
+        ),
+        ("no key", upgrade_head(Some("13"), None, true, true), 400),
+        (
+            "no Connection token",
+            upgrade_head(Some("13"), Some(key), true, false),
+            400,
+        ),
+        (
+            "100 KB header",
+            format!(
+                "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+                "a".repeat(100_000)
+            ),
+            431,
+        ),
+    ];
+    let mut got = Vec::new();
+    for (what, head, want) in &cases {
+        got.push((*what, status_of(port, head), *want));
+    }
+    let wrong: Vec<_> = got.iter().filter(|(_, g, w)| g != w).collect();
+    assert!(wrong.is_empty(), "{name}: (case, got, wanted) {wrong:?}");
+}
+
+server_matrix!(
+    dead_reader_is_released,
+    ten_dead_readers_stay_bounded,
+    strict_handshakes,
+);

@@ -5,7 +5,9 @@ use super::{lock, ws, Outbox, Shared};
 use async_net::TcpStream;
 use bytes::Bytes;
 use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
-use socketio_proto::server::{ConnId, HttpRequest, HttpResponse, Input, Method, RequestId};
+use socketio_proto::server::{
+    handshake, ConnId, HttpRequest, HttpResponse, Input, Method, RequestId,
+};
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -14,8 +16,9 @@ use std::sync::Arc;
 struct Head {
     req: HttpRequest,
     content_length: usize,
-    upgrade: bool,
-    ws_key: Option<String>,
+    /// A WebSocket upgrade (an `Upgrade` header on a GET): the accept key, or the
+    /// refusal of the core's RFC 6455 checks (`server::handshake`).
+    upgrade: Option<Result<String, HttpResponse>>,
     close: bool,
 }
 
@@ -31,6 +34,10 @@ fn parse(buf: &[u8], max_head: usize) -> Result<Option<(usize, Head)>, u16> {
         Err(httparse::Error::TooManyHeaders) => return Err(431),
         Err(_) => return Err(400),
     };
+    let all = || req.headers.iter().map(|h| (h.name, h.value));
+    if handshake::header_bytes(all()) > socketio_proto::server::DEFAULT_MAX_HEADER_BYTES {
+        return Err(431);
+    }
     let header = |name: &str| {
         let h = req
             .headers
@@ -60,8 +67,8 @@ fn parse(buf: &[u8], max_head: usize) -> Result<Option<(usize, Head)>, u16> {
             body: Bytes::new(),
         },
         content_length,
-        upgrade: method == Method::Get && has("upgrade", "websocket"),
-        ws_key: header("sec-websocket-key").map(str::to_owned),
+        upgrade: (method == Method::Get && header("upgrade").is_some())
+            .then(|| handshake::check_ws_upgrade(all()).map(|a| a.accept_key)),
         close,
     };
     Ok(Some((n, head)))
@@ -109,9 +116,10 @@ pub(super) async fn connection(shared: Arc<Shared>, mut stream: TcpStream) {
                 head
             }
         };
-        if head.upgrade {
-            let Some(key) = head.ws_key else {
-                return respond_status(&mut stream, 400).await;
+        if let Some(checked) = head.upgrade {
+            let accept = match checked {
+                Ok(accept) => accept,
+                Err(refusal) => return drop(write_response(&mut stream, &refusal, true).await),
             };
             let conn = ConnId::new(shared.id());
             shared.feed(
@@ -124,9 +132,6 @@ pub(super) async fn connection(shared: Arc<Shared>, mut stream: TcpStream) {
             let verdict = lock(&outbox.queue).verdict.take();
             return match verdict {
                 Some(Ok(())) => {
-                    let accept = async_tungstenite::tungstenite::handshake::derive_accept_key(
-                        key.as_bytes(),
-                    );
                     let switch = format!(
                         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
                          Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
@@ -211,6 +216,7 @@ async fn write_response(
         403 => "Forbidden",
         404 => "Not Found",
         413 => "Payload Too Large",
+        426 => "Upgrade Required",
         431 => "Request Header Fields Too Large",
         501 => "Not Implemented",
         503 => "Service Unavailable",
@@ -218,10 +224,14 @@ async fn write_response(
     };
     let mut out = Vec::with_capacity(256 + r.body.len());
     write!(out, "HTTP/1.1 {} {reason}\r\n", r.status)?;
+    let mut connection = if close { "close" } else { "keep-alive" };
     for (name, value) in &r.headers {
+        if name.eq_ignore_ascii_case("connection") {
+            connection = value; // the response's own (`Upgrade, close` on a 426)
+            continue;
+        }
         write!(out, "{name}: {value}\r\n")?;
     }
-    let connection = if close { "close" } else { "keep-alive" };
     write!(
         out,
         "Content-Length: {}\r\nConnection: {connection}\r\n\r\n",

@@ -10,7 +10,7 @@ use mio::net::{TcpListener, TcpStream, UnixStream};
 use mio::{Events, Interest, Poll, Token};
 use socketio_proto::driver::{Core, Output};
 use socketio_proto::engineio::WsMessage;
-use socketio_proto::server::{ConnId, HttpResponse, Input, RequestId, Transmit};
+use socketio_proto::server::{ConnId, Input, RequestId, Transmit};
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::Shutdown;
@@ -438,12 +438,7 @@ where
             let head = match wire::parse_head(&c.inbuf) {
                 Ok(None) => return,
                 Ok(Some(head)) => head,
-                Err(status) => {
-                    let resp = HttpResponse {
-                        status,
-                        headers: Vec::new(),
-                        body: Bytes::new(),
-                    };
+                Err(resp) => {
                     wire::write_response(&mut c.out, &resp, false);
                     (c.mode, c.inbuf) = (Mode::Closing(false), Vec::new());
                     return self.mark(t);
@@ -525,7 +520,7 @@ where
             if written < c.out.len() && (c.write_by.is_none() || closing) {
                 let limit = if closing { CLOSE_GRACE } else { WRITE_DEADLINE };
                 let at = now + limit;
-                if c.write_by.is_none_or(|by| at < by) {
+                if c.write_by.map_or(true, |by| at < by) {
                     c.write_by = Some(at);
                     self.stalls.push_back((at, t));
                 }

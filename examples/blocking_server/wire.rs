@@ -4,14 +4,15 @@
 
 use bytes::Bytes;
 use socketio_proto::engineio::WsMessage;
-use socketio_proto::server::{HttpRequest, HttpResponse, Method};
+use socketio_proto::server::{handshake, HttpRequest, HttpResponse, Method};
 use socketio_proto::Utf8Bytes;
 use std::io::{Cursor, Write};
 use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 use tungstenite::protocol::frame::FrameHeader;
 
-/// Request heads longer than this are refused (`431`).
-pub const MAX_HEAD: usize = 8 * 1024;
+/// Request heads longer than this are refused (`431`): the core's header budget plus
+/// room for the request line.
+pub const MAX_HEAD: usize = socketio_proto::server::DEFAULT_MAX_HEADER_BYTES + 1024;
 
 /// A complete request head.
 pub struct Head {
@@ -25,17 +26,31 @@ pub struct Head {
     pub ws_accept: Option<String>,
 }
 
-/// Parses the head at the start of `buf`: `Ok(None)` until it is complete, `Err(status)`
-/// for a request to refuse.
-pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, u16> {
+/// A bodiless refusal.
+fn refuse(status: u16) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: Vec::new(),
+        body: Bytes::new(),
+    }
+}
+
+/// Parses the head at the start of `buf`: `Ok(None)` until it is complete, `Err` with
+/// the response for a request to refuse (the header budget and the RFC 6455 upgrade
+/// checks are the core's, `server::handshake`).
+pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, HttpResponse> {
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut r = httparse::Request::new(&mut headers);
     let len = match r.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => return Ok(None),
-        Ok(httparse::Status::Partial) | Err(httparse::Error::TooManyHeaders) => return Err(431),
-        Err(_) => return Err(400),
+        Ok(httparse::Status::Partial) | Err(httparse::Error::TooManyHeaders) => {
+            return Err(handshake::header_too_large())
+        }
+        Err(_) => return Err(refuse(400)),
     };
+    let all = || r.headers.iter().map(|h| (h.name, h.value));
+    handshake::check_header_bytes(all(), socketio_proto::server::DEFAULT_MAX_HEADER_BYTES)?;
     let text = |name: &str| {
         let h = r
             .headers
@@ -47,15 +62,18 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, u16> {
         text(name).is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case(token)))
     };
     if text("transfer-encoding").is_some() {
-        return Err(501); // chunked request bodies: not needed by any Engine.IO client
+        return Err(refuse(501)); // chunked request bodies: no Engine.IO client sends them
     }
     let content_length = match text("content-length").map(|v| v.trim().parse()) {
         None => 0,
         Some(Ok(n)) => n,
-        Some(Err(_)) => return Err(400),
+        Some(Err(_)) => return Err(refuse(400)),
     };
     let method = r.method.unwrap_or("");
-    let upgrade = method == "GET" && has("upgrade", "websocket") && has("connection", "upgrade");
+    let ws_accept = match text("upgrade") {
+        Some(_) if method == "GET" => Some(handshake::check_ws_upgrade(all())?.accept_key),
+        _ => None,
+    };
     Ok(Some(Head {
         req: HttpRequest {
             method: Method::parse(method),
@@ -70,9 +88,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, u16> {
             Some(0) => has("connection", "keep-alive"),
             _ => !has("connection", "close"),
         },
-        ws_accept: text("sec-websocket-key")
-            .filter(|_| upgrade)
-            .map(|k| tungstenite::handshake::derive_accept_key(k.trim().as_bytes())),
+        ws_accept,
     }))
 }
 
@@ -85,6 +101,7 @@ pub fn write_response(out: &mut Vec<u8>, resp: &HttpResponse, keep_alive: bool) 
         403 => "Forbidden",
         404 => "Not Found",
         413 => "Payload Too Large",
+        426 => "Upgrade Required",
         431 => "Request Header Fields Too Large",
         501 => "Not Implemented",
         503 => "Service Unavailable",
@@ -97,7 +114,11 @@ pub fn write_response(out: &mut Vec<u8>, resp: &HttpResponse, keep_alive: bool) 
     if resp.status != 204 {
         let _ = write!(out, "Content-Length: {}\r\n", resp.body.len());
     }
-    out.extend_from_slice(if keep_alive {
+    let has_connection = resp
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("connection"));
+    out.extend_from_slice(if keep_alive || has_connection {
         b"\r\n"
     } else {
         b"Connection: close\r\n\r\n"

@@ -6,16 +6,16 @@ use super::{announce, ws, Driver, Options, SHUTDOWN_GRACE};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{
-    HeaderName, HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE,
-};
+use hyper::header::{HeaderName, HeaderValue, UPGRADE};
 use hyper::{server::conn::http1, service::service_fn, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use socketio_proto::server::{HttpRequest, HttpResponse, Method, RequestId};
+use socketio_proto::server::{handshake, HttpRequest, HttpResponse, Method, RequestId};
+
+/// The request header budget (`431` past it): the core's default.
+const MAX_HEADER_BYTES: usize = socketio_proto::server::DEFAULT_MAX_HEADER_BYTES;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 /// Binds, serves until a signal, shuts the core down and lets connections flush.
 pub async fn serve(opts: Options, driver: Rc<Driver>) -> std::io::Result<()> {
@@ -98,11 +98,23 @@ async fn request(
     alive: mpsc::Sender<()>,
     mut req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let headers = || {
+        req.headers()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+    };
+    if let Err(refusal) = handshake::check_header_bytes(headers(), MAX_HEADER_BYTES) {
+        return Ok(to_hyper(refusal));
+    }
     if let Some(page) = opts.pages.and_then(|pages| pages(&req)) {
         return Ok(page);
     }
-    if is_ws_upgrade(&req) {
-        return Ok(upgrade(driver, opts.max_payload, alive, req).await);
+    if req.headers().contains_key(UPGRADE) {
+        // RFC 6455 checks in the core (version 13, a 16-byte key, both tokens).
+        return Ok(match handshake::check_ws_upgrade(headers()) {
+            Ok(accept) => upgrade(driver, opts.max_payload, alive, req, accept).await,
+            Err(refusal) => to_hyper(refusal),
+        });
     }
     let mut body = BytesMut::new();
     let limit = opts.max_payload.saturating_add(1);
@@ -131,6 +143,7 @@ async fn upgrade(
     max_payload: usize,
     alive: mpsc::Sender<()>,
     mut req: Request<Incoming>,
+    accept: handshake::WsAccept,
 ) -> Response<Full<Bytes>> {
     let (conn, out, verdict) = driver.upgrade(core_request(&req, Bytes::new()));
     let guard = ws::Ended {
@@ -143,19 +156,14 @@ async fn upgrade(
         Ok(Some(refusal)) => return to_hyper(refusal),
         Err(_) => return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
     }
-    let key = req
-        .headers()
-        .get(SEC_WEBSOCKET_KEY)
-        .map(|k| derive_accept_key(k.as_bytes()));
     let on_upgrade = hyper::upgrade::on(&mut req);
     tokio::task::spawn_local(ws::run(guard, out, on_upgrade, max_payload, alive));
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = resp.headers_mut();
-    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-    if let Some(Ok(v)) = key.map(HeaderValue::try_from) {
-        headers.insert(SEC_WEBSOCKET_ACCEPT, v);
+    for (name, value) in accept.response_headers() {
+        if let Ok(v) = HeaderValue::try_from(value) {
+            resp.headers_mut().insert(name, v);
+        }
     }
     resp
 }
@@ -179,19 +187,6 @@ fn core_request(req: &Request<Incoming>, body: Bytes) -> HttpRequest {
         content_type: header(req, hyper::header::CONTENT_TYPE),
         body,
     }
-}
-
-fn is_ws_upgrade(req: &Request<Incoming>) -> bool {
-    let has = |name, token: &str| {
-        req.headers().get_all(name).iter().any(|v| {
-            v.to_str()
-                .is_ok_and(|s| s.split(',').any(|p| p.trim().eq_ignore_ascii_case(token)))
-        })
-    };
-    req.method() == hyper::Method::GET
-        && has(UPGRADE, "websocket")
-        && has(CONNECTION, "upgrade")
-        && req.headers().contains_key(SEC_WEBSOCKET_KEY)
 }
 
 fn to_hyper(resp: HttpResponse) -> Response<Full<Bytes>> {
