@@ -47,7 +47,11 @@ fuzz_target!(|input: (Vec<(Name, bool, Value)>, u16)| {
                 Name::Host => "Host".to_owned(),
                 Name::Other(s) => s,
             };
-            let name = if upper { name.to_ascii_uppercase() } else { name };
+            let name = if upper {
+                name.to_ascii_uppercase()
+            } else {
+                name
+            };
             let value = match v {
                 Value::Websocket => b"websocket".to_vec(),
                 Value::Upgrade => b"Upgrade".to_vec(),
