@@ -24,77 +24,47 @@ mod client_app;
 mod tokio_client;
 
 use client_app::{App, MAX_BODY};
+use socketio_proto::client::{Input, Transmit};
 use socketio_proto::Core;
-use std::ops::ControlFlow;
-use std::time::Instant;
 use tokio_client::Wake;
 
-/// Runs `app` on `core` with the tokio adapter; returns the exit status.
-async fn drive<C, A>(core: C, origin: &str, mut app: A) -> i32
-where
-    C: Core<Input = socketio_proto::client::Input, Transmit = socketio_proto::client::Transmit>,
-    A: App<C>,
-{
-    let timer = app.timer();
-    tokio_client::run(core, origin, MAX_BODY, timer, |core, now, wake| {
-        let flow = match wake {
-            Wake::Event(e) => app.event(core, now, e),
-            Wake::Line(line) => app.line(core, now, line),
-            Wake::Timer => app.tick(core, now),
+/// Runs each app on a fresh current-thread tokio runtime.
+struct Tokio;
+
+impl client_app::Runner for Tokio {
+    fn run<C, A>(&mut self, core: C, origin: &str, mut app: A) -> i32
+    where
+        C: Core<Input = Input, Transmit = Transmit>,
+        A: App<C>,
+    {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("error: cannot start the runtime: {e}");
+                return 2;
+            }
         };
-        match flow {
-            ControlFlow::Break(code) => ControlFlow::Break(code),
-            ControlFlow::Continue(()) => ControlFlow::Continue(app.timer()),
-        }
-    })
-    .await
+        let timer = app.timer();
+        rt.block_on(tokio_client::run(
+            core,
+            origin,
+            MAX_BODY,
+            timer,
+            |core, now, wake| {
+                let flow = match wake {
+                    Wake::Event(e) => app.event(core, now, e),
+                    Wake::Line(line) => app.line(core, now, line),
+                    Wake::Timer => app.tick(core, now),
+                };
+                client_app::step(&app, flow)
+            },
+        ))
+    }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let args = client_app::args::parse();
-    let now = Instant::now();
-    let code = if args.engineio {
-        match client_app::engine(&args, now) {
-            Ok(core) => {
-                let origin = core.config().http_origin();
-                drive(core, &origin, client_app::EngineIo).await
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                2
-            }
-        }
-    } else {
-        let started = client_app::manager(&args).and_then(|mut m| {
-            let app = match &args.script {
-                Some(name) => Mode::Script(client_app::Script::start(&mut m, now, name, &args)?),
-                None => Mode::Interactive(client_app::Interactive::start(&mut m, now, &args)?),
-            };
-            Ok((m, app))
-        });
-        match started {
-            Ok((m, app)) => {
-                let origin = m.config().engine.http_origin();
-                match app {
-                    Mode::Script(s) => drive(m, &origin, s).await,
-                    Mode::Interactive(i) => drive(m, &origin, i).await,
-                }
-            }
-            Err(e) => {
-                if args.script.is_some() {
-                    println!("{}", serde_json::json!({ "error": e }));
-                }
-                eprintln!("error: {e}");
-                1
-            }
-        }
-    };
-    std::process::exit(code);
-}
-
-/// The Socket.IO modes.
-enum Mode {
-    Script(client_app::Script),
-    Interactive(client_app::Interactive),
+fn main() {
+    std::process::exit(client_app::main(&mut Tokio));
 }

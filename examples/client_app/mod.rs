@@ -52,6 +52,72 @@ pub trait App<C: Core> {
     }
 }
 
+/// A client main's adapter: runs an app on a core until the app breaks.
+pub trait Runner {
+    /// Runs `app` on `core` (speaking to `origin`, `http://host:port`); the exit status.
+    fn run<C, A>(&mut self, core: C, origin: &str, app: A) -> i32
+    where
+        C: Core<Input = socketio_proto::client::Input, Transmit = socketio_proto::client::Transmit>,
+        A: App<C>;
+}
+
+/// What an adapter's callback answers for `flow`: `Break(status)`, or go on until the
+/// app's next timer.
+pub fn step<C: Core, A: App<C>>(app: &A, flow: Flow) -> ControlFlow<i32, Option<Instant>> {
+    match flow {
+        ControlFlow::Break(code) => ControlFlow::Break(code),
+        ControlFlow::Continue(()) => ControlFlow::Continue(app.timer()),
+    }
+}
+
+/// Every client main: parses the flags, builds the core and the app of the mode they
+/// ask for, and hands both to `runner`; returns the exit status.
+pub fn main(runner: &mut impl Runner) -> i32 {
+    let args = args::parse();
+    let now = Instant::now();
+    if args.engineio {
+        return match engine(&args, now) {
+            Ok(core) => {
+                let origin = core.config().http_origin();
+                runner.run(core, &origin, EngineIo)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        };
+    }
+    let started = manager(&args).and_then(|mut m| {
+        let app = match &args.script {
+            Some(name) => Mode::Script(Script::start(&mut m, now, name, &args)?),
+            None => Mode::Interactive(Interactive::start(&mut m, now, &args)?),
+        };
+        Ok((m, app))
+    });
+    match started {
+        Ok((m, app)) => {
+            let origin = m.config().engine.http_origin();
+            match app {
+                Mode::Script(s) => runner.run(m, &origin, s),
+                Mode::Interactive(i) => runner.run(m, &origin, i),
+            }
+        }
+        Err(e) => {
+            if args.script.is_some() {
+                println!("{}", serde_json::json!({ "error": e }));
+            }
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+/// The Socket.IO modes.
+enum Mode {
+    Script(Script),
+    Interactive(Interactive),
+}
+
 /// The Engine.IO settings for the flags.
 pub fn engine_config(a: &args::Args) -> EngineConfig {
     let mut c = EngineConfig::new(a.host.clone(), a.port);
