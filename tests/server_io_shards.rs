@@ -73,8 +73,8 @@ impl Router {
     }
 }
 
-/// The body of the response to `request`.
-fn body(h: &Harness, request: RequestId) -> String {
+/// The status and body of the response to `request`.
+fn response(h: &Harness, request: RequestId) -> (u16, String) {
     h.transmits
         .iter()
         .rev()
@@ -82,24 +82,17 @@ fn body(h: &Harness, request: RequestId) -> String {
             Transmit::HttpResponse {
                 request: r,
                 response,
-            } if *r == request => Some(String::from_utf8_lossy(&response.body).into_owned()),
+            } if *r == request => Some((
+                response.status,
+                String::from_utf8_lossy(&response.body).into_owned(),
+            )),
             _ => None,
         })
         .expect("a response")
 }
 
-fn status(h: &Harness, request: RequestId) -> u16 {
-    h.transmits
-        .iter()
-        .rev()
-        .find_map(|t| match t {
-            Transmit::HttpResponse {
-                request: r,
-                response,
-            } if *r == request => Some(response.status),
-            _ => None,
-        })
-        .expect("a response")
+fn body(h: &Harness, request: RequestId) -> String {
+    response(h, request).1
 }
 
 #[test]
@@ -135,10 +128,12 @@ fn polling_requests_follow_their_sid_to_its_shard() {
     let forged = format!("{POLL_URI}&sid=7.nope");
     let s = r.pick(&forged);
     let (req, _) = r.shards[s].get(&forged);
-    assert_eq!(status(&r.shards[s], req), 400);
     assert_eq!(
-        body(&r.shards[s], req),
-        r#"{"code":1,"message":"Session ID unknown"}"#
+        response(&r.shards[s], req),
+        (
+            400,
+            r#"{"code":1,"message":"Session ID unknown"}"#.to_owned()
+        )
     );
     for (s, sid) in &sids {
         let uri = format!("{POLL_URI}&sid={sid}");
