@@ -20,7 +20,9 @@ use tokio::sync::{mpsc, watch};
 /// Binds, serves until a signal, shuts the core down and lets connections flush.
 pub async fn serve(opts: Options, driver: Rc<Driver>) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
-    let signal = shutdown_signal(); // installed before the line that lets tests signal us
+    // Installed now, synchronously, before the line that lets tests signal us: an
+    // `async fn` would only install its handlers when first polled.
+    let signal = shutdown_signal();
     announce(listener.local_addr()?.port())?;
     tokio::task::spawn_local(driver.clone().timers());
     let (stop_tx, stop) = watch::channel(false);
@@ -66,20 +68,29 @@ pub async fn serve(opts: Options, driver: Rc<Driver>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// returned future is first polled, so a signal sent right after it returns is seen.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
-            return;
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Tells the core when a request is dropped unanswered (the peer left a held poll).
