@@ -29,7 +29,7 @@ use socketio_proto::Core;
 struct AsyncStd;
 
 impl client_app::Runner for AsyncStd {
-    fn run<C, A>(&mut self, core: C, origin: &str, mut app: A) -> i32
+    fn run<C, A>(&mut self, core: C, peer: &client_app::Peer, mut app: A) -> i32
     where
         C: Core<Input = Input, Transmit = Transmit>,
         A: App<C>,
@@ -39,7 +39,7 @@ impl client_app::Runner for AsyncStd {
         async_std::task::block_on(async_client::run(
             spawn,
             core,
-            origin,
+            &peer.origin,
             MAX_BODY,
             timer,
             |core, now, wake| {

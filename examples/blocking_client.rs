@@ -33,13 +33,13 @@ use socketio_proto::Core;
 struct Blocking;
 
 impl client_app::Runner for Blocking {
-    fn run<C, A>(&mut self, core: C, origin: &str, mut app: A) -> i32
+    fn run<C, A>(&mut self, core: C, peer: &client_app::Peer, mut app: A) -> i32
     where
         C: Core<Input = Input, Transmit = Transmit>,
         A: App<C>,
     {
         let timer = app.timer();
-        blocking_client::run(core, origin, MAX_BODY, timer, |core, now, wake| {
+        blocking_client::run(core, &peer.origin, MAX_BODY, timer, |core, now, wake| {
             let flow = match wake {
                 Wake::Event(e) => app.event(core, now, e),
                 Wake::Line(line) => app.line(core, now, line),

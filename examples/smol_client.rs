@@ -30,7 +30,7 @@ use socketio_proto::Core;
 struct Smol;
 
 impl client_app::Runner for Smol {
-    fn run<C, A>(&mut self, core: C, origin: &str, mut app: A) -> i32
+    fn run<C, A>(&mut self, core: C, peer: &client_app::Peer, mut app: A) -> i32
     where
         C: Core<Input = Input, Transmit = Transmit>,
         A: App<C>,
@@ -38,7 +38,7 @@ impl client_app::Runner for Smol {
         let ex = smol::LocalExecutor::new();
         let spawn = |task: Task| ex.spawn(task).detach();
         let timer = app.timer();
-        let run = async_client::run(spawn, core, origin, MAX_BODY, timer, |core, now, wake| {
+        let run = async_client::run(spawn, core, &peer.origin, MAX_BODY, timer, |core, now, wake| {
             let flow = match wake {
                 Wake::Event(e) => app.event(core, now, e),
                 Wake::Line(line) => app.line(core, now, line),

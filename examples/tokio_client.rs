@@ -32,7 +32,7 @@ use tokio_client::Wake;
 struct Tokio;
 
 impl client_app::Runner for Tokio {
-    fn run<C, A>(&mut self, core: C, origin: &str, mut app: A) -> i32
+    fn run<C, A>(&mut self, core: C, peer: &client_app::Peer, mut app: A) -> i32
     where
         C: Core<Input = Input, Transmit = Transmit>,
         A: App<C>,
@@ -50,7 +50,7 @@ impl client_app::Runner for Tokio {
         let timer = app.timer();
         rt.block_on(tokio_client::run(
             core,
-            origin,
+            &peer.origin,
             MAX_BODY,
             timer,
             |core, now, wake| {

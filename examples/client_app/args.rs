@@ -26,10 +26,13 @@ pub struct Args {
     pub script: Option<String>,
     /// First reconnection delay (the Manager's default is 1000 ms).
     pub reconnection_delay_ms: Option<u64>,
+    /// `--ca-file PEM`: trust only these CA certificates for `https://` (default: the
+    /// platform's roots).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 const USAGE: &str = "usage: CLIENT [--url http://127.0.0.1:3000[/path/]] [--namespace /] \
-[--auth '{json}'] [--transports polling,websocket] [--engineio] [--script interop|reconnect] [--reconnection-delay MS]";
+[--auth '{json}'] [--transports polling,websocket] [--engineio] [--script interop|reconnect] [--reconnection-delay MS] [--ca-file PEM]";
 
 /// Parses `std::env::args()`; exits with a usage message on error.
 pub fn parse() -> Args {
@@ -50,6 +53,7 @@ fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut engineio = false;
     let mut script = None;
     let mut reconnection_delay_ms = None;
+    let mut ca_file = None;
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -78,6 +82,7 @@ fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                     .map_err(|_| format!("--reconnection-delay: bad number {v:?}"))?;
                 reconnection_delay_ms = Some(ms);
             }
+            "--ca-file" => ca_file = Some(std::path::PathBuf::from(value()?)),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -115,6 +120,7 @@ fn parse_from(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         engineio,
         script,
         reconnection_delay_ms,
+        ca_file,
     })
 }
 

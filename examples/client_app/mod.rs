@@ -15,6 +15,8 @@
 pub mod args;
 mod script;
 pub mod show;
+#[path = "../tls/client.rs"]
+pub mod tls;
 
 pub use script::Script;
 
@@ -52,10 +54,32 @@ pub trait App<C: Core> {
     }
 }
 
+/// The server a client talks to.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// `http://host:port` or `https://host:port`: where the core's requests go.
+    pub origin: String,
+    /// For an `https` origin, the TLS settings every connection (polling and WebSocket)
+    /// is opened with; `None` for plain `http`.
+    pub tls: Option<tls::Connector>,
+}
+
+impl Peer {
+    /// The peer for `origin`, with TLS (per `ca_file`) when it is `https://`.
+    fn new(origin: String, host: &str, ca_file: Option<&std::path::Path>) -> Result<Self, String> {
+        let tls = if origin.starts_with("https://") {
+            Some(tls::connector(host, ca_file)?)
+        } else {
+            None
+        };
+        Ok(Peer { origin, tls })
+    }
+}
+
 /// A client main's adapter: runs an app on a core until the app breaks.
 pub trait Runner {
-    /// Runs `app` on `core` (speaking to `origin`, `http://host:port`); the exit status.
-    fn run<C, A>(&mut self, core: C, origin: &str, app: A) -> i32
+    /// Runs `app` on `core` (speaking to `peer`); the exit status.
+    fn run<C, A>(&mut self, core: C, peer: &Peer, app: A) -> i32
     where
         C: Core<Input = socketio_proto::client::Input, Transmit = socketio_proto::client::Transmit>,
         A: App<C>;
@@ -79,7 +103,13 @@ pub fn main(runner: &mut impl Runner) -> i32 {
         return match engine(&args, now) {
             Ok(core) => {
                 let origin = core.config().http_origin();
-                runner.run(core, &origin, EngineIo)
+                match Peer::new(origin, &args.host, args.ca_file.as_deref()) {
+                    Ok(peer) => runner.run(core, &peer, EngineIo),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        2
+                    }
+                }
             }
             Err(e) => {
                 eprintln!("error: {e}");
@@ -88,20 +118,19 @@ pub fn main(runner: &mut impl Runner) -> i32 {
         };
     }
     let started = manager(&args).and_then(|mut m| {
+        let origin = m.config().engine.http_origin();
+        let peer = Peer::new(origin, &args.host, args.ca_file.as_deref())?;
         let app = match &args.script {
             Some(name) => Mode::Script(Script::start(&mut m, now, name, &args)?),
             None => Mode::Interactive(Interactive::start(&mut m, now, &args)?),
         };
-        Ok((m, app))
+        Ok((m, peer, app))
     });
     match started {
-        Ok((m, app)) => {
-            let origin = m.config().engine.http_origin();
-            match app {
-                Mode::Script(s) => runner.run(m, &origin, s),
-                Mode::Interactive(i) => runner.run(m, &origin, i),
-            }
-        }
+        Ok((m, peer, app)) => match app {
+            Mode::Script(s) => runner.run(m, &peer, s),
+            Mode::Interactive(i) => runner.run(m, &peer, i),
+        },
         Err(e) => {
             if args.script.is_some() {
                 println!("{}", serde_json::json!({ "error": e }));

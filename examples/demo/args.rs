@@ -18,13 +18,18 @@ pub struct Options {
     /// `--connect-timeout MS` (Socket.IO: how long a session may stay without a
     /// namespace).
     pub connect_timeout: Option<u64>,
+    /// `--tls-cert PEM`: serve HTTPS/WSS with this certificate chain (needs `--tls-key`).
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// `--tls-key PEM`: the private key of `--tls-cert`.
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// The usage line for `program`.
 pub fn usage(program: &str) -> String {
     format!(
         "usage: {program} [--engineio] [--port N] [--path P] \
-[--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES] [--connect-timeout MS]"
+[--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES] [--connect-timeout MS] \
+[--tls-cert PEM --tls-key PEM]"
     )
 }
 
@@ -62,9 +67,14 @@ pub fn parse(program: &str, args: impl IntoIterator<Item = String>) -> Result<Op
                     Some(usize::try_from(n).map_err(|_| "--max-payload too large".to_string())?);
             }
             "--connect-timeout" => opts.connect_timeout = Some(number(value()?)?),
+            "--tls-cert" => opts.tls_cert = Some(value()?.into()),
+            "--tls-key" => opts.tls_key = Some(value()?.into()),
             "-h" | "--help" => return Err(usage),
             other => return Err(format!("unknown argument {other:?}\n{usage}")),
         }
+    }
+    if opts.tls_cert.is_some() != opts.tls_key.is_some() {
+        return Err(format!("--tls-cert and --tls-key go together\n{usage}"));
     }
     Ok(opts)
 }

@@ -8,13 +8,15 @@ pub mod args;
 pub mod build;
 pub mod echo;
 pub mod socketio;
+#[path = "../tls/server.rs"]
+pub mod tls;
 
 use socketio_proto::driver::Core;
 use socketio_proto::server::{Input, Transmit};
 use std::process::ExitCode;
 
 /// What an adapter needs besides the core: where to listen and how much to read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Listen {
     /// Port on 127.0.0.1 (0 = a free port). The adapter prints
     /// `listening on http://127.0.0.1:PORT` once it accepts connections.
@@ -22,6 +24,10 @@ pub struct Listen {
     /// Largest HTTP body / WebSocket message to read (the core answers 413 above it;
     /// read one byte more so that it can see that).
     pub max_payload: usize,
+    /// Serve HTTPS/WSS with this configuration (`--tls-cert`/`--tls-key`); the line
+    /// printed is then `listening on https://127.0.0.1:PORT`. The adapter wraps every
+    /// accepted stream and gives each handshake [`tls::HANDSHAKE_TIMEOUT`].
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 /// A runtime adapter: serves `core` until Ctrl-C / SIGTERM, calling `on_event` for each
@@ -51,9 +57,20 @@ pub fn main<S: Serve>(program: &str, adapter: S) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let tls = match (&opts.tls_cert, &opts.tls_key) {
+        (Some(cert), Some(key)) => match tls::server_config(cert, key) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                eprintln!("invalid configuration: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
     let listen = Listen {
         port: opts.port,
         max_payload: built.max_payload(),
+        tls,
     };
     match built {
         build::Built::Engine(server) => adapter.serve(listen, *server, echo::on_event),

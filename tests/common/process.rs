@@ -230,7 +230,7 @@ fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
 pub struct Server {
     /// The process (killed on drop).
     pub process: ChildGuard,
-    /// The port from its `listening on http://127.0.0.1:PORT` line.
+    /// The port from its `listening on http(s)://127.0.0.1:PORT` line.
     pub port: u16,
 }
 
@@ -274,6 +274,7 @@ pub fn spawn_server(program: &Path, args: &[&str], timeout: Duration) -> Server 
             Ok(line) => {
                 if let Some(port) = line
                     .strip_prefix("listening on http://127.0.0.1:")
+                    .or_else(|| line.strip_prefix("listening on https://127.0.0.1:"))
                     .and_then(|p| p.trim().parse::<u16>().ok())
                 {
                     return Server { process, port };
