@@ -37,8 +37,13 @@ pub struct Model {
     pub tokens: Vec<AckRequest>,
     /// `Open` seen and no `Close` since.
     pub open: bool,
-    /// The last attempt number of the running reconnect cycle (0: none yet).
+    /// The last attempt number of the running reconnect cycle (0: none yet). The
+    /// back-off, and with it the count, restarts only once a namespace connected on
+    /// the connection (`proven`), not on a bare Engine.IO open: a server that accepts
+    /// the handshake and then drops us must not reset our reconnection delay.
     pub cycle: u32,
+    /// A namespace connected since the last `Opened`.
+    pub proven: bool,
     /// From the config.
     pub reconnection: bool,
     /// From the config: the send buffer bound per socket.
@@ -64,6 +69,7 @@ impl Model {
             tokens: Vec::new(),
             open: false,
             cycle: 0,
+            proven: false,
             reconnection,
             max_buffered,
             max_buffered_bytes: usize::MAX,
@@ -159,11 +165,14 @@ pub fn drain(io: &mut Manager, m: &mut Model) {
             IoEvent::Opened => {
                 assert!(!m.open, "Opened twice");
                 m.open = true;
+                m.proven = false;
             }
             IoEvent::Closed { .. } => {
                 assert!(m.open, "Closed without Opened");
                 m.open = false;
-                m.cycle = 0;
+                if m.proven {
+                    m.cycle = 0;
+                }
                 for (_, s) in &m.sockets {
                     assert!(!s.connected, "Close before a socket's Disconnected");
                 }
@@ -179,7 +188,6 @@ pub fn drain(io: &mut Manager, m: &mut Model) {
             IoEvent::Reconnected { attempt } => {
                 assert!(m.open);
                 assert_eq!(attempt, m.cycle);
-                m.cycle = 0;
             }
             // As in the JS manager, the last failed attempt gives `ReconnectFailed`
             // (from `reconnect()`) just before its `ReconnectError`.
@@ -197,6 +205,8 @@ pub fn drain(io: &mut Manager, m: &mut Model) {
                 assert!(s.wanted, "Connected for a socket not asked to connect");
                 assert!(!s.connected, "Connected twice");
                 s.connected = true;
+                m.proven = true;
+                m.cycle = 0;
             }
             IoEvent::ConnectError { socket, .. } => {
                 let s = m.sock(socket);
