@@ -6,6 +6,7 @@
 //! ```text
 //! cargo run --example async_std_client -- --url http://127.0.0.1:3000 --namespace / \
 //!     --auth '{"token":"abc"}' --transports polling,websocket
+//! cargo run --example async_std_client -- --url https://localhost:3443 --ca-file ca.pem
 //! ```
 //!
 //! The same flags, modes and output as `tokio_client`: one JSON line per event; each
@@ -14,6 +15,10 @@
 //! runs a fixed scenario against `tests/interop/node_server.js`;
 //! `--reconnection-delay MS` sets the first reconnection delay. `SIO_TRACE=1` prints
 //! every transmit and network result to stderr.
+//!
+//! An `https://` URL speaks HTTPS and WSS (rustls), trusting the platform's roots or
+//! only the CA certificates of `--ca-file PEM`. A TLS failure (e.g. `TLS: certificate
+//! rejected (UnknownIssuer)`) is printed to stderr and retried with the usual back-off.
 
 #[path = "async_client/mod.rs"]
 mod async_client;
@@ -39,7 +44,7 @@ impl client_app::Runner for AsyncStd {
         async_std::task::block_on(async_client::run(
             spawn,
             core,
-            &peer.origin,
+            peer,
             MAX_BODY,
             timer,
             |core, now, wake| {

@@ -5,12 +5,14 @@
 //! ```text
 //! cargo run --example async_std_server -- [--engineio] [--port 3000] [--path P]
 //!     [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES] [--connect-timeout MS]
+//!     [--tls-cert CHAIN.pem --tls-key KEY.pem]
 //! ```
 //!
 //! The same flags, modes and behaviour as `tokio_server`: the Socket.IO test application
 //! on `/socket.io/` (see `demo/socketio.rs`), or with `--engineio` an Engine.IO echo
 //! server on `/engine.io/`. On start it prints `listening on http://127.0.0.1:PORT`;
-//! Ctrl-C or SIGTERM shut it down cleanly, exit 0.
+//! Ctrl-C or SIGTERM shut it down cleanly, exit 0. With `--tls-cert`/`--tls-key` it
+//! serves HTTPS and WSS instead (rustls) and prints `listening on https://127.0.0.1:PORT`.
 
 #[path = "async_server/mod.rs"]
 mod async_server;
@@ -35,7 +37,8 @@ impl demo::Serve for AsyncStd {
         F: FnMut(&mut C, C::Event) + Send + 'static,
     {
         let spawn = |task| drop(async_std::task::spawn(task));
-        let opts = async_server::Options::new(spawn, listen.max_payload);
+        let mut opts = async_server::Options::new(spawn, listen.max_payload);
+        opts.tls = listen.tls;
         let served = async_std::task::block_on(async {
             let listener = async_net::TcpListener::bind(("127.0.0.1", listen.port)).await?;
             async_server::serve(listener, core, on_event, opts).await

@@ -33,6 +33,13 @@ impl demo::Serve for Blocking {
         C: Core<Input = Input, Transmit = Transmit> + Send + 'static,
         F: FnMut(&mut C, C::Event) + Send + 'static,
     {
+        if listen.tls.is_some() {
+            eprintln!(
+                "invalid configuration: --tls-cert/--tls-key: this adapter serves plain \
+                 http only for now (smol_server and async_std_server serve TLS)"
+            );
+            return ExitCode::from(2);
+        }
         let opts = serve::Options {
             max_payload: listen.max_payload,
             on_listening: Some(|port| {

@@ -37,6 +37,14 @@ impl client_app::Runner for Tokio {
         C: Core<Input = Input, Transmit = Transmit>,
         A: App<C>,
     {
+        if peer.tls.is_some() {
+            eprintln!(
+                "error: {}: this adapter speaks plain http only for now \
+                 (smol_client and async_std_client speak https)",
+                peer.origin
+            );
+            return 2;
+        }
         let rt = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

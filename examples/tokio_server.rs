@@ -29,6 +29,13 @@ impl demo::Serve for Tokio {
         C: Core<Input = Input, Transmit = Transmit> + Send + 'static,
         F: FnMut(&mut C, C::Event) + Send + 'static,
     {
+        if listen.tls.is_some() {
+            eprintln!(
+                "invalid configuration: --tls-cert/--tls-key: this adapter serves plain \
+                 http only for now (smol_server and async_std_server serve TLS)"
+            );
+            return ExitCode::from(2);
+        }
         let opts = tokio_server::Options {
             port: listen.port,
             max_payload: listen.max_payload,

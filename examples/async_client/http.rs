@@ -1,8 +1,10 @@
 //! HTTP/1.1 requests over async-net with a small keep-alive pool: the request written by
 //! hand, the response head parsed with `httparse`, the body framed by `Content-Length`,
-//! `chunked` or the end of the connection, and bounded by `max_body`.
+//! `chunked` or the end of the connection, and bounded by `max_body`. Over plain TCP or
+//! TLS alike (`tls::Stream`).
 
-use async_net::TcpStream;
+use super::tls::{self, Stream};
+use crate::client_app::tls::Connector;
 use bytes::Bytes;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use socketio_proto::client::HttpRequest;
@@ -19,13 +21,14 @@ const POOL_SIZE: usize = 4;
 const MAX_HEAD: usize = 16 << 10;
 
 /// Idle keep-alive connections, each with the time it went idle.
-pub type Pool = Mutex<Vec<(TcpStream, Instant)>>;
+pub type Pool = Mutex<Vec<(Stream, Instant)>>;
 
-/// Performs `req` on `addr` (`host:port`) over a pooled connection or a new one; returns
-/// the status and the body. A pooled connection that dies before any response byte is
-/// retried once on a fresh connection.
+/// Performs `req` on `addr` (`host:port`) over a pooled connection or a new one (TLS
+/// with `tls`); returns the status and the body. A pooled connection that dies before
+/// any response byte is retried once on a fresh connection.
 pub async fn perform(
     addr: &str,
+    tls: Option<&Connector>,
     pool: &Pool,
     req: HttpRequest,
     max_body: usize,
@@ -51,11 +54,7 @@ pub async fn perform(
     let (status, body, keep) = loop {
         let (stream, reused) = match idle.take() {
             Some((stream, _)) => (stream, true),
-            None => {
-                let stream = TcpStream::connect(addr).await?;
-                stream.set_nodelay(true)?;
-                (stream, false)
-            }
+            None => (tls::connect(addr, tls).await?, false),
         };
         match exchange(stream, &out, max_body).await {
             Ok(done) => break done,
@@ -115,10 +114,10 @@ struct Head {
 /// Writes `request` on `stream` and reads the response: status, body, and the stream
 /// back if it may be reused.
 async fn exchange(
-    mut stream: TcpStream,
+    mut stream: Stream,
     request: &[u8],
     max_body: usize,
-) -> Result<(u16, Bytes, Option<TcpStream>), Failed> {
+) -> Result<(u16, Bytes, Option<Stream>), Failed> {
     let early = |error| Failed { early: true, error };
     stream.write_all(request).await.map_err(early)?;
     stream.flush().await.map_err(early)?;
@@ -199,7 +198,7 @@ fn parse_head(buf: &[u8]) -> io::Result<Option<Head>> {
 }
 
 /// Decodes a chunked body; `buf` holds what was read after the head.
-async fn dechunk(stream: &mut TcpStream, mut buf: Vec<u8>, max_body: usize) -> io::Result<Vec<u8>> {
+async fn dechunk(stream: &mut Stream, mut buf: Vec<u8>, max_body: usize) -> io::Result<Vec<u8>> {
     let (mut body, mut pos) = (Vec::new(), 0);
     loop {
         let (skip, size) = match httparse::parse_chunk_size(&buf[pos..]) {
@@ -239,7 +238,7 @@ async fn dechunk(stream: &mut TcpStream, mut buf: Vec<u8>, max_body: usize) -> i
 }
 
 /// Appends what `stream` has next to `buf`; the end of the stream is `UnexpectedEof`.
-async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<()> {
+async fn read_more(stream: &mut Stream, buf: &mut Vec<u8>) -> io::Result<()> {
     let start = buf.len();
     buf.resize(start + 8192, 0);
     let read = stream.read(&mut buf[start..]).await;

@@ -12,13 +12,19 @@
 //! - The core is drained after every input and callback until `Output::Timeout`; then
 //!   the loop waits for that deadline, the app's timer, a network result or a stdin line.
 //!   On a single-threaded executor a whole drain is queued before any writer runs.
-//! - `https://` is refused for now (no TLS yet). `SIO_TRACE=1` traces to stderr.
+//! - `https://`: every connection (polling and WebSocket, `wss://`) is TLS over its TCP
+//!   stream with the Peer's rustls settings (`tls.rs`). A TLS failure is printed to
+//!   stderr (`error: ORIGIN: TLS: certificate rejected (...)`) and reported to the core
+//!   as any transport failure (`HttpFailed` / `WsFailed`): its back-off applies.
+//! - `SIO_TRACE=1` traces to stderr.
 
 mod http;
+mod tls;
 
+use crate::client_app::tls::Connector;
+use crate::client_app::Peer;
 use async_channel::{Receiver, Sender};
 use async_io::Timer;
-use async_net::TcpStream;
 use async_tungstenite::tungstenite::{self, protocol::WebSocketConfig, Message};
 use futures_lite::{future, StreamExt};
 use futures_util::SinkExt;
@@ -28,7 +34,7 @@ use socketio_proto::{Core, Output, Utf8Bytes};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::io::BufRead;
+use std::io::{self, BufRead};
 use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -51,13 +57,14 @@ pub enum Wake<E> {
 /// The callback's answer: `Continue(next app timer)` or `Break(exit status)`.
 pub type Step = ControlFlow<i32, Option<Instant>>;
 
-/// Drives `core` against `origin` (`http://host:port`) until `on` breaks; returns its
-/// exit status. `spawn` runs the adapter's connection tasks on the runtime; `timer` is
-/// the app's first deadline; `max_body` bounds every response body and WebSocket message.
+/// Drives `core` against `peer` (its origin `http://host:port` or `https://host:port`,
+/// and for https its TLS settings) until `on` breaks; returns its exit status. `spawn`
+/// runs the adapter's connection tasks on the runtime; `timer` is the app's first
+/// deadline; `max_body` bounds every response body and WebSocket message.
 pub async fn run<S, C, F>(
     spawn: S,
     core: C,
-    origin: &str,
+    peer: &Peer,
     max_body: usize,
     timer: Option<Instant>,
     on: F,
@@ -67,19 +74,29 @@ where
     C: Core<Input = Input, Transmit = Transmit>,
     F: FnMut(&mut C, Instant, Wake<C::Event>) -> Step,
 {
-    let Some(addr) = origin.strip_prefix("http://") else {
-        eprintln!("error: {origin}: this adapter speaks plain http/ws only (no TLS yet)");
-        return 2;
+    let origin = peer.origin.as_str();
+    let (addr, tls) = match (origin.split_once("://"), &peer.tls) {
+        (Some(("http", addr)), _) => (addr, None),
+        (Some(("https", addr)), Some(tls)) => (addr, Some(Arc::new(tls.clone()))),
+        _ => {
+            eprintln!("error: {origin}: expected http://HOST:PORT, or https:// with TLS settings");
+            return 2;
+        }
     };
     let (tx, rx) = async_channel::bounded(256);
-    let net = Net {
-        spawn,
+    let link = Link {
+        origin: origin.into(),
         addr: addr.into(),
+        tls,
         max_body,
         tx,
+        trace: std::env::var_os("SIO_TRACE").is_some(),
+    };
+    let net = Net {
+        spawn,
+        link,
         pool: Arc::default(),
         ws: HashMap::new(),
-        trace: std::env::var_os("SIO_TRACE").is_some(),
     };
     match drive(core, net, rx, timer, on).await {
         ControlFlow::Break(code) => code,
@@ -186,57 +203,80 @@ fn stdin_lines() -> Receiver<String> {
     rx
 }
 
-/// The network side: HTTP requests on tasks, one task per WebSocket.
-struct Net<S> {
-    /// Runs a task on the runtime.
-    spawn: S,
+/// What every connection task needs: where to connect, how, and where to report.
+#[derive(Clone)]
+struct Link {
+    /// `http://host:port` or `https://host:port`, for messages.
+    origin: Arc<str>,
     /// `host:port`.
     addr: Arc<str>,
+    /// For `https`: the TLS settings of every connection.
+    tls: Option<Arc<Connector>>,
     /// Bound on response bodies and WebSocket messages.
     max_body: usize,
     /// Where the tasks report.
     tx: Sender<Input>,
+    /// `SIO_TRACE` is set.
+    trace: bool,
+}
+
+impl Link {
+    /// Says why the connection of `what` (a request or a WebSocket) failed: a TLS
+    /// failure always (the user has a certificate or a CA to fix), others only when
+    /// tracing. The core hears of it as of any transport failure.
+    fn report(&self, what: impl std::fmt::Display, e: &io::Error) {
+        match tls::failure(e) {
+            Some(why) => eprintln!("error: {}: {why}", self.origin),
+            None if self.trace => eprintln!("trace: {what} failed: {e}"),
+            None => {}
+        }
+    }
+}
+
+/// The network side: HTTP requests on tasks, one task per WebSocket.
+struct Net<S> {
+    /// Runs a task on the runtime.
+    spawn: S,
+    /// What the tasks share.
+    link: Link,
     /// Idle keep-alive HTTP connections.
     pool: Arc<http::Pool>,
     /// Each WebSocket's queue of frames to write; dropped to close it.
     ws: HashMap<ConnId, Sender<Message>>,
-    /// `SIO_TRACE` is set.
-    trace: bool,
 }
 
 impl<S: Fn(Task)> Net<S> {
     /// Starts performing `t`.
     fn transmit(&mut self, t: Transmit) {
-        if self.trace {
+        if self.link.trace {
             eprintln!("trace: -> {t:?}");
         }
         match t {
             Transmit::HttpRequest { request, req } => {
-                let (addr, pool, tx) = (self.addr.clone(), self.pool.clone(), self.tx.clone());
-                let (max_body, trace) = (self.max_body, self.trace);
+                let (link, pool) = (self.link.clone(), self.pool.clone());
                 (self.spawn)(Box::pin(async move {
-                    let input = match http::perform(&addr, &pool, req, max_body).await {
+                    let tls = link.tls.as_deref();
+                    let done = http::perform(&link.addr, tls, &pool, req, link.max_body).await;
+                    let input = match done {
                         Ok((status, body)) => Input::HttpResponse {
                             request,
                             status,
                             body,
                         },
                         Err(e) => {
-                            if trace {
-                                eprintln!("trace: {request} failed: {e}");
-                            }
+                            link.report(request, &e);
                             Input::HttpFailed { request }
                         }
                     };
-                    let _ = tx.send(input).await;
+                    let _ = link.tx.send(input).await;
                 }));
             }
             Transmit::WsOpen { conn, uri } => {
                 let (out_tx, out_rx) = async_channel::unbounded();
                 self.ws.insert(conn, out_tx);
-                let (addr, tx) = (self.addr.clone(), self.tx.clone());
-                let url = format!("ws://{addr}{uri}");
-                let task = websocket(conn, addr, url, self.max_body, out_rx, tx, self.trace);
+                let scheme = if self.link.tls.is_some() { "wss" } else { "ws" };
+                let url = format!("{scheme}://{}{uri}", self.link.addr);
+                let task = websocket(conn, url, self.link.clone(), out_rx);
                 (self.spawn)(Box::pin(task));
             }
             Transmit::WsSend { conn, msg } => {
@@ -258,7 +298,7 @@ impl<S: Fn(Task)> Net<S> {
 
     /// Bookkeeping for an input about to be fed to the core.
     fn input(&mut self, input: &Input) {
-        if self.trace {
+        if self.link.trace {
             eprintln!("trace: <- {input:?}");
         }
         if let Input::WsClosed { conn } | Input::WsFailed { conn } = input {
@@ -269,31 +309,24 @@ impl<S: Fn(Task)> Net<S> {
 
 /// One WebSocket: connects, then writes queued frames (fed, flushed once the queue is
 /// empty) and reports what it reads, until either side closes.
-async fn websocket(
-    conn: ConnId,
-    addr: Arc<str>,
-    url: String,
-    max_body: usize,
-    out: Receiver<Message>,
-    tx: Sender<Input>,
-    trace: bool,
-) {
+async fn websocket(conn: ConnId, url: String, link: Link, out: Receiver<Message>) {
+    let tx = &link.tx;
     let config = WebSocketConfig::default()
-        .max_message_size(Some(max_body))
-        .max_frame_size(Some(max_body));
+        .max_message_size(Some(link.max_body))
+        .max_frame_size(Some(link.max_body));
     let connect = async {
-        let stream = TcpStream::connect(&*addr).await?;
-        stream.set_nodelay(true)?;
-        let (ws, _response) =
-            async_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
-        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(ws)
+        let stream = tls::connect(&link.addr, link.tls.as_deref()).await?;
+        let handshake = async_tungstenite::client_async_with_config(url, stream, Some(config));
+        match handshake.await {
+            Ok((ws, _response)) => Ok(ws),
+            Err(tungstenite::Error::Io(e)) => Err(e),
+            Err(e) => Err(io::Error::other(e)),
+        }
     };
     let ws = match connect.await {
         Ok(ws) => ws,
         Err(e) => {
-            if trace {
-                eprintln!("trace: {conn} failed: {e}");
-            }
+            link.report(conn, &e);
             return drop(tx.send(Input::WsFailed { conn }).await);
         }
     };

@@ -1,16 +1,22 @@
 //! HTTP/1.1 on one TCP connection with `httparse`: keep-alive, `Content-Length` bodies
-//! (read up to `max_payload + 1` bytes), a head budget, and the WebSocket upgrade.
+//! (read up to `max_payload + 1` bytes), a head budget, and the WebSocket upgrade. The
+//! same code serves a plain TCP stream and a TLS one ([`Io`]).
 
 use super::{lock, ws, Outbox, Shared};
 use async_net::TcpStream;
 use bytes::Bytes;
-use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
+use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use socketio_proto::server::{
     handshake, ConnId, HttpRequest, HttpResponse, Input, Method, RequestId,
 };
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+
+/// A byte stream a connection is served on: `TcpStream` itself, or a TLS stream over it.
+pub(super) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for S {}
 
 /// A parsed request head.
 struct Head {
@@ -76,7 +82,7 @@ fn parse(buf: &[u8], max_head: usize) -> Result<Option<(usize, Head)>, u16> {
 
 /// Reads more of the connection into `buf`; false on EOF, error, or (when `idle`) on
 /// server shutdown.
-async fn read_more(shared: &Shared, stream: &mut TcpStream, buf: &mut Vec<u8>, idle: bool) -> bool {
+async fn read_more(shared: &Shared, stream: &mut impl Io, buf: &mut Vec<u8>, idle: bool) -> bool {
     let mut chunk = vec![0u8; 4096]; // on the heap: not part of every task's size
     let read = async { stream.read(&mut chunk).await.ok().filter(|&n| n > 0) };
     let n = if idle {
@@ -97,8 +103,9 @@ async fn read_more(shared: &Shared, stream: &mut TcpStream, buf: &mut Vec<u8>, i
     true
 }
 
-/// Serves HTTP requests on `stream` until it closes or upgrades.
-pub(super) async fn connection(shared: Arc<Shared>, mut stream: TcpStream) {
+/// Serves HTTP requests on `stream` until it closes or upgrades; `tcp` is the socket
+/// under it (the same one for plain TCP), which a WebSocket shuts down when it ends.
+pub(super) async fn connection(shared: Arc<Shared>, mut stream: impl Io, tcp: TcpStream) {
     let outbox = Outbox::new();
     let mut buf = Vec::new();
     loop {
@@ -139,7 +146,7 @@ pub(super) async fn connection(shared: Arc<Shared>, mut stream: TcpStream) {
                     if stream.write_all(switch.as_bytes()).await.is_err() {
                         return shared.feed(Some(Input::WsFailed { conn }), None);
                     }
-                    ws::run(shared, stream, conn, outbox, buf).await
+                    ws::run(shared, stream, tcp, conn, outbox, buf).await
                 }
                 Some(Err(response)) => {
                     let _ = write_response(&mut stream, &response, true).await;
@@ -195,7 +202,7 @@ pub(super) async fn connection(shared: Arc<Shared>, mut stream: TcpStream) {
     }
 }
 
-async fn respond_status(stream: &mut TcpStream, status: u16) {
+async fn respond_status(stream: &mut impl Io, status: u16) {
     let response = HttpResponse {
         status,
         headers: Vec::new(),
@@ -205,7 +212,7 @@ async fn respond_status(stream: &mut TcpStream, status: u16) {
 }
 
 async fn write_response(
-    stream: &mut TcpStream,
+    stream: &mut impl Io,
     r: &HttpResponse,
     close: bool,
 ) -> std::io::Result<()> {

@@ -6,9 +6,11 @@
 //! every output (events go to `on_event`, transmits into per-connection outboxes with a
 //! wake-up) and unlocks. A timer task sleeps until the core's deadline. Each WebSocket
 //! writer feeds every queued frame (shared buffers, not copied) and flushes once. The
-//! runtime is only named by `Options::spawn`.
+//! runtime is only named by `Options::spawn`. With `Options::tls` every connection is
+//! HTTPS/WSS (`futures-rustls`, see `tls.rs`); the rest of the code does not know.
 
 mod http;
+mod tls;
 mod ws;
 
 use async_net::TcpListener;
@@ -41,6 +43,9 @@ pub struct Options {
     pub max_header_bytes: usize,
     /// How long a close (or shutdown) waits for pending writes before cutting.
     pub close_grace: Duration,
+    /// Serve HTTPS/WSS with this configuration (each handshake in its connection's
+    /// task, bounded by `demo::tls::HANDSHAKE_TIMEOUT`); `None`: plain HTTP/WS.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Options {
@@ -53,6 +58,7 @@ impl Options {
             max_backlog_bytes: 4 << 20,
             max_header_bytes: 16 << 10,
             close_grace: Duration::from_secs(2),
+            tls: None,
         }
     }
 }
@@ -323,6 +329,8 @@ where
         max_bytes: opts.max_backlog_bytes,
     };
     let (spawn, grace) = (opts.spawn, opts.close_grace);
+    let acceptor = opts.tls.clone().map(futures_rustls::TlsAcceptor::from);
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     let shared = Arc::new(Shared {
         core: Mutex::new((Box::new((core, on_event)), routes)),
         timer: Event::new(),
@@ -335,7 +343,7 @@ where
     let mut signal = Box::pin(shutdown_signal()?);
     let port = listener.local_addr()?.port();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on http://127.0.0.1:{port}")?;
+    writeln!(out, "listening on {scheme}://127.0.0.1:{port}")?;
     out.flush()?;
     drop(out);
     spawn(Box::pin(timer(shared.clone())));
@@ -352,9 +360,12 @@ where
             None => break,
             Some(Ok((stream, _))) => {
                 let _ = stream.set_nodelay(true);
-                let (shared, alive) = (shared.clone(), alive.clone());
+                let (shared, alive, acceptor) = (shared.clone(), alive.clone(), acceptor.clone());
                 spawn(Box::pin(async move {
-                    http::connection(shared, stream).await;
+                    match acceptor {
+                        Some(acceptor) => tls::connection(shared, acceptor, stream).await,
+                        None => http::connection(shared, stream.clone(), stream).await,
+                    }
                     drop(alive);
                 }));
             }

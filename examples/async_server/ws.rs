@@ -1,6 +1,8 @@
 //! One WebSocket: a reader that feeds the core, a writer that drains the outbox
-//! (feeding every queued frame, then flushing once), and the close rules.
+//! (feeding every queued frame, then flushing once), and the close rules. It runs over
+//! plain TCP or TLS alike: the close rules shut the TCP socket under either down.
 
+use super::http::Io;
 use super::{Close, Outbox, Shared};
 use async_io::Timer;
 use async_net::TcpStream;
@@ -32,10 +34,11 @@ fn message(m: WsMessage) -> Message {
 }
 
 /// Runs the WebSocket `conn` on `stream` (after the 101; `read` is what came after the
-/// request head) until either side closes it.
+/// request head) until either side closes it; `tcp` is the socket under `stream`.
 pub(super) async fn run(
     shared: Arc<Shared>,
-    stream: TcpStream,
+    stream: impl Io,
+    tcp: TcpStream,
     conn: ConnId,
     outbox: Arc<Outbox>,
     read: Vec<u8>,
@@ -46,8 +49,7 @@ pub(super) async fn run(
         .write_buffer_size(32 << 10)
         .max_message_size(max)
         .max_frame_size(max);
-    let ws = WebSocketStream::from_partially_read(stream.clone(), read, Role::Server, Some(config))
-        .await;
+    let ws = WebSocketStream::from_partially_read(stream, read, Role::Server, Some(config)).await;
     let (mut tx, mut rx) = ws.split();
     let grace = shared.opts.close_grace;
     let reader = async {
@@ -122,14 +124,14 @@ pub(super) async fn run(
         }
         if close == Close::Graceful {
             // Close frame sent: give the peer a moment to answer it, then cut.
-            let _ = stream.shutdown(Shutdown::Write);
+            let _ = tcp.shutdown(Shutdown::Write);
             let reader_done = outbox.wait(|q| (q.close == Close::Abort).then_some(()));
             future::or(reader_done, async {
                 Timer::after(grace).await;
             })
             .await;
         }
-        let _ = stream.shutdown(Shutdown::Both);
+        let _ = tcp.shutdown(Shutdown::Both);
     };
     future::zip(reader, writer).await;
 }

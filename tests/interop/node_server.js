@@ -2,8 +2,11 @@
 // tests/interop_client_node.rs to check our client.
 //
 // Usage: node node_server.js [--port N] [--ping-interval MS] [--ping-timeout MS]
+//                            [--tls-cert PEM --tls-key PEM]
 //
-// Prints `listening on http://127.0.0.1:PORT` once listening (port 0 picks a free port),
+// Prints `listening on http://127.0.0.1:PORT` once listening (port 0 picks a free port;
+// `https://` with --tls-cert/--tls-key, and then one {"tls_error": "..."} line for each
+// TLS handshake a client failed, so tests can count attempts),
 // then one JSON line per event received: {"nsp":"/","event":"message","args":[...]}
 // (binary values are shown as {"$bin":"<hex>"}), and one per Engine.IO message
 // received, exactly as it arrived: {"eio":"<sid>","raw":"<text>"} or
@@ -22,7 +25,9 @@
 // Any other namespace is refused by socket.io ("Invalid namespace").
 "use strict";
 
+const fs = require("fs");
 const http = require("http");
+const https = require("https");
 const { Server } = require("socket.io");
 
 function arg(name, dflt) {
@@ -47,7 +52,16 @@ function show(value) {
   });
 }
 
-const httpServer = http.createServer();
+const tlsCert = arg("--tls-cert", null);
+const tlsKey = arg("--tls-key", null);
+const httpServer = tlsCert
+  ? https.createServer({ cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) })
+  : http.createServer();
+if (tlsCert) {
+  httpServer.on("tlsClientError", (err) => {
+    console.log(JSON.stringify({ tls_error: String(err && err.code ? err.code : err) }));
+  });
+}
 const io = new Server(httpServer, {
   pingInterval,
   pingTimeout,
@@ -112,7 +126,8 @@ setup(io.of("/"));
 setup(io.of("/custom"));
 
 httpServer.listen(port, "127.0.0.1", () => {
-  console.log(`listening on http://127.0.0.1:${httpServer.address().port}`);
+  const scheme = tlsCert ? "https" : "http";
+  console.log(`listening on ${scheme}://127.0.0.1:${httpServer.address().port}`);
 });
 
 process.on("SIGTERM", () => {
