@@ -38,16 +38,8 @@ impl client_app::Runner for Blocking {
         C: Core<Input = Input, Transmit = Transmit>,
         A: App<C>,
     {
-        if peer.tls.is_some() {
-            eprintln!(
-                "error: {}: this adapter speaks plain http only for now \
-                 (smol_client and async_std_client speak https)",
-                peer.origin
-            );
-            return 2;
-        }
         let timer = app.timer();
-        blocking_client::run(core, &peer.origin, MAX_BODY, timer, |core, now, wake| {
+        blocking_client::run(core, peer, MAX_BODY, timer, |core, now, wake| {
             let flow = match wake {
                 Wake::Event(e) => app.event(core, now, e),
                 Wake::Line(line) => app.line(core, now, line),

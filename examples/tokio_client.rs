@@ -17,6 +17,10 @@
 //!   `client_app/script.rs`; `tests/interop_client_node.rs` asserts on them).
 //! - `--reconnection-delay MS` sets the first reconnection delay (default 1000 ms).
 //! - `SIO_TRACE=1` prints every transmit and network result to stderr.
+//!
+//! An `https://` URL speaks HTTPS and WSS (tokio-rustls), trusting the platform's roots
+//! or only the CA certificates of `--ca-file PEM`. A TLS failure (e.g. `TLS: certificate
+//! rejected (UnknownIssuer)`) is printed to stderr and retried with the usual back-off.
 
 #[path = "client_app/mod.rs"]
 mod client_app;
@@ -37,14 +41,6 @@ impl client_app::Runner for Tokio {
         C: Core<Input = Input, Transmit = Transmit>,
         A: App<C>,
     {
-        if peer.tls.is_some() {
-            eprintln!(
-                "error: {}: this adapter speaks plain http only for now \
-                 (smol_client and async_std_client speak https)",
-                peer.origin
-            );
-            return 2;
-        }
         let rt = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -58,7 +54,7 @@ impl client_app::Runner for Tokio {
         let timer = app.timer();
         rt.block_on(tokio_client::run(
             core,
-            &peer.origin,
+            peer,
             MAX_BODY,
             timer,
             |core, now, wake| {

@@ -4,12 +4,17 @@
 //! ```text
 //! cargo run --example tokio_server -- [--engineio] [--port 3000] [--path P]
 //!     [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES] [--connect-timeout MS]
+//!     [--tls-cert CHAIN.pem --tls-key KEY.pem]
 //! ```
 //!
 //! Without `--engineio` it runs the Socket.IO test application on `/socket.io/` (see
 //! `demo/socketio.rs`); `--engineio` runs a plain Engine.IO echo server on
 //! `/engine.io/`. On start it prints `listening on http://127.0.0.1:PORT`; Ctrl-C or
 //! SIGTERM shut it down cleanly (every session closed, held polls released), exit 0.
+//!
+//! With `--tls-cert` / `--tls-key` it serves HTTPS and WSS instead (rustls; each
+//! handshake gets `demo::tls::HANDSHAKE_TIMEOUT`, a failed one is logged to stderr as
+//! `tls handshake failed: ...`) and prints `listening on https://127.0.0.1:PORT`.
 
 #[path = "demo/mod.rs"]
 mod demo;
@@ -29,17 +34,14 @@ impl demo::Serve for Tokio {
         C: Core<Input = Input, Transmit = Transmit> + Send + 'static,
         F: FnMut(&mut C, C::Event) + Send + 'static,
     {
-        if listen.tls.is_some() {
-            eprintln!(
-                "invalid configuration: --tls-cert/--tls-key: this adapter serves plain \
-                 http only for now (smol_server and async_std_server serve TLS)"
-            );
-            return ExitCode::from(2);
-        }
         let opts = tokio_server::Options {
             port: listen.port,
             max_payload: listen.max_payload,
             pages: None,
+            tls: listen.tls.map(|config| tokio_server::Tls {
+                config,
+                handshake_timeout: demo::tls::HANDSHAKE_TIMEOUT,
+            }),
         };
         tokio_server::run(opts, core, on_event)
     }

@@ -12,10 +12,18 @@
 //!   join the batch), feeds what the network produced, writes every socket with output
 //!   once (a batch of frames is one `write`), then sleeps in `poll` until the core's
 //!   deadline, the app's timer, a socket or stdin.
-//! - `https://` is refused for now (no TLS yet). `SIO_TRACE=1` traces to stderr.
+//! - `https://` (`tls.rs`): every connection, polling and WebSocket (`wss`), speaks TLS
+//!   through rustls with the peer's [`Connector`]; the connect and handshake get
+//!   [`tls::HANDSHAKE_TIMEOUT`]. A TLS failure is printed to stderr (`error: ...: TLS:
+//!   certificate rejected (UnknownIssuer): ...`) and reaches the core as any transport
+//!   failure (`HttpFailed` / `WsFailed`), so its reconnection back-off paces retries.
+//! - `SIO_TRACE=1` traces to stderr.
 
+mod tls;
 mod wire;
 
+use crate::client_app::tls::Connector;
+use crate::client_app::Peer;
 use bytes::BytesMut;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
@@ -23,11 +31,12 @@ use socketio_proto::client::{ConnId, HttpRequest, Input, RequestId, Transmit};
 use socketio_proto::{Core, Output};
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind};
 use std::net::{Shutdown, ToSocketAddrs};
 use std::ops::ControlFlow;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use tls::Stream;
 use tungstenite::protocol::frame::coding::{Control, OpCode};
 use wire::Frame;
 
@@ -51,17 +60,22 @@ const POOL_SIZE: usize = 4;
 /// The stdin thread's waker. HTTP connections get even tokens, WebSockets odd ones.
 const STDIN: Token = Token(0);
 
-/// Drives `core` against `origin` (`http://host:port`) until `on` breaks; returns its
-/// exit status. `timer` is the app's first deadline; `max_body` bounds every response
-/// body and WebSocket message.
-pub fn run<C, F>(core: C, origin: &str, max_body: usize, timer: Option<Instant>, on: F) -> i32
+/// Drives `core` against `peer` (`http://host:port`, or `https://` with its TLS
+/// settings) until `on` breaks; returns its exit status. `timer` is the app's first
+/// deadline; `max_body` bounds every response body and WebSocket message.
+pub fn run<C, F>(core: C, peer: &Peer, max_body: usize, timer: Option<Instant>, on: F) -> i32
 where
     C: Core<Input = Input, Transmit = Transmit>,
     F: FnMut(&mut C, Instant, Wake<C::Event>) -> Step,
 {
-    let Some(addr) = origin.strip_prefix("http://") else {
-        eprintln!("error: {origin}: this adapter speaks plain http/ws only (no TLS yet)");
-        return 2;
+    let origin = &peer.origin;
+    let (addr, tls) = match (origin.split_once("://"), &peer.tls) {
+        (Some(("http", addr)), _) => (addr, None),
+        (Some(("https", addr)), Some(tls)) => (addr, Some(tls.clone())),
+        _ => {
+            eprintln!("error: {origin}: neither http:// nor https:// with TLS settings");
+            return 2;
+        }
     };
     let setup = Poll::new().and_then(|poll| {
         let (waker, registry) = (
@@ -78,6 +92,10 @@ where
         }
     };
     let (tx, lines) = mpsc::channel();
+    // The loop keeps the waker too: were it dropped with the thread at stdin's end, its
+    // fd would close before `poll` saw the last wake (and that line would wait).
+    let waker = std::sync::Arc::new(waker);
+    let keep = waker.clone();
     std::thread::spawn(move || {
         for line in std::io::stdin().lines().map_while(Result::ok) {
             if tx.send(line).is_err() || waker.wake().is_err() {
@@ -88,6 +106,7 @@ where
     let net = Net {
         registry,
         addr: addr.to_owned(),
+        tls,
         max_body,
         socks: HashMap::new(),
         next: 0,
@@ -95,7 +114,9 @@ where
         buf: vec![0; 64 * 1024],
         trace: std::env::var_os("SIO_TRACE").is_some(),
     };
-    match drive(core, poll, net, lines, timer, on) {
+    let ended = drive(core, poll, net, lines, timer, on);
+    drop(keep);
+    match ended {
         ControlFlow::Break(code) => code,
         ControlFlow::Continue(never) => match never {},
     }
@@ -139,7 +160,8 @@ where
                 break deadline;
             }
         };
-        let wake_at = [deadline, timer].into_iter().flatten().min();
+        let wake_at = [deadline, timer, net.handshake_by()].into_iter().flatten();
+        let wake_at = wake_at.min();
         let timeout = wake_at.map(|at| at.saturating_duration_since(Instant::now()));
         if let Err(e) = poll.poll(&mut events, timeout) {
             if e.kind() != ErrorKind::Interrupted {
@@ -151,6 +173,7 @@ where
             net.ready(ev.token().0);
         }
         let now = Instant::now();
+        net.expire(now);
         if deadline.is_some_and(|d| now >= d) {
             net.inputs.push_back(Input::Timeout);
         }
@@ -183,7 +206,7 @@ enum State {
 
 /// One TCP connection.
 struct Sock {
-    stream: TcpStream,
+    stream: Stream,
     state: State,
     /// Whether the non-blocking connect completed.
     connected: bool,
@@ -198,6 +221,8 @@ struct Net {
     registry: Registry,
     /// `host:port`.
     addr: String,
+    /// TLS for every connection (`https://`).
+    tls: Option<Connector>,
     max_body: usize,
     socks: HashMap<usize, Sock>,
     /// Half the last HTTP connection's token.
@@ -283,7 +308,11 @@ impl Net {
             self.registry.register(&mut stream, Token(t), both)?;
             Ok(stream)
         };
-        match connect() {
+        let stream = connect().map_err(drop).and_then(|sock| {
+            let tls = self.tls.as_ref();
+            Stream::new(sock, tls, Instant::now()).map_err(|e| eprintln!("error: {e}"))
+        });
+        match stream {
             Ok(stream) => {
                 let (connected, inbuf) = (false, BytesMut::new());
                 let sock = Sock {
@@ -305,7 +334,7 @@ impl Net {
             return;
         };
         if !s.connected {
-            match (s.stream.take_error(), s.stream.peer_addr()) {
+            match (s.stream.tcp().take_error(), s.stream.tcp().peer_addr()) {
                 (Ok(None), Ok(_)) => s.connected = true,
                 (Ok(None), Err(e)) if e.kind() == ErrorKind::NotConnected => return,
                 _ => return self.gone(t, false),
@@ -316,15 +345,40 @@ impl Net {
                 return;
             };
             match s.stream.read(&mut self.buf) {
-                Ok(0) => return self.gone(t, true),
+                Ok(0) => return self.read_end(t, None),
                 Ok(n) => {
                     s.inbuf.extend_from_slice(&self.buf[..n]);
                     self.process(t);
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return self.gone(t, false),
+                Err(e) => return self.read_end(t, Some(e)),
             }
+        }
+    }
+
+    /// Socket `t` read its end (`error`: it failed); if TLS is why, the user hears it.
+    fn read_end(&mut self, t: usize, error: Option<io::Error>) {
+        let sock = self.socks.get(&t);
+        if let Some(why) = sock.and_then(|s| s.stream.why(error.as_ref())) {
+            eprintln!("error: https://{}: {why}", self.addr);
+        }
+        self.gone(t, error.is_none());
+    }
+
+    /// The earliest TLS handshake deadline.
+    fn handshake_by(&self) -> Option<Instant> {
+        let by = self.socks.values().filter_map(|s| s.stream.handshake_by());
+        by.min()
+    }
+
+    /// Fails the sockets whose TLS handshake is not done in time.
+    fn expire(&mut self, now: Instant) {
+        let late = |s: &Sock| s.stream.handshake_by().is_some_and(|by| by <= now);
+        let late = self.socks.iter().filter(|(_, s)| late(s));
+        for t in late.map(|(&t, _)| t).collect::<Vec<_>>() {
+            eprintln!("error: https://{}: {}", self.addr, tls::TIMED_OUT);
+            self.gone(t, false);
         }
     }
 
@@ -394,7 +448,7 @@ impl Net {
     /// Socket `t` ended (`clean`: the peer closed it): forgets it, tells the core.
     fn gone(&mut self, t: usize, clean: bool) {
         if let Some(mut s) = self.socks.remove(&t) {
-            let _ = self.registry.deregister(&mut s.stream);
+            let _ = self.registry.deregister(s.stream.tcp_mut());
             self.ended(s.state, clean, !s.inbuf.is_empty());
         }
     }
@@ -417,42 +471,30 @@ impl Net {
     /// Drops socket `t` without telling the core.
     fn close(&mut self, t: usize) {
         if let Some(mut s) = self.socks.remove(&t) {
-            let _ = self.registry.deregister(&mut s.stream);
+            let _ = self.registry.deregister(s.stream.tcp_mut());
         }
     }
 
-    /// Writes every connected socket with output, once each; a closing socket that has
-    /// written everything shuts down.
+    /// Writes every connected socket with output (TLS records included), once each; a
+    /// closing socket that has written everything shuts down.
     fn flush(&mut self) {
         let pending = self.socks.iter().filter(|(_, s)| {
-            s.connected && (!s.out.is_empty() || matches!(s.state, State::Closing))
+            let closing = matches!(s.state, State::Closing);
+            s.connected && (!s.out.is_empty() || closing || s.stream.pending())
         });
         for t in pending.map(|(&t, _)| t).collect::<Vec<_>>() {
             let Some(s) = self.socks.get_mut(&t) else {
                 continue;
             };
-            let mut written = 0;
-            let result = loop {
-                if written == s.out.len() {
-                    break Ok(());
-                }
-                match s.stream.write(&s.out[written..]) {
-                    Ok(0) => break Err(()),
-                    Ok(n) => written += n,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(_) => break Err(()),
-                }
-            };
-            s.out.drain(..written);
+            let closing = matches!(s.state, State::Closing);
+            let sent = s.stream.send(&s.out, closing);
+            s.out.drain(..sent.taken);
             s.out.shrink_to(64 * 1024);
-            match result {
-                Err(()) => self.gone(t, false),
-                Ok(()) if s.out.is_empty() && matches!(s.state, State::Closing) => {
-                    let _ = s.stream.shutdown(Shutdown::Write);
-                    self.close(t);
-                }
-                Ok(()) => {}
+            if sent.failed {
+                self.gone(t, false);
+            } else if closing && s.out.is_empty() && !s.stream.pending() {
+                let _ = s.stream.tcp().shutdown(Shutdown::Write);
+                self.close(t);
             }
         }
     }

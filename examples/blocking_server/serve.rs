@@ -3,87 +3,38 @@
 //! loop or a C event loop. Every readiness pass reads into one shared buffer, feeds the
 //! core, appends what it transmits to per-connection write buffers, then writes each
 //! dirty connection once (frames of a pass coalesce into one `write`).
+//!
+//! With [`Options::tls`] every accepted connection speaks TLS (`tls.rs`: rustls driven
+//! by this loop); a handshake that fails or is not done within
+//! [`HANDSHAKE_TIMEOUT`] is logged (`tls handshake failed: ...`) and the connection
+//! dropped, the core never hears of it.
 
-use crate::wire::{self, Fragment, WsRead};
+pub use crate::conn::Options;
+use crate::conn::{After, Conn, Mode};
+use crate::demo::tls::HANDSHAKE_TIMEOUT;
+use crate::tls::Stream;
+use crate::wire::{self, WsRead};
 use bytes::Bytes;
-use mio::net::{TcpListener, TcpStream, UnixStream};
+use mio::net::{TcpListener, UnixStream};
 use mio::{Events, Interest, Poll, Token};
 use socketio_proto::driver::{Core, Output};
 use socketio_proto::engineio::WsMessage;
 use socketio_proto::server::{ConnId, Input, RequestId, Transmit};
-use std::collections::{HashMap, VecDeque};
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::Shutdown;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::io::{self, ErrorKind};
 use std::time::{Duration, Instant};
 use tungstenite::protocol::frame::coding::{Control, OpCode};
 
 /// Sockets written by one pass from which the writes wait for one more look at input.
 const DEFER_FANOUT: usize = 64;
 
-/// Limits of the adapter.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The core's `max_payload`: bodies are read up to one byte more (the core answers
-    /// `413`), WebSocket messages up to one byte more (a packet type plus the payload).
-    pub max_payload: usize,
-    /// Unwritten bytes a WebSocket may hold before it is failed and closed.
-    pub max_backlog_bytes: usize,
-    /// Unwritten frames a WebSocket may hold before it is failed and closed.
-    pub max_backlog_frames: usize,
-    /// How long connections get to flush and close after a shutdown signal.
-    pub grace: Duration,
-    /// Called with the port once the loop is ready (signal handlers installed).
-    pub on_listening: Option<fn(u16)>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            max_payload: 1_000_000,
-            max_backlog_bytes: 4 << 20,
-            max_backlog_frames: 4096,
-            grace: Duration::from_secs(3),
-            on_listening: None,
-        }
-    }
-}
-
 const LISTENER: Token = Token(usize::MAX);
 const SIGNAL: Token = Token(usize::MAX - 1);
 /// A closed connection waits this long for the peer's end before it is dropped.
 const LINGER: Duration = Duration::from_secs(2);
-/// How long a socket may take no bytes while output waits for it (then it is dropped).
-const WRITE_DEADLINE: Duration = Duration::from_secs(10);
-/// How long a closing connection gets to write what is left.
-const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
-#[derive(PartialEq)]
-enum Mode {
-    /// HTTP/1.1; `Some` while a request waits for its answer (a held long-poll).
-    Http(Option<RequestId>),
-    /// The upgrade went to the core; `101` with this accept key once it says yes.
-    Upgrading(String),
-    Ws,
-    /// Write what is queued, then shut down and linger (`true`: shut down).
-    Closing(bool),
-}
-
-struct Conn {
-    stream: TcpStream,
-    mode: Mode,
-    keep_alive: bool,
-    /// Unparsed input (a partial head, body or frame); empty and unallocated when idle.
-    inbuf: Vec<u8>,
-    /// Unwritten output, and how many frames it holds.
-    out: Vec<u8>,
-    frames: usize,
-    frag: Fragment,
-    dirty: bool,
-    /// While output waits: when the socket must have taken some of it (the write
-    /// deadline; the close grace once closing). Past it the connection is dropped.
-    write_by: Option<Instant>,
-}
-
+/// The loop's state: the core, the application, every connection and the timers.
 struct Loop<C, F> {
     core: C,
     on_event: F,
@@ -95,8 +46,10 @@ struct Loop<C, F> {
     dirty: Vec<usize>,
     resume: Vec<usize>,
     linger: VecDeque<(Instant, usize)>,
-    /// `write_by` deadlines in the order they were set (stale entries are skipped).
-    stalls: VecDeque<(Instant, usize)>,
+    /// `write_by` deadlines, earliest first (stale entries are skipped).
+    stalls: BinaryHeap<Reverse<(Instant, usize)>>,
+    /// TLS handshake deadlines, in the order they were set.
+    handshakes: VecDeque<(Instant, usize)>,
     stopping: bool,
     /// The read buffer every connection shares, and scratch space for decoded messages.
     buf: Vec<u8>,
@@ -147,7 +100,8 @@ where
         dirty: Vec::new(),
         resume: Vec::new(),
         linger: VecDeque::new(),
-        stalls: VecDeque::new(),
+        stalls: BinaryHeap::new(),
+        handshakes: VecDeque::new(),
         stopping: false,
         msgs: Vec::new(),
     };
@@ -159,19 +113,7 @@ where
         if s.deadline.is_some_and(|d| d <= now) {
             s.feed(now, Input::Timeout);
         }
-        while s.linger.front().is_some_and(|(at, _)| *at <= now) {
-            if let Some((_, t)) = s.linger.pop_front() {
-                s.conns.remove(&t);
-            }
-        }
-        while s.stalls.front().is_some_and(|(at, _)| *at <= now) {
-            if let Some((at, t)) = s.stalls.pop_front() {
-                if s.conns.get(&t).is_some_and(|c| c.write_by == Some(at)) {
-                    eprintln!("connection {t}: the peer took no bytes in time; dropped");
-                    s.gone(t, now, true);
-                }
-            }
-        }
+        s.expire(now);
         // A pass that fanned out to many sockets (a broadcast) first looks once more,
         // without waiting, for input that arrived meanwhile: the frames it causes join
         // the same write to each socket (one `send` for several broadcasts).
@@ -186,7 +128,8 @@ where
         let wake = [
             s.deadline,
             s.linger.front().map(|l| l.0),
-            s.stalls.front().map(|l| l.0),
+            s.stalls.peek().map(|l| l.0 .0),
+            s.handshakes.front().map(|l| l.0),
             stop_at,
         ];
         let timeout = match defer {
@@ -205,12 +148,9 @@ where
                     while let Some(Ok((mut stream, _))) = listener.as_ref().map(|l| l.accept()) {
                         let _ = stream.set_nodelay(true);
                         let both = Interest::READABLE | Interest::WRITABLE;
-                        if poll
-                            .registry()
-                            .register(&mut stream, Token(next_token), both)
-                            .is_ok()
-                        {
-                            s.conns.insert(next_token, Conn::new(stream));
+                        let token = Token(next_token);
+                        if poll.registry().register(&mut stream, token, both).is_ok() {
+                            s.accept(now, next_token, stream);
                             next_token += 1;
                         }
                     }
@@ -244,27 +184,51 @@ where
     }
 }
 
-impl Conn {
-    fn new(stream: TcpStream) -> Self {
-        Conn {
-            stream,
-            mode: Mode::Http(None),
-            keep_alive: true,
-            inbuf: Vec::new(),
-            out: Vec::new(),
-            frames: 0,
-            frag: None,
-            dirty: false,
-            write_by: None,
-        }
-    }
-}
-
 impl<C, F> Loop<C, F>
 where
     C: Core<Input = Input, Transmit = Transmit>,
     F: FnMut(&mut C, C::Event),
 {
+    /// Takes connection `t` on `sock` (registered), under TLS if configured; its
+    /// handshake gets [`HANDSHAKE_TIMEOUT`].
+    fn accept(&mut self, now: Instant, t: usize, sock: mio::net::TcpStream) {
+        match Stream::new(sock, self.opts.tls.as_ref()) {
+            Ok(stream) => {
+                if stream.handshaking() {
+                    self.handshakes.push_back((now + HANDSHAKE_TIMEOUT, t));
+                }
+                self.conns.insert(t, Conn::new(stream));
+            }
+            Err(e) => eprintln!("tls handshake failed: connection {t}: {e}"),
+        }
+    }
+
+    /// Drops what is past its time: lingering connections, connections whose peer took
+    /// no bytes by `write_by`, TLS handshakes not done within [`HANDSHAKE_TIMEOUT`].
+    fn expire(&mut self, now: Instant) {
+        while self.linger.front().is_some_and(|(at, _)| *at <= now) {
+            if let Some((_, t)) = self.linger.pop_front() {
+                self.conns.remove(&t);
+            }
+        }
+        while let Some(&Reverse((at, t))) = self.stalls.peek().filter(|s| s.0 .0 <= now) {
+            self.stalls.pop();
+            if self.conns.get(&t).is_some_and(|c| c.write_by == Some(at)) {
+                eprintln!("connection {t}: the peer took no bytes in time; dropped");
+                self.gone(t, now, true);
+            }
+        }
+        while self.handshakes.front().is_some_and(|(at, _)| *at <= now) {
+            if let Some((_, t)) = self.handshakes.pop_front() {
+                if self.conns.get(&t).is_some_and(|c| c.stream.handshaking()) {
+                    let limit = HANDSHAKE_TIMEOUT;
+                    eprintln!("tls handshake failed: connection {t}: not done within {limit:?}");
+                    self.conns.remove(&t); // nothing reached the core yet
+                }
+            }
+        }
+    }
+
     /// Feeds one input and drains the outputs (ids are fresh, so it cannot fail).
     fn feed(&mut self, now: Instant, input: Input) {
         let _ = self.core.handle_input(now, input);
@@ -349,9 +313,18 @@ where
         self.mark(token);
     }
 
-    /// Reads until the socket would block (or, unless `to_end`, until a read that did
-    /// not fill the buffer), feeding what arrived.
+    /// Reads until the socket would block (or, unless `to_end`, until a read that
+    /// shows the socket drained), feeding what arrived. What TLS has to answer
+    /// (handshake, alerts) goes out with the next flush.
     fn read(&mut self, t: usize, now: Instant, to_end: bool) {
+        self.read_on(t, now, to_end);
+        if self.conns.get(&t).is_some_and(|c| c.stream.pending()) {
+            self.mark(t);
+        }
+    }
+
+    /// [`read`](Self::read) but the TLS answers.
+    fn read_on(&mut self, t: usize, now: Instant, to_end: bool) {
         loop {
             let Some(c) = self.conns.get_mut(&t) else {
                 return;
@@ -360,14 +333,14 @@ where
             if busy && c.inbuf.len() > wire::MAX_HEAD + self.opts.max_payload {
                 return; // read on once the request is answered (`resume`)
             }
-            let n = match c.stream.read(&mut self.buf) {
-                Ok(0) => return self.gone(t, now, false),
-                Ok(n) => n,
+            let (n, short) = match c.stream.read(&mut self.buf) {
+                Ok((0, _)) => return self.ended(t, now, None),
+                Ok(got) => got,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => return self.gone(t, now, true),
+                Err(e) => return self.ended(t, now, Some(e)),
             };
-            let drained = !to_end && n < self.buf.len();
+            let drained = !to_end && short;
             match c.mode {
                 Mode::Closing(_) => {}
                 Mode::Ws if c.inbuf.is_empty() => {
@@ -474,6 +447,18 @@ where
         }
     }
 
+    /// The socket of `t` ended (`error`: it failed): logs a TLS handshake it cut short,
+    /// then [`gone`](Self::gone).
+    fn ended(&mut self, t: usize, now: Instant, error: Option<io::Error>) {
+        if self.conns.get(&t).is_some_and(|c| c.stream.handshaking()) {
+            let why = error
+                .as_ref()
+                .map_or("the peer closed".into(), |e| e.to_string());
+            eprintln!("tls handshake failed: connection {t}: {why}");
+        }
+        self.gone(t, now, error.is_some());
+    }
+
     /// The connection ended (the peer went, or it failed): tell the core, forget it.
     fn gone(&mut self, t: usize, now: Instant, failed: bool) {
         let Some(c) = self.conns.remove(&t) else {
@@ -491,67 +476,27 @@ where
         }
     }
 
-    /// Writes every connection that has output, once each; enforces the backlog bound.
+    /// Writes every connection that has output, once each; enforces the bounds.
     fn flush(&mut self, now: Instant) {
         while let Some(t) = self.dirty.pop() {
             let Some(c) = self.conns.get_mut(&t) else {
                 continue;
             };
             c.dirty = false;
-            let mut written = 0;
-            while written < c.out.len() {
-                match c.stream.write(&c.out[written..]) {
-                    Ok(n) => written += n,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(_) => {
-                        self.gone(t, now, true);
-                        break;
-                    }
+            let (after, stall) = c.write_out(now, &self.opts, self.stopping);
+            if let Some(at) = stall {
+                self.stalls.push(Reverse((at, t)));
+            }
+            match after {
+                After::Keep => {}
+                After::Failed => self.gone(t, now, true),
+                After::Overrun => {
+                    self.conns.remove(&t);
+                    let conn = ConnId::new(t as u64);
+                    self.feed(now, Input::WsFailed { conn });
                 }
-            }
-            let Some(c) = self.conns.get_mut(&t) else {
-                continue;
-            };
-            if written > 0 || written == c.out.len() {
-                c.write_by = None;
-            }
-            let closing = matches!(c.mode, Mode::Closing(_));
-            if written < c.out.len() && (c.write_by.is_none() || closing) {
-                let limit = if closing { CLOSE_GRACE } else { WRITE_DEADLINE };
-                let at = now + limit;
-                if c.write_by.map_or(true, |by| at < by) {
-                    c.write_by = Some(at);
-                    self.stalls.push_back((at, t));
-                }
-            }
-            if written == c.out.len() {
-                c.frames = 0;
-                c.out.clear();
-                if c.out.capacity() > 4096 {
-                    c.out = Vec::new();
-                }
-            } else {
-                c.out.drain(..written);
-            }
-            let over = c.out.len() > self.opts.max_backlog_bytes
-                || c.frames > self.opts.max_backlog_frames;
-            if over && c.mode == Mode::Ws {
-                c.mode = Mode::Closing(true);
-                let _ = c.stream.shutdown(Shutdown::Both);
-                self.conns.remove(&t);
-                self.feed(
-                    now,
-                    Input::WsFailed {
-                        conn: ConnId::new(t as u64),
-                    },
-                );
-            } else if c.out.is_empty() && c.mode == Mode::Closing(false) {
-                c.mode = Mode::Closing(true);
-                let _ = c.stream.shutdown(Shutdown::Write);
-                self.linger.push_back((now + LINGER, t));
-            } else if self.stopping && c.out.is_empty() && c.mode == Mode::Http(None) {
-                self.conns.remove(&t);
+                After::Linger => self.linger.push_back((now + LINGER, t)),
+                After::Drop => drop(self.conns.remove(&t)),
             }
         }
     }

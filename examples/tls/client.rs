@@ -4,9 +4,6 @@
 //! it (tokio-rustls, futures-rustls, or a `rustls::ClientConnection` in the blocking
 //! loop); the core only sees the transport error, and backs off before it retries.
 
-// Shared by every adapter of its side; not each uses every item.
-#![allow(dead_code)]
-
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};

@@ -3,9 +3,6 @@
 //! streams with it (tokio-rustls, futures-rustls, or a `rustls::ServerConnection` driven
 //! by the blocking loop); the core never sees TLS.
 
-// Shared by every adapter of its side; not each uses every item.
-#![allow(dead_code)]
-
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;

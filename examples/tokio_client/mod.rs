@@ -9,8 +9,16 @@
 //! - The core is drained after every input and callback until `Output::Timeout`; then
 //!   the loop sleeps until that deadline, the app's timer, a network result or stdin.
 //!   On a `current_thread` runtime a whole drain is queued before any writer runs.
-//! - `https://` is refused for now (no TLS yet). `SIO_TRACE=1` traces to stderr.
+//! - `https://` speaks HTTPS and WSS: every connection (pooled HTTP, WebSocket) is a TLS
+//!   stream with the Peer's rustls settings (`tls.rs`). A TLS failure is printed to
+//!   stderr (`error: ORIGIN: TLS: certificate rejected (...)`) and reported to the core
+//!   as any transport failure (`HttpFailed` / `WsFailed`): its back-off applies.
+//! - `SIO_TRACE=1` traces to stderr.
 
+mod tls;
+
+use crate::client_app::tls::Connector;
+use crate::client_app::Peer;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full, Limited};
@@ -26,7 +34,6 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncBufReadExt;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, protocol::WebSocketConfig, Message};
 
@@ -51,19 +58,32 @@ const POOL_SIZE: usize = 4;
 
 type Sender = SendRequest<Full<Bytes>>;
 
-/// Drives `core` against `origin` (`http://host:port`) until `on` breaks; returns its
-/// exit status. `timer` is the app's first deadline; `max_body` bounds every response
-/// body and WebSocket message.
-pub async fn run<C, F>(core: C, origin: &str, max_body: usize, timer: Option<Instant>, on: F) -> i32
+/// Drives `core` against `peer` (its origin `http://host:port` or `https://host:port`,
+/// and for https its TLS settings) until `on` breaks; returns its exit status. `timer`
+/// is the app's first deadline; `max_body` bounds every response body and WebSocket
+/// message.
+pub async fn run<C, F>(core: C, peer: &Peer, max_body: usize, timer: Option<Instant>, on: F) -> i32
 where
     C: Core<Input = Input, Transmit = Transmit>,
     F: FnMut(&mut C, Instant, Wake<C::Event>) -> Step,
 {
-    let Some(addr) = origin.strip_prefix("http://") else {
-        eprintln!("error: {origin}: this adapter speaks plain http/ws only (no TLS yet)");
-        return 2;
+    let origin = peer.origin.as_str();
+    let (addr, tls) = match (origin.split_once("://"), &peer.tls) {
+        (Some(("http", addr)), _) => (addr, None),
+        (Some(("https", addr)), Some(tls)) => (addr, Some(Arc::new(tls.clone()))),
+        _ => {
+            eprintln!("error: {origin}: expected http://HOST:PORT, or https:// with TLS settings");
+            return 2;
+        }
     };
-    match drive(core, addr.to_owned(), max_body, timer, on).await {
+    let link = Link {
+        origin: origin.into(),
+        addr: addr.into(),
+        tls,
+        max_body,
+        trace: std::env::var_os("SIO_TRACE").is_some(),
+    };
+    match drive(core, link, timer, on).await {
         ControlFlow::Break(code) => code,
         ControlFlow::Continue(never) => match never {},
     }
@@ -72,8 +92,7 @@ where
 /// The loop: drain, wait for one thing, feed it, repeat.
 async fn drive<C, F>(
     mut core: C,
-    addr: String,
-    max_body: usize,
+    link: Link,
     mut timer: Option<Instant>,
     mut on: F,
 ) -> ControlFlow<i32, Infallible>
@@ -82,16 +101,8 @@ where
     F: FnMut(&mut C, Instant, Wake<C::Event>) -> Step,
 {
     let (tx, mut rx) = mpsc::channel(256);
-    let trace = std::env::var_os("SIO_TRACE").is_some();
     let (pool, ws) = (Arc::default(), HashMap::new());
-    let mut net = Net {
-        addr,
-        max_body,
-        tx,
-        pool,
-        ws,
-        trace,
-    };
+    let mut net = Net { link, tx, pool, ws };
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     loop {
@@ -131,36 +142,64 @@ where
     }
 }
 
+/// What every connection task needs: where to connect, how, and the bounds.
+#[derive(Clone)]
+struct Link {
+    /// `http://host:port` or `https://host:port`, for messages.
+    origin: Arc<str>,
+    /// `host:port`.
+    addr: Arc<str>,
+    /// For `https`: the TLS settings of every connection.
+    tls: Option<Arc<Connector>>,
+    /// Bound on response bodies and WebSocket messages.
+    max_body: usize,
+    /// `SIO_TRACE` is set.
+    trace: bool,
+}
+
+impl Link {
+    /// Says why the connection of `what` (a request or a WebSocket) failed: a TLS
+    /// failure always (the user has a certificate or a CA to fix), others only when
+    /// tracing. The core hears of it as of any transport failure.
+    fn report(&self, what: impl std::fmt::Display, e: &(dyn std::error::Error + 'static)) {
+        match tls::failure(e) {
+            Some(why) => eprintln!("error: {}: {why}", self.origin),
+            None if self.trace => eprintln!("trace: {what} failed: {e}"),
+            None => {}
+        }
+    }
+}
+
 /// The network side: HTTP requests on tasks, one task per WebSocket.
 struct Net {
-    /// `host:port`.
-    addr: String,
-    max_body: usize,
+    /// What the tasks share.
+    link: Link,
     /// Where the tasks report.
     tx: mpsc::Sender<Input>,
     pool: Arc<Mutex<Vec<(Sender, Instant)>>>,
     /// Each WebSocket's queue of frames to write; dropped to close it.
     ws: HashMap<ConnId, mpsc::UnboundedSender<Message>>,
-    trace: bool,
 }
 
 impl Net {
     fn transmit(&mut self, t: Transmit) {
-        if self.trace {
+        if self.link.trace {
             eprintln!("trace: -> {t:?}");
         }
         match t {
             Transmit::HttpRequest { request, req } => {
-                let (addr, pool, tx) = (self.addr.clone(), self.pool.clone(), self.tx.clone());
-                let max_body = self.max_body;
+                let (link, pool, tx) = (self.link.clone(), self.pool.clone(), self.tx.clone());
                 tokio::spawn(async move {
-                    let input = match perform(&addr, &pool, req, max_body).await {
+                    let input = match perform(&link, &pool, req).await {
                         Ok((status, body)) => Input::HttpResponse {
                             request,
                             status,
                             body,
                         },
-                        Err(_) => Input::HttpFailed { request },
+                        Err(e) => {
+                            link.report(request, &*e);
+                            Input::HttpFailed { request }
+                        }
                     };
                     let _ = tx.send(input).await;
                 });
@@ -168,8 +207,10 @@ impl Net {
             Transmit::WsOpen { conn, uri } => {
                 let (out_tx, out_rx) = mpsc::unbounded_channel();
                 self.ws.insert(conn, out_tx);
-                let url = format!("ws://{}{uri}", self.addr);
-                tokio::spawn(websocket(conn, url, self.max_body, out_rx, self.tx.clone()));
+                let scheme = if self.link.tls.is_some() { "wss" } else { "ws" };
+                let url = format!("{scheme}://{}{uri}", self.link.addr);
+                let task = websocket(conn, url, self.link.clone(), out_rx, self.tx.clone());
+                tokio::spawn(task);
             }
             Transmit::WsSend { conn, msg } => {
                 let frame = match msg {
@@ -190,7 +231,7 @@ impl Net {
 
     /// Bookkeeping for an input about to be fed to the core.
     fn input(&mut self, input: &Input) {
-        if self.trace {
+        if self.link.trace {
             eprintln!("trace: <- {input:?}");
         }
         if let Input::WsClosed { conn } | Input::WsFailed { conn } = input {
@@ -199,13 +240,13 @@ impl Net {
     }
 }
 
-/// Performs `req` on a pooled keep-alive connection (or a new one).
+/// Performs `req` on a pooled keep-alive connection (or a new one, TLS with `link.tls`).
 async fn perform(
-    addr: &str,
+    link: &Link,
     pool: &Mutex<Vec<(Sender, Instant)>>,
     req: HttpRequest,
-    max_body: usize,
 ) -> Result<(u16, Bytes), Box<dyn std::error::Error + Send + Sync>> {
+    let addr = &*link.addr;
     let mut builder = hyper::Request::builder()
         .method(req.method.as_str())
         .uri(req.uri.as_str())
@@ -223,7 +264,7 @@ async fn perform(
     };
     let mut sender = match idle {
         Some((s, _)) => s,
-        None => connect(addr).await?,
+        None => connect(link).await?,
     };
     // A pooled connection may have closed before the request was written: then hyper
     // hands the request back and it goes out once on a fresh connection.
@@ -234,14 +275,14 @@ async fn perform(
             Err(mut e) => match e.take_message() {
                 Some(back) if !retried => {
                     (retried, request) = (true, back);
-                    sender = connect(addr).await?;
+                    sender = connect(link).await?;
                 }
                 _ => return Err(Box::new(e.into_error())),
             },
         }
     };
     let status = response.status().as_u16();
-    let body = Limited::new(response.into_body(), max_body)
+    let body = Limited::new(response.into_body(), link.max_body)
         .collect()
         .await?
         .to_bytes();
@@ -252,9 +293,9 @@ async fn perform(
     Ok((status, body))
 }
 
-async fn connect(addr: &str) -> Result<Sender, Box<dyn std::error::Error + Send + Sync>> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
+/// A new HTTP/1.1 connection (its driving task spawned), over TLS with `link.tls`.
+async fn connect(link: &Link) -> Result<Sender, Box<dyn std::error::Error + Send + Sync>> {
+    let stream = tls::connect(&link.addr, link.tls.as_deref()).await?;
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(conn);
     Ok(sender)
@@ -265,16 +306,28 @@ async fn connect(addr: &str) -> Result<Sender, Box<dyn std::error::Error + Send 
 async fn websocket(
     conn: ConnId,
     url: String,
-    max_body: usize,
+    link: Link,
     mut out: mpsc::UnboundedReceiver<Message>,
     tx: mpsc::Sender<Input>,
 ) {
     let config = WebSocketConfig::default()
-        .max_message_size(Some(max_body))
-        .max_frame_size(Some(max_body));
-    let mut ws = match tokio_tungstenite::connect_async_with_config(url, Some(config), true).await {
-        Ok((ws, _response)) => ws,
-        Err(_) => return drop(tx.send(Input::WsFailed { conn }).await),
+        .max_message_size(Some(link.max_body))
+        .max_frame_size(Some(link.max_body));
+    let connect = async {
+        let stream = tls::connect(&link.addr, link.tls.as_deref()).await?;
+        let handshake = tokio_tungstenite::client_async_with_config(url, stream, Some(config));
+        match handshake.await {
+            Ok((ws, _response)) => Ok(ws),
+            Err(tungstenite::Error::Io(e)) => Err(e),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    };
+    let mut ws = match connect.await {
+        Ok(ws) => ws,
+        Err(e) => {
+            link.report(conn, &e);
+            return drop(tx.send(Input::WsFailed { conn }).await);
+        }
     };
     if tx.send(Input::WsOpened { conn }).await.is_err() {
         return;

@@ -1,8 +1,9 @@
-//! HTTP: the accept loop and shutdown, and one hyper connection per TCP stream. Plain
-//! requests are read (body capped at `max_payload + 1`) and handed to the core;
-//! WebSocket upgrades are asked of the core and, once accepted, continued in [`ws`].
+//! HTTP: the accept loop and shutdown, and one hyper connection per stream (TCP, or TLS
+//! over it: [`connection`] is generic over the stream). Plain requests are read (body
+//! capped at `max_payload + 1`) and handed to the core; WebSocket upgrades are asked of
+//! the core and, once accepted, continued in [`ws`].
 
-use super::{announce, ws, Driver, Options, SHUTDOWN_GRACE};
+use super::{announce, tls, ws, Driver, Options, Pages, SHUTDOWN_GRACE};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -15,7 +16,28 @@ use socketio_proto::server::{handshake, HttpRequest, HttpResponse, Method, Reque
 const MAX_HEADER_BYTES: usize = socketio_proto::server::DEFAULT_MAX_HEADER_BYTES;
 use std::rc::Rc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
+
+/// What every request of a connection needs from the [`Options`] (copied per request).
+#[derive(Clone, Copy)]
+pub struct Serving {
+    /// The core's `max_payload`.
+    pub max_payload: usize,
+    /// Static pages, answered first.
+    pub pages: Option<Pages>,
+}
+
+/// What every connection task holds: the core, a token of life (shutdown waits for
+/// every one to drop) and the stop signal.
+pub struct Conn {
+    /// The core.
+    pub driver: Rc<Driver>,
+    /// Dropped when the connection (and its WebSocket) ends.
+    pub alive: mpsc::Sender<()>,
+    /// Turns `true` when the server shuts down.
+    pub stop: watch::Receiver<bool>,
+}
 
 /// Binds, serves until a signal, shuts the core down and lets connections flush.
 pub async fn serve(opts: Options, driver: Rc<Driver>) -> std::io::Result<()> {
@@ -23,7 +45,12 @@ pub async fn serve(opts: Options, driver: Rc<Driver>) -> std::io::Result<()> {
     // Installed now, synchronously, before the line that lets tests signal us: an
     // `async fn` would only install its handlers when first polled.
     let signal = shutdown_signal();
-    announce(listener.local_addr()?.port())?;
+    announce(listener.local_addr()?.port(), opts.tls.is_some())?;
+    let acceptor = opts.tls.map(tls::Acceptor::new);
+    let serving = Serving {
+        max_payload: opts.max_payload,
+        pages: opts.pages,
+    };
     tokio::task::spawn_local(driver.clone().timers());
     let (stop_tx, stop) = watch::channel(false);
     // Every connection holds a clone of `alive`; `recv` yields None once all are gone.
@@ -42,22 +69,18 @@ pub async fn serve(opts: Options, driver: Rc<Driver>) -> std::io::Result<()> {
             },
         };
         let _ = stream.set_nodelay(true);
-        let (driver, alive, mut stop) = (driver.clone(), alive.clone(), stop.clone());
-        tokio::task::spawn_local(async move {
-            let service = service_fn(|req| request(driver.clone(), opts, alive.clone(), req));
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades();
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => return,
-                _ = stop.wait_for(|s| *s) => {}
+        let conn = Conn {
+            driver: driver.clone(),
+            alive: alive.clone(),
+            stop: stop.clone(),
+        };
+        // The TLS handshake runs in the connection's task: the loop never waits for one.
+        match &acceptor {
+            None => tokio::task::spawn_local(connection(stream, serving, conn)),
+            Some(acceptor) => {
+                tokio::task::spawn_local(acceptor.clone().connection(stream, serving, conn))
             }
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
-        });
+        };
     }
     eprintln!("shutting down");
     drop(listener);
@@ -66,6 +89,33 @@ pub async fn serve(opts: Options, driver: Rc<Driver>) -> std::io::Result<()> {
     drop(alive);
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, all_gone.recv()).await;
     Ok(())
+}
+
+/// Serves one connection with hyper until it ends, or until shutdown (then gracefully,
+/// within a bound). `S` is the stream: `TcpStream`, or a TLS stream over one; an
+/// upgraded WebSocket continues on the same `S` (see [`ws::run`]).
+pub async fn connection<S>(io: S, serving: Serving, conn: Conn)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let Conn {
+        driver,
+        alive,
+        mut stop,
+    } = conn;
+    let service = service_fn(|req| request::<S>(driver.clone(), serving, alive.clone(), req));
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stop.wait_for(|s| *s) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
 }
 
 /// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
@@ -102,13 +152,16 @@ impl Drop for Abandon {
     }
 }
 
-/// One request.
-async fn request(
+/// One request on a connection over `S`.
+async fn request<S>(
     driver: Rc<Driver>,
-    opts: Options,
+    opts: Serving,
     alive: mpsc::Sender<()>,
     mut req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
+) -> Result<Response<Full<Bytes>>, hyper::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let headers = || {
         req.headers()
             .iter()
@@ -123,7 +176,7 @@ async fn request(
     if req.headers().contains_key(UPGRADE) {
         // RFC 6455 checks in the core (version 13, a 16-byte key, both tokens).
         return Ok(match handshake::check_ws_upgrade(headers()) {
-            Ok(accept) => upgrade(driver, opts.max_payload, alive, req, accept).await,
+            Ok(accept) => upgrade::<S>(driver, opts.max_payload, alive, req, accept).await,
             Err(refusal) => to_hyper(refusal),
         });
     }
@@ -148,14 +201,18 @@ async fn request(
     })
 }
 
-/// A WebSocket upgrade: the core says yes (`101`, then [`ws::run`]) or answers it.
-async fn upgrade(
+/// A WebSocket upgrade on a connection over `S`: the core says yes (`101`, then
+/// [`ws::run`]) or answers it.
+async fn upgrade<S>(
     driver: Rc<Driver>,
     max_payload: usize,
     alive: mpsc::Sender<()>,
     mut req: Request<Incoming>,
     accept: handshake::WsAccept,
-) -> Response<Full<Bytes>> {
+) -> Response<Full<Bytes>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let (conn, out, verdict) = driver.upgrade(core_request(&req, Bytes::new()));
     let guard = ws::Ended {
         driver,
@@ -168,7 +225,7 @@ async fn upgrade(
         Err(_) => return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down"),
     }
     let on_upgrade = hyper::upgrade::on(&mut req);
-    tokio::task::spawn_local(ws::run(guard, out, on_upgrade, max_payload, alive));
+    tokio::task::spawn_local(ws::run::<S>(guard, out, on_upgrade, max_payload, alive));
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     for (name, value) in accept.response_headers() {

@@ -7,8 +7,13 @@
 //! directly: feed the input, drain `poll_output`, route each transmit to an HTTP reply
 //! (oneshot) or a WebSocket's [`ws::Outbox`] (a bounded queue plus a waker). A timer
 //! task sleeps until the last `Output::Timeout` deadline. Copy this folder into an app.
+//!
+//! With [`Options::tls`] every accepted stream first goes through a rustls handshake in
+//! its own task (`tls.rs`), then is served as a plain one is: hyper over the TLS
+//! stream, and WebSockets upgraded from it (WSS). The code is generic over the stream.
 
 mod http;
+mod tls;
 mod ws;
 
 use bytes::Bytes;
@@ -23,14 +28,15 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, Notify};
 
 /// Answers some requests before the core sees them (static pages): `Some` answers.
 pub type Pages = fn(&Request<Incoming>) -> Option<Response<Full<Bytes>>>;
 
-/// Where to listen and what to read.
-#[derive(Clone, Copy)]
+/// Where to listen, what to read, and whether to speak TLS.
+#[derive(Clone)]
 pub struct Options {
     /// Port on 127.0.0.1 (0: a free one).
     pub port: u16,
@@ -38,6 +44,18 @@ pub struct Options {
     pub max_payload: usize,
     /// Static pages, answered first.
     pub pages: Option<Pages>,
+    /// Serve HTTPS/WSS (`None`: plain HTTP/WS). The line printed on start then says
+    /// `https://`.
+    pub tls: Option<Tls>,
+}
+
+/// The TLS side of [`Options`].
+#[derive(Clone)]
+pub struct Tls {
+    /// The rustls configuration (certificate chain, key, ALPN).
+    pub config: Arc<rustls::ServerConfig>,
+    /// How long a client gets to finish its handshake; then it is dropped.
+    pub handshake_timeout: Duration,
 }
 
 /// Serves `core` until Ctrl-C / SIGTERM (then `Core::shutdown`, exit 0).
@@ -298,10 +316,11 @@ impl Driver {
     }
 }
 
-/// Prints the line the tests wait for.
-fn announce(port: u16) -> std::io::Result<()> {
+/// Prints the line the tests wait for (`https://` when serving TLS).
+fn announce(port: u16, tls: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on http://127.0.0.1:{port}")?;
+    let scheme = if tls { "https" } else { "http" };
+    writeln!(out, "listening on {scheme}://127.0.0.1:{port}")?;
     out.flush()
 }
 

@@ -17,7 +17,6 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, protocol::Role, protocol::WebSocketConfig, Message};
 use tokio_tungstenite::WebSocketStream;
@@ -183,14 +182,18 @@ enum Step {
     Read(Option<Result<Message, tungstenite::Error>>),
 }
 
-/// Runs one accepted WebSocket to its end, in one task: no split, no lock.
-pub async fn run(
+/// Runs one accepted WebSocket to its end, in one task: no split, no lock. `S` is the
+/// stream hyper served the upgrade on (`TcpStream`, or TLS over it): the WebSocket takes
+/// it back from hyper and runs on it directly.
+pub async fn run<S>(
     mut ended: Ended,
     out: Rc<Outbox>,
     on_upgrade: OnUpgrade,
     max_payload: usize,
     _alive: mpsc::Sender<()>,
-) {
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let Ok(upgraded) = on_upgrade.await else {
         return;
     };
@@ -202,11 +205,11 @@ pub async fn run(
         .write_buffer_size(4096)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
-    // Unwrap hyper's upgrade layers down to the TCP stream (fewer indirections per read).
-    let mut ws = match upgraded.downcast::<TokioIo<TcpStream>>() {
+    // Unwrap hyper's upgrade layers down to our stream (fewer indirections per read).
+    let mut ws = match upgraded.downcast::<TokioIo<S>>() {
         Ok(parts) => {
             let (io, read) = (parts.io.into_inner(), parts.read_buf.to_vec());
-            WebSocketStream::from_partially_read(Io::Tcp(io), read, Role::Server, Some(config))
+            WebSocketStream::from_partially_read(Io::Direct(io), read, Role::Server, Some(config))
                 .await
         }
         Err(upgraded) => {
@@ -274,47 +277,47 @@ pub async fn run(
     }
 }
 
-/// The upgraded connection: the bare TCP stream when hyper lets go of it. (Measured:
-/// with this enum an idle connection costs 4.5 KiB; with a bare `TcpStream` and no
-/// fallback, 9.3 KiB: not understood yet, so it stays.)
-enum Io {
-    Tcp(TcpStream),
+/// The upgraded connection: the bare stream `S` (TCP, or TLS over TCP) when hyper lets
+/// go of it. (Measured: with this enum an idle plain connection costs 4.5 KiB; with a
+/// bare `TcpStream` and no fallback, 9.3 KiB: not understood yet, so it stays.)
+enum Io<S> {
+    Direct(S),
     Hyper(TokioIo<hyper::upgrade::Upgraded>),
 }
 
-impl AsyncRead for Io {
+impl<S: AsyncRead + Unpin> AsyncRead for Io<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Direct(s) => Pin::new(s).poll_read(cx, buf),
             Io::Hyper(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
 
-impl AsyncWrite for Io {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Io<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Direct(s) => Pin::new(s).poll_write(cx, buf),
             Io::Hyper(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Io::Direct(s) => Pin::new(s).poll_flush(cx),
             Io::Hyper(s) => Pin::new(s).poll_flush(cx),
         }
     }
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Direct(s) => Pin::new(s).poll_shutdown(cx),
             Io::Hyper(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
