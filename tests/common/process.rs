@@ -459,8 +459,20 @@ impl ScriptOutput {
 /// Runs `program args…` in `cwd`, killing it if it runs longer than `timeout` (which
 /// panics with whatever it printed).
 pub fn run_script(program: &str, args: &[&str], cwd: &Path, timeout: Duration) -> ScriptOutput {
+    run_script_env(program, args, &[], cwd, timeout)
+}
+
+/// [`run_script`] with extra environment variables (`NODE_EXTRA_CA_CERTS`, say).
+pub fn run_script_env(
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    cwd: &Path,
+    timeout: Duration,
+) -> ScriptOutput {
     let mut child = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
