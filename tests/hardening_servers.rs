@@ -306,7 +306,90 @@ fn strict_handshakes(name: &'static str) {
     assert!(wrong.is_empty(), "{name}: (case, got, wanted) {wrong:?}");
 }
 
+/// One HTTP/1.1 request on its own connection (`Connection: close`): status and body.
+fn http(port: u16, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    use std::io::Write;
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Content-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("write head");
+    s.write_all(body).expect("write body");
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n");
+    let status = String::from_utf8_lossy(&resp)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = split.map(|at| resp[at + 4..].to_vec()).unwrap_or_default();
+    (status, body)
+}
+
+/// A polling session that never GETs while it POSTs 60 echoes of 900 kB (54 MB of
+/// answers due to it) and pongs blindly: the server refuses what does not fit the
+/// session's byte budget (1 MiB), so its memory stays bounded, and the session is
+/// closed (a later POST gets 400) within the over-budget grace (20 s) plus slack.
+fn polling_session_that_never_gets(name: &'static str) {
+    const POSTS: usize = 60;
+    const BODY: usize = 900_000;
+    let server = server(name);
+    let (port, pid) = (server.port, server.process.id());
+    let (status, open) = http(port, "GET", "/socket.io/?EIO=4&transport=polling", b"");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&open));
+    let open = String::from_utf8_lossy(&open);
+    let sid = open
+        .split("\"sid\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("sid in the open packet")
+        .to_string();
+    let path = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    assert_eq!(http(port, "POST", &path, b"40").0, 200);
+    let base = rss_kib(pid);
+    let big = format!(r#"42["echo","{}"]"#, "x".repeat(BODY - 20));
+    let (mut peak, mut accepted) = (0, 0);
+    for i in 0..POSTS {
+        let body = if i % 5 == 4 { "3" } else { big.as_str() };
+        if http(port, "POST", &path, body.as_bytes()).0 == 200 {
+            accepted += 1;
+        }
+        peak = peak.max(rss_kib(pid).saturating_sub(base));
+    }
+    // Without a byte budget the server would hold every echo-back: ~48 MB here.
+    assert!(
+        peak < 24 * 1024,
+        "{name}: RSS grew by {peak} KiB for one session that never polls ({accepted} POSTs taken)"
+    );
+    let started = Instant::now();
+    let closed = loop {
+        if http(port, "POST", &path, b"3").0 == 400 {
+            break true;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    eprintln!(
+        "{name}: polling session that never GETs: peak RSS growth {peak} KiB over \
+         {accepted} POSTs, closed {:?} after the flood",
+        started.elapsed()
+    );
+    assert!(
+        closed,
+        "{name}: session still open 30 s after the flood\n{}",
+        server.process.output_report()
+    );
+}
+
 server_matrix!(
+    polling_session_that_never_gets,
     dead_reader_is_released,
     ten_dead_readers_stay_bounded,
     strict_handshakes,
