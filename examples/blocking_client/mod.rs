@@ -59,6 +59,9 @@ const IDLE_LIMIT: Duration = Duration::from_secs(4);
 const POOL_SIZE: usize = 4;
 /// The stdin thread's waker. HTTP connections get even tokens, WebSockets odd ones.
 const STDIN: Token = Token(0);
+/// How long a closing socket may take to write what is left (the close frame
+/// included) before it is dropped: a server that stopped reading holds nothing here.
+pub const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Drives `core` against `peer` (`http://host:port`, or `https://` with its TLS
 /// settings) until `on` breaks; returns its exit status. `timer` is the app's first
@@ -160,7 +163,7 @@ where
                 break deadline;
             }
         };
-        let wake_at = [deadline, timer, net.handshake_by()].into_iter().flatten();
+        let wake_at = [deadline, timer, net.wake_by()].into_iter().flatten();
         let wake_at = wake_at.min();
         let timeout = wake_at.map(|at| at.saturating_duration_since(Instant::now()));
         if let Err(e) = poll.poll(&mut events, timeout) {
@@ -200,8 +203,10 @@ enum State {
     Upgrading { conn: ConnId, accept: String },
     /// An open WebSocket.
     Ws { conn: ConnId, frag: wire::Fragment },
-    /// Writes what is queued, then closes (the core expects nothing more of it).
-    Closing,
+    /// Writes what is queued, then closes (the core expects nothing more of it); a
+    /// server that has not taken it all by this deadline ([`CLOSE_DEADLINE`]) gets
+    /// the socket dropped instead.
+    Closing(Instant),
 }
 
 /// One TCP connection.
@@ -261,7 +266,7 @@ impl Net {
             Transmit::WsClose { conn } => match self.socks.get_mut(&ws_token(conn)) {
                 Some(s) if matches!(s.state, State::Ws { .. }) => {
                     wire::write_frame(&mut s.out, OpCode::Control(Control::Close), &[3, 232]);
-                    s.state = State::Closing;
+                    s.state = State::Closing(Instant::now() + CLOSE_DEADLINE);
                 }
                 Some(s) if matches!(s.state, State::Upgrading { .. }) => self.close(ws_token(conn)),
                 _ => {}
@@ -366,19 +371,33 @@ impl Net {
         self.gone(t, error.is_none());
     }
 
-    /// The earliest TLS handshake deadline.
-    fn handshake_by(&self) -> Option<Instant> {
-        let by = self.socks.values().filter_map(|s| s.stream.handshake_by());
-        by.min()
+    /// The earliest socket deadline: a TLS handshake, or a close still writing.
+    fn wake_by(&self) -> Option<Instant> {
+        let closing = |s: &Sock| match s.state {
+            State::Closing(by) => Some(by),
+            _ => None,
+        };
+        let by = self.socks.values();
+        by.filter_map(|s| s.stream.handshake_by().or_else(|| closing(s)))
+            .min()
     }
 
-    /// Fails the sockets whose TLS handshake is not done in time.
+    /// Fails the sockets whose TLS handshake is not done in time, and drops the closing
+    /// ones that did not write their rest within [`CLOSE_DEADLINE`].
     fn expire(&mut self, now: Instant) {
         let late = |s: &Sock| s.stream.handshake_by().is_some_and(|by| by <= now);
         let late = self.socks.iter().filter(|(_, s)| late(s));
         for t in late.map(|(&t, _)| t).collect::<Vec<_>>() {
             eprintln!("error: https://{}: {}", self.addr, tls::TIMED_OUT);
             self.gone(t, false);
+        }
+        let stuck = |s: &Sock| matches!(s.state, State::Closing(by) if by <= now);
+        let stuck = self.socks.iter().filter(|(_, s)| stuck(s));
+        for t in stuck.map(|(&t, _)| t).collect::<Vec<_>>() {
+            if let Some(s) = self.socks.get(&t) {
+                let _ = s.stream.tcp().shutdown(Shutdown::Both);
+            }
+            self.close(t); // the core asked for the close: nothing to tell it
         }
     }
 
@@ -434,14 +453,15 @@ impl Net {
                         // Answer it, and the core hears of it now.
                         wire::write_frame(&mut s.out, OpCode::Control(Control::Close), &[]);
                         self.inputs.push_back(Input::WsClosed { conn: *conn });
-                        (s.state, s.inbuf) = (State::Closing, BytesMut::new());
+                        let by = Instant::now() + CLOSE_DEADLINE;
+                        (s.state, s.inbuf) = (State::Closing(by), BytesMut::new());
                         break;
                     }
                     Err(()) => return self.gone(t, false),
                 }
             },
             State::Idle(_) => self.close(t), // bytes nobody asked for
-            State::Closing => s.inbuf.clear(),
+            State::Closing(_) => s.inbuf.clear(),
         }
     }
 
@@ -463,7 +483,7 @@ impl Net {
             State::Http { request, .. } => Input::HttpFailed { request },
             State::Ws { conn, .. } if clean => Input::WsClosed { conn },
             State::Upgrading { conn, .. } | State::Ws { conn, .. } => Input::WsFailed { conn },
-            State::Idle(_) | State::Closing => return,
+            State::Idle(_) | State::Closing(_) => return,
         };
         self.inputs.push_back(input);
     }
@@ -479,14 +499,14 @@ impl Net {
     /// closing socket that has written everything shuts down.
     fn flush(&mut self) {
         let pending = self.socks.iter().filter(|(_, s)| {
-            let closing = matches!(s.state, State::Closing);
+            let closing = matches!(s.state, State::Closing(_));
             s.connected && (!s.out.is_empty() || closing || s.stream.pending())
         });
         for t in pending.map(|(&t, _)| t).collect::<Vec<_>>() {
             let Some(s) = self.socks.get_mut(&t) else {
                 continue;
             };
-            let closing = matches!(s.state, State::Closing);
+            let closing = matches!(s.state, State::Closing(_));
             let sent = s.stream.send(&s.out, closing);
             s.out.drain(..sent.taken);
             s.out.shrink_to(64 * 1024);
