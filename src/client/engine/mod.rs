@@ -67,6 +67,7 @@ mod config;
 mod driving;
 mod event;
 mod polling;
+mod send_queue;
 mod websocket;
 
 pub use client::EngineClient;
